@@ -1,0 +1,1 @@
+//! Hub simulator (axum): the Hub's HTTP contract over in-memory, git-like state.

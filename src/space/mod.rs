@@ -1,0 +1,1 @@
+//! Pure: planning, rendering, validating and diffing the Space files for one LoRA.
