@@ -1,0 +1,1 @@
+//! Hub webhook payloads (schema v3, hub-api.md §9) and their classification into jobs.
