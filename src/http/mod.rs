@@ -1,1 +1,56 @@
-//! (filled in by the spine work)
+//! The webhook receiver (axum): verify the secret, cap and parse the body, classify the event,
+//! publish jobs with confirms, and answer — 202 only once the broker confirmed.
+
+pub mod error;
+pub mod health;
+pub mod verify;
+pub mod webhook;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::config::Secret;
+use crate::domain::RepoId;
+use crate::queue::Broker;
+
+/// Path the Hub POSTs to.
+pub const WEBHOOK_PATH: &str = "/webhooks/hub";
+
+/// Everything a request handler needs, built once.
+#[derive(Clone)]
+pub struct ReceiverState {
+    /// The webhook secret; `None` only in explicit insecure mode.
+    pub secret: Option<Secret>,
+    /// LoRA → Space links.
+    pub links: Arc<Vec<(RepoId, RepoId)>>,
+    /// Where jobs go.
+    pub broker: Broker,
+    /// Largest accepted body.
+    pub max_body_bytes: usize,
+    /// Publish confirm timeout.
+    pub publish_timeout: std::time::Duration,
+}
+
+impl ReceiverState {
+    /// The Spaces linked to `lora`.
+    pub fn spaces_for(&self, lora: &RepoId) -> Vec<RepoId> {
+        self.links.iter().filter(|(l, _)| l == lora).map(|(_, s)| s.clone()).collect()
+    }
+}
+
+/// The receiver's routes.
+pub fn router(state: ReceiverState) -> Router {
+    Router::new()
+        .route(WEBHOOK_PATH, post(webhook::receive))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+}
+
+/// Serves the receiver on `listener` until `shutdown`, then drains in-flight requests.
+pub async fn serve(listener: tokio::net::TcpListener, state: ReceiverState, shutdown: tokio_util::sync::CancellationToken) -> std::io::Result<()> {
+    let app = router(state).layer(tower_http::trace::TraceLayer::new_for_http());
+    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+}

@@ -1,0 +1,177 @@
+//! Shared test plumbing: a unique queue prefix per test on the real broker, a cuttable TCP
+//! proxy in front of it (to take the broker away from one test without stopping it), and
+//! spawners for the receiver.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use lapin::options::QueueDeclareOptions;
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties};
+use lora_space_bot::config::Secret;
+use lora_space_bot::domain::RepoId;
+use lora_space_bot::http::{self, ReceiverState};
+use lora_space_bot::queue::Broker;
+use lora_space_bot::queue::amqp::{AmqpBroker, AmqpSettings};
+use lora_space_bot::queue::topology::Topology;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+pub const SECRET: &str = "test-webhook-secret";
+pub const SIGNING_KEY: &str = "test-signing-key";
+
+/// The real broker used by the tests (`.ci/run` starts it).
+pub fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A queue-name prefix no other test (or earlier run) uses.
+pub fn unique_prefix(name: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("t.{name}.{}.{n}.{}", std::process::id(), uuid::Uuid::new_v4().simple())
+}
+
+pub fn topology(prefix: &str, shards: u16) -> Topology {
+    Topology { prefix: prefix.to_owned(), shards, delivery_limit: 3 }
+}
+
+pub fn id(s: &str) -> RepoId {
+    s.parse().expect("valid repo id")
+}
+
+/// Starts a supervised broker handle on `url` and waits until it is connected.
+pub async fn broker(url: &str, topo: &Topology, shutdown: &CancellationToken) -> AmqpBroker {
+    let b = AmqpBroker::start(
+        AmqpSettings { url: url.to_owned(), topology: topo.clone(), signing_key: Secret::new(SIGNING_KEY), confirm_timeout: Duration::from_secs(3) },
+        shutdown.clone(),
+    );
+    assert!(b.wait_ready(Duration::from_secs(15)).await, "broker did not become ready");
+    b
+}
+
+/// Messages waiting in each named queue, read with a passive declare.
+pub async fn depths(queues: &[String]) -> Vec<u32> {
+    let conn = Connection::connect(&amqp_url(), ConnectionProperties::default()).await.expect("connect");
+    let mut out = Vec::new();
+    for q in queues {
+        let ch = conn.create_channel().await.expect("channel");
+        let opts = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+        out.push(ch.queue_declare(q.as_str().into(), opts, FieldTable::default()).await.map(|q| q.message_count()).unwrap_or(0));
+    }
+    let _ = conn.close(200, "bye".into()).await;
+    out
+}
+
+/// Sum of messages in every shard queue of `topo`.
+pub async fn shard_depth(topo: &Topology) -> u32 {
+    let names: Vec<String> = (0..topo.shards).map(|k| topo.shard_queue(k)).collect();
+    depths(&names).await.iter().sum()
+}
+
+/// A running receiver.
+pub struct TestReceiver {
+    pub url: String,
+    pub broker: AmqpBroker,
+    pub topology: Topology,
+    pub shutdown: CancellationToken,
+}
+
+impl Drop for TestReceiver {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Spawns the receiver on port 0 with `links`, publishing through `amqp`.
+pub async fn spawn_receiver(amqp: &str, links: &[(&str, &str)], topo: Topology) -> TestReceiver {
+    lora_space_bot::telemetry::init_for_test();
+    let shutdown = CancellationToken::new();
+    let b = broker(amqp, &topo, &shutdown).await;
+    let state = ReceiverState {
+        secret: Some(Secret::new(SECRET)),
+        links: Arc::new(links.iter().map(|(l, s)| (id(l), id(s))).collect()),
+        broker: Broker::Amqp(b.clone()),
+        max_body_bytes: 64 * 1024,
+        publish_timeout: Duration::from_secs(3),
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(http::serve(listener, state, shutdown.clone()));
+    TestReceiver { url: format!("http://{addr}"), broker: b, topology: topo, shutdown }
+}
+
+/// A TCP proxy to the broker that a test can cut (drop every connection, refuse new ones)
+/// and restore: the broker goes away for this test only.
+pub struct CuttableProxy {
+    pub addr: SocketAddr,
+    up: Arc<AtomicBool>,
+    generation: Arc<AtomicU64>,
+}
+
+impl CuttableProxy {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("addr");
+        let up = Arc::new(AtomicBool::new(true));
+        let generation = Arc::new(AtomicU64::new(0));
+        let (u, g) = (up.clone(), generation.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                if !u.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                tokio::spawn(pipe(client, g.clone(), g.load(Ordering::SeqCst)));
+            }
+        });
+        Self { addr, up, generation }
+    }
+
+    pub fn url(&self) -> String {
+        format!("amqp://guest:guest@{}/%2f", self.addr)
+    }
+
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+async fn pipe(mut client: TcpStream, generation: Arc<AtomicU64>, born: u64) {
+    let Ok(mut upstream) = TcpStream::connect("127.0.0.1:5672").await else { return };
+    let copy = tokio::io::copy_bidirectional(&mut client, &mut upstream);
+    let watch = async {
+        while generation.load(Ordering::SeqCst) == born {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! { _ = copy => {}, _ = watch => {} }
+}
+
+/// Polls `cond` every 25 ms until it holds or `limit` passes.
+pub async fn eventually<F, Fut>(limit: Duration, mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if cond().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

@@ -1,0 +1,4 @@
+//! The one integration-test binary: real RabbitMQ, the Hub simulator and the app on local ports.
+
+mod helpers;
+mod receiver;
