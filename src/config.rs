@@ -114,6 +114,8 @@ pub struct AmqpConfig {
 pub struct WorkerConfig {
     /// Jobs processed at once by one worker process (also the prefetch).
     pub concurrency: u16,
+    /// Attempts of a transiently failing job before it is dead-lettered.
+    pub max_attempts: u32,
 }
 
 /// `[hub]`
