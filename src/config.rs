@@ -6,7 +6,6 @@
 //! (e.g. `LSB__WORKER__CONCURRENCY=8`).
 
 use std::collections::HashMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,26 +14,7 @@ use serde::Deserialize;
 
 use crate::domain::RepoId;
 
-/// A secret value: never printed by `Debug` or `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    /// The value, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+pub use crate::hub::Secret;
 
 /// Why the configuration is unusable; every variant names the key and the fix.
 #[derive(Debug, thiserror::Error)]
