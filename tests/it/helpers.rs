@@ -80,6 +80,7 @@ pub struct TestReceiver {
     pub broker: AmqpBroker,
     pub topology: Topology,
     pub shutdown: CancellationToken,
+    _cleanup: TopologyCleanup,
 }
 
 impl Drop for TestReceiver {
@@ -103,7 +104,7 @@ pub async fn spawn_receiver(amqp: &str, links: &[(&str, &str)], topo: Topology) 
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(http::serve(listener, state, shutdown.clone()));
-    TestReceiver { url: format!("http://{addr}"), broker: b, topology: topo, shutdown }
+    TestReceiver { url: format!("http://{addr}"), broker: b, topology: topo.clone(), shutdown, _cleanup: TopologyCleanup(topo) }
 }
 
 /// A TCP proxy to the broker that a test can cut (drop every connection, refuse new ones)
@@ -173,5 +174,30 @@ where
             return false;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Deletes every queue and exchange of a test's topology when dropped (on a helper thread
+/// with its own runtime, since Drop cannot await).
+pub struct TopologyCleanup(pub Topology);
+
+impl Drop for TopologyCleanup {
+    fn drop(&mut self) {
+        let t = self.0.clone();
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async move {
+                let Ok(conn) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await else { return };
+                let Ok(ch) = conn.create_channel().await else { return };
+                for q in t.queues() {
+                    let _ = ch.queue_delete(q.name.as_str().into(), lapin::options::QueueDeleteOptions::default()).await;
+                }
+                for e in t.exchanges() {
+                    let _ = ch.exchange_delete(e.name.as_str().into(), lapin::options::ExchangeDeleteOptions::default()).await;
+                }
+                let _ = conn.close(200, "bye".into()).await;
+            });
+        })
+        .join();
     }
 }
