@@ -3,6 +3,7 @@
 //! in production and tests; an in-process [`memory`] backend only for `demo`.
 
 pub mod amqp;
+pub mod dead;
 pub mod envelope;
 pub mod memory;
 pub mod topology;

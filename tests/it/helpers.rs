@@ -201,3 +201,67 @@ impl Drop for TopologyCleanup {
         .join();
     }
 }
+
+/// Starts the simulator with the bot user and a LoRA owner, each with a token.
+pub async fn spawn_sim() -> lora_space_bot::sim::SimHandle {
+    let config = lora_space_bot::sim::SimConfig {
+        user: BOT.into(),
+        token: BOT_TOKEN.into(),
+        extra_users: vec![(OWNER.into(), OWNER_TOKEN.into())],
+        build_delay: Duration::from_millis(20),
+        ..lora_space_bot::sim::SimConfig::default()
+    };
+    lora_space_bot::sim::start(([127, 0, 0, 1], 0).into(), config).await.expect("sim starts")
+}
+
+pub const BOT: &str = "lsb-bot";
+pub const BOT_TOKEN: &str = "hf_bot_token_for_tests";
+pub const OWNER: &str = "alice";
+pub const OWNER_TOKEN: &str = "hf_alice_token_for_tests";
+
+/// A Hub client for `token` against the simulator.
+pub fn hub_client(sim: &lora_space_bot::sim::SimHandle, token: &str) -> lora_space_bot::hub::HubClient {
+    let settings = lora_space_bot::hub::HubSettings {
+        endpoint: sim.base_url(),
+        token: Some(Secret::new(token)),
+        timeout: Duration::from_secs(5),
+        retry_min_delay: Duration::from_millis(20),
+        ..lora_space_bot::hub::HubSettings::default()
+    };
+    lora_space_bot::hub::HubClient::new(&settings).expect("client")
+}
+
+/// Runs workers on `broker` and reports every finished job with its outcome.
+pub async fn spawn_worker(
+    sim: &lora_space_bot::sim::SimHandle,
+    broker: lora_space_bot::queue::Broker,
+    shutdown: &CancellationToken,
+) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
+    use futures::FutureExt;
+    let ctx = Arc::new(
+        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), 3)
+            .await
+            .expect("worker context"),
+    );
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let handler: lora_space_bot::queue::Handler = Arc::new(move |job| {
+        let (ctx, tx) = (ctx.clone(), tx.clone());
+        async move {
+            let outcome = lora_space_bot::worker::handle(ctx, job.clone()).await;
+            let _ = tx.send((job, outcome.clone()));
+            outcome
+        }
+        .boxed()
+    });
+    let sd = shutdown.clone();
+    tokio::spawn(async move { broker.consume(handler, 2, sd).await });
+    rx
+}
+
+/// Waits for the next finished job, at most `limit`.
+pub async fn next_outcome(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)>,
+    limit: Duration,
+) -> (lora_space_bot::domain::Job, lora_space_bot::queue::Outcome) {
+    tokio::time::timeout(limit, rx.recv()).await.expect("a job finished in time").expect("worker alive")
+}
