@@ -170,15 +170,31 @@ fn apply_recipe(p: &mut LoraProfile, r: CardRecipe, family: Option<&Family>) {
     p.base_gated = f.gated;
 }
 
+/// Lines trainer templates write on every card: no information about what the LoRA does.
+const BOILERPLATE: &[&str] = &["These are ", "The weights were", "Was LoRA", "For more details", "You should use", "Please adhere", "Download", "[Download"];
+
 fn sub_task(body: &str) -> Option<Sourced<String>> {
     let prose = base::strip_code(body);
     let line = prose.lines().map(str::trim).find(|l| {
-        l.len() > 20 && !l.starts_with(['#', '!', '<', '|', '>', '-', '*', '[']) && !l.starts_with("These are")
+        l.len() > 20
+            && !l.starts_with(['#', '!', '<', '|', '>', '[', '`'])
+            && !l.starts_with("- ")
+            && !l.starts_with("* ")
+            && !BOILERPLATE.iter().any(|b| l.starts_with(b))
+            && !l.to_ascii_lowercase().contains("trigger")
+            && !l.to_ascii_lowercase().contains("begin with")
     })?;
-    let sentence = line.split_inclusive(['.', '!']).next().unwrap_or(line);
-    let text: String = sentence.chars().filter(|c| !matches!(c, '*' | '`' | '_')).take(160).collect();
+    let line = LINK.replace_all(line, "$1");
+    let end = line
+        .char_indices()
+        .find(|(i, c)| matches!(c, '.' | '!' | '?') && line[i + c.len_utf8()..].starts_with(char::is_whitespace))
+        .map_or(line.len(), |(i, c)| i + c.len_utf8());
+    let text: String = line[..end].chars().filter(|c| !matches!(c, '*' | '`')).take(160).collect();
     Some(Sourced::new(text.trim().to_owned(), Source::CardProse, "first descriptive sentence of the card"))
 }
+
+static LINK: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"!?\[([^\]]*)\]\([^)]*\)").unwrap_or_else(|_| unreachable!()));
 
 fn ov<T>(value: T, key: &str) -> Sourced<T> {
     Sourced::new(value, Source::Override, format!("{key} in lora-space.toml"))

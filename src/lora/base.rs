@@ -133,8 +133,12 @@ static HF_LINK: LazyLock<Regex> = LazyLock::new(|| {
 fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
     let mut out = Vec::new();
     let prose = strip_code(body);
-    for line in prose.lines() {
+    // Licence lines link the base's licence file, not the base the LoRA was trained on.
+    for line in prose.lines().filter(|l| !l.to_ascii_lowercase().contains("licen")) {
         for caps in HF_LINK.captures_iter(line) {
+            if caps.get(0).is_some_and(|m| line[m.end()..].starts_with("/blob/") || line[m.end()..].starts_with("/resolve/")) {
+                continue;
+            }
             let repo = caps.get(1).map_or("", |m| m.as_str());
             if k.family_by_repo(repo).is_some() && !repo.eq_ignore_ascii_case(lora) {
                 out.push(repo_clue(k, repo, Source::CardProse, line.trim().to_owned()));
@@ -149,8 +153,9 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
     out
 }
 
-/// The body without fenced code blocks.
+/// The body without fenced code blocks and HTML comments.
 pub fn strip_code(body: &str) -> String {
+    let body = strip_html_comments(body);
     let mut out = String::new();
     let mut fence: Option<char> = None;
     for line in body.lines() {
@@ -166,6 +171,20 @@ pub fn strip_code(body: &str) -> String {
             _ => {}
         }
     }
+    out
+}
+
+fn strip_html_comments(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("-->") {
+            Some(end) => rest = &rest[start + end + 3..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
     out
 }
 
