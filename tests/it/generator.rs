@@ -213,3 +213,6 @@ fn every_generated_space_validates_against_its_lora_repo() {
         }
     }
 }
+
+mod hostile;
+mod tasks;
