@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::domain::RepoId;
+use crate::space::GeneratorSettings;
 
 pub use crate::hub::Secret;
 
@@ -96,6 +97,8 @@ pub struct WorkerConfig {
     pub concurrency: u16,
     /// Attempts of a transiently failing job before it is dead-lettered.
     pub max_attempts: u32,
+    /// Where `work` serves `/healthz`, `/readyz` and `/metrics` (`run` uses the receiver's port).
+    pub listen: SocketAddr,
 }
 
 /// `[hub]`
@@ -132,6 +135,8 @@ struct RawSettings {
     worker: WorkerConfig,
     hub: HubConfig,
     #[serde(default)]
+    generator: GeneratorSettings,
+    #[serde(default)]
     links: Vec<Link>,
 }
 
@@ -148,6 +153,8 @@ pub struct Settings {
     pub worker: WorkerConfig,
     /// Hub client.
     pub hub: HubConfig,
+    /// Generator (Gradio sdk version, Python version, hardware).
+    pub generator: GeneratorSettings,
     /// LoRA → Space links.
     pub links: Vec<Link>,
     /// The webhook secret (`WEBHOOK_SECRET` or `receiver.secret_file`); `None` only when insecure.
@@ -202,6 +209,7 @@ impl Settings {
             amqp: raw.amqp,
             worker: raw.worker,
             hub: raw.hub,
+            generator: raw.generator,
             links: raw.links,
             webhook_secret,
             hub_token,

@@ -30,7 +30,14 @@ const BASE: &str = "black-forest-labs/FLUX.1-dev";
 pub async fn run() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let token = format!("hf_demo_{}", uuid::Uuid::new_v4().simple());
-    let config = SimConfig { user: "demo-user".into(), token: token.clone(), build_delay: Duration::from_millis(50), ..SimConfig::default() };
+    let owner_token = format!("hf_owner_{}", uuid::Uuid::new_v4().simple());
+    let config = SimConfig {
+        user: "lora-space-bot".into(),
+        token: token.clone(),
+        extra_users: vec![("demo-user".into(), owner_token.clone())],
+        build_delay: Duration::from_millis(50),
+        ..SimConfig::default()
+    };
     let hub_sim = sim::start(([127, 0, 0, 1], 0).into(), config).await.context("starting the Hub simulator")?;
     let (lora, space) = seed(&hub_sim)?;
     println!("Hub simulator at {} (LoRA {lora}, Space {space})", hub_sim.base_url());
@@ -39,7 +46,7 @@ pub async fn run() -> anyhow::Result<()> {
     let broker = Broker::Memory(MemoryBroker::new(Topology { prefix: "demo".into(), shards: 2, delivery_limit: 3 }));
     let receiver_url = start_receiver(&broker, &lora, &space, &secret, &shutdown).await?;
     let hub = HubClient::new(&HubSettings { endpoint: hub_sim.base_url(), token: Some(Secret::new(&token)), ..HubSettings::default() })?;
-    let ctx = Arc::new(WorkerContext::build(hub.clone(), GeneratorSettings::default(), 3).await?);
+    let ctx = Arc::new(WorkerContext::build(hub.clone(), GeneratorSettings::default(), 3, crate::metrics::Metrics::new()).await?);
     let (b, sd) = (broker.clone(), shutdown.clone());
     let worker = tokio::spawn(async move { worker::run(ctx, &b, 2, sd).await });
 
@@ -49,7 +56,8 @@ pub async fn run() -> anyhow::Result<()> {
         domains: vec![WebhookDomain::Repo],
         secret: Some(secret),
     };
-    hub.create_webhook(&spec).await.context("registering the webhook")?;
+    let owner = HubClient::new(&HubSettings { endpoint: hub_sim.base_url(), token: Some(Secret::new(&owner_token)), ..HubSettings::default() })?;
+    owner.create_webhook(&spec).await.context("registering the webhook as the LoRA owner")?;
     println!("Webhook registered on {lora} -> {}", spec.url);
 
     let v2 = BTreeMap::from([("README.md".to_owned(), include_bytes!("../demo/lora-card-v2.md").to_vec()), ("pixel-art-v2.safetensors".to_owned(), fake_weights(2))]);
@@ -84,6 +92,7 @@ async fn start_receiver(broker: &Broker, lora: &RepoId, space: &RepoId, secret: 
         broker: broker.clone(),
         max_body_bytes: 256 * 1024,
         publish_timeout: Duration::from_secs(5),
+        metrics: crate::metrics::Metrics::new(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -101,21 +110,34 @@ fn print_pr(hub_sim: &SimHandle, space: &RepoId) -> anyhow::Result<()> {
     let mut old = BTreeMap::new();
     let mut new = BTreeMap::new();
     for path in GENERATED_FILES {
-        if let Some(b) = hub_sim.file(RepoType::Space, space, "main", path) {
+        if let Some(b) = hub_sim.file(RepoType::Space, space, "main", path).map(|v| v.to_vec()) {
             old.insert(path.to_owned(), String::from_utf8_lossy(&b).into_owned());
         }
-        if let Some(b) = hub_sim.file(RepoType::Space, space, &rev, path) {
+        if let Some(b) = hub_sim.file(RepoType::Space, space, &rev, path).map(|v| v.to_vec()) {
             new.insert(path.to_owned(), String::from_utf8_lossy(&b).into_owned());
         }
     }
     println!("  Files:");
-    println!("{}", crate::space::diff::diff(&old, &new).summary());
+    for (path, content) in &new {
+        let state = match old.get(path) {
+            None => format!("added ({} lines)", content.lines().count()),
+            Some(before) if before == content => "unchanged".to_owned(),
+            Some(before) => format!("modified (+{} / -{} lines)", new_lines(before, content), new_lines(content, before)),
+        };
+        println!("    {path}: {state}");
+    }
     if let Some(app) = new.get("app.py") {
         println!("\n--- app.py (first 25 lines) ---");
         app.lines().take(25).for_each(|l| println!("{l}"));
     }
     println!("\nmain of {space} is unchanged: the PR awaits a human's review.");
     Ok(())
+}
+
+/// Lines of `to` that are not in `from`.
+fn new_lines(from: &str, to: &str) -> usize {
+    let old: std::collections::HashSet<&str> = from.lines().collect();
+    to.lines().filter(|l| !old.contains(l)).count()
 }
 
 fn fake_weights(version: u8) -> Vec<u8> {

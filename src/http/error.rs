@@ -25,6 +25,16 @@ pub enum ReceiverError {
 }
 
 impl ReceiverError {
+    /// The `outcome` label of `lsb_webhooks_total`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::MissingSecret | Self::WrongSecret => "unauthorized",
+            Self::TooLarge(_) => "too_large",
+            Self::Malformed(_) => "malformed",
+            Self::Unavailable(_) => "unavailable",
+        }
+    }
+
     /// The status code for this error.
     pub fn status(&self) -> StatusCode {
         match self {

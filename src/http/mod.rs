@@ -31,6 +31,8 @@ pub struct ReceiverState {
     pub max_body_bytes: usize,
     /// Publish confirm timeout.
     pub publish_timeout: std::time::Duration,
+    /// Metrics registry.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl ReceiverState {
@@ -46,7 +48,22 @@ pub fn router(state: ReceiverState) -> Router {
         .route(WEBHOOK_PATH, post(webhook::receive))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .with_state(state)
+}
+
+/// Serves the worker's `/healthz`, `/readyz` and `/metrics` until `shutdown`.
+pub async fn serve_worker_health(
+    listener: tokio::net::TcpListener,
+    metrics: Arc<crate::metrics::Metrics>,
+    broker: Broker,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
+    let app = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(move || { let b = broker.clone(); async move { if b.is_ready() { (axum::http::StatusCode::OK, "ready") } else { (axum::http::StatusCode::SERVICE_UNAVAILABLE, "broker unavailable") } } }))
+        .route("/metrics", get(move || { let m = metrics.clone(); async move { m.render() } }));
+    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
 }
 
 /// Serves the receiver on `listener` until `shutdown`, then drains in-flight requests.

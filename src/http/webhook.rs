@@ -22,8 +22,15 @@ pub async fn receive(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ReceiverError> {
     let result = handle(&state, &headers, query.as_deref(), body).await;
     match &result {
-        Ok((_, Json(body))) => tracing::info!(outcome = "accepted", %body, "webhook"),
-        Err(e) => tracing::warn!(outcome = "rejected", status = e.status().as_u16(), error = %e, "webhook"),
+        Ok((_, Json(body))) => {
+            let outcome = if body.get("ignored").is_some() { "ignored" } else { "accepted" };
+            state.metrics.webhook(outcome);
+            tracing::info!(outcome, %body, "webhook");
+        }
+        Err(e) => {
+            state.metrics.webhook(e.outcome());
+            tracing::warn!(outcome = e.outcome(), status = e.status().as_u16(), error = %e, "webhook");
+        }
     }
     result
 }
@@ -40,10 +47,12 @@ async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>,
     let mut ids = Vec::with_capacity(spaces.len());
     for space in spaces {
         let job = Job::sync(lora.clone(), revision.clone(), space, "webhook", now);
+        let started = std::time::Instant::now();
         tokio::time::timeout(state.publish_timeout, state.broker.publish(&job))
             .await
             .map_err(|_| ReceiverError::Unavailable("broker confirm timed out".into()))?
             .map_err(|e| ReceiverError::Unavailable(e.to_string()))?;
+        state.metrics.publish_seconds.observe(started.elapsed().as_secs_f64());
         ids.push(job.id);
     }
     Ok((StatusCode::ACCEPTED, Json(json!({ "job_ids": ids }))))

@@ -13,12 +13,14 @@ pub struct WorkerContext {
     pub generator: GeneratorSettings,
     /// Attempts before a transiently failing job is dead-lettered.
     pub max_attempts: u32,
+    /// Metrics registry.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl WorkerContext {
     /// Builds the context; asks the Hub who the token belongs to once.
-    pub async fn build(hub: HubClient, generator: GeneratorSettings, max_attempts: u32) -> Result<Self, HubError> {
+    pub async fn build(hub: HubClient, generator: GeneratorSettings, max_attempts: u32, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Result<Self, HubError> {
         let bot_user = hub.whoami().await?.name;
-        Ok(Self { hub, bot_user, generator, max_attempts })
+        Ok(Self { hub, bot_user, generator, max_attempts, metrics })
     }
 }

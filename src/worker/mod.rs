@@ -29,6 +29,18 @@ pub async fn handle(ctx: Arc<WorkerContext>, job: Job) -> Outcome {
             Ok(Err(e)) => retry::classify(&e, job.attempt, ctx.max_attempts),
             Err(_) => Outcome::DeadLetter { reason: "the worker panicked on this job".into() },
         };
+        let label = match &outcome {
+            Outcome::Done => "done",
+            Outcome::Retry { .. } => {
+                ctx.metrics.retries.inc();
+                "retry"
+            }
+            Outcome::DeadLetter { .. } => {
+                ctx.metrics.dead_letters.inc();
+                "dead_letter"
+            }
+        };
+        ctx.metrics.job(job.kind.as_str(), label);
         if !matches!(outcome, Outcome::Done) {
             tracing::warn!(?outcome, "job not done");
         }

@@ -99,20 +99,34 @@ pub struct SpaceSnapshot {
 
 /// Regenerates the Space for `job.lora` at its current main head and opens or updates the PR.
 pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineError> {
+    let t = std::time::Instant::now();
     let lora = fetch_lora(ctx, &job.lora).await?;
     let space = fetch_space(ctx, &job.space).await?;
+    ctx.metrics.stage("fetch", t.elapsed());
+    let t = std::time::Instant::now();
     let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &lora.card, files: &lora.files, overrides: space.overrides.as_ref() });
+    ctx.metrics.stage("analyze", t.elapsed());
     let base_card = fetch_base_card(ctx, &profile).await;
-    match generate(&profile, base_card.as_deref(), &ctx.generator) {
+    let t = std::time::Instant::now();
+    let generation = generate(&profile, base_card.as_deref(), &ctx.generator);
+    ctx.metrics.stage("generate", t.elapsed());
+    let t = std::time::Instant::now();
+    let report = publish_stage(ctx, job, &lora, &space, &profile, generation).await;
+    ctx.metrics.stage("publish", t.elapsed());
+    report
+}
+
+async fn publish_stage(ctx: &WorkerContext, job: &Job, lora: &LoraSnapshot, space: &SpaceSnapshot, profile: &LoraProfile, generation: Generation) -> Result<Report, PipelineError> {
+    match generation {
         Generation::NeedsInput(need) => {
             let num = publish::ask_for_input(&ctx.hub, &job.space, &ctx.bot_user, &need).await?;
             Ok(Report::NeedsInput { discussion: num })
         }
         Generation::Ready(generated) => {
             if generated.files.iter().all(|(path, content)| space.generated.get(path) == Some(content)) {
-                return Ok(Report::SpaceUpToDate { lora_sha: lora.sha });
+                return Ok(Report::SpaceUpToDate { lora_sha: lora.sha.clone() });
             }
-            let change = publish::Change { space: &job.space, lora: &job.lora, lora_sha: &lora.sha, profile: &profile, current: &space.generated, generated: &generated };
+            let change = publish::Change { space: &job.space, lora: &job.lora, lora_sha: &lora.sha, profile, current: &space.generated, generated: &generated };
             Ok(Report::Published(publish::open_or_update(&ctx.hub, &ctx.bot_user, &change).await?))
         }
     }

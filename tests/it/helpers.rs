@@ -100,6 +100,7 @@ pub async fn spawn_receiver(amqp: &str, links: &[(&str, &str)], topo: Topology) 
         broker: Broker::Amqp(b.clone()),
         max_body_bytes: 64 * 1024,
         publish_timeout: Duration::from_secs(3),
+        metrics: lora_space_bot::metrics::Metrics::new(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -239,7 +240,7 @@ pub async fn spawn_worker(
 ) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
     use futures::FutureExt;
     let ctx = Arc::new(
-        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), 3)
+        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), 3, lora_space_bot::metrics::Metrics::new())
             .await
             .expect("worker context"),
     );
