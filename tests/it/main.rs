@@ -2,5 +2,7 @@
 
 mod generator;
 mod helpers;
+mod hub_client;
 mod receiver;
+mod sim;
 mod spine;

@@ -39,7 +39,9 @@ pub enum SpaceStage {
     Other(String),
 }
 
-const STAGES: &[(&str, fn() -> SpaceStage)] = &[
+type StageCtor = fn() -> SpaceStage;
+
+const STAGES: &[(&str, StageCtor)] = &[
     ("NO_APP_FILE", || SpaceStage::NoAppFile),
     ("CONFIG_ERROR", || SpaceStage::ConfigError),
     ("BUILDING", || SpaceStage::Building),
