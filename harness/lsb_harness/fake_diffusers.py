@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from . import media
-from .realsrc import RealSource, Unevaluated, real_diffusers, signature_of
+from .realsrc import RealSource, Unevaluated, consumed_var_kwargs, real_diffusers, signature_of
 from .state import STATE, StandInGap
 
 PKG = "diffusers"
@@ -233,6 +233,7 @@ class PipelineStandIn:
     _lsb_components: list[str] = []
     _lsb_members: set[str] = set()
     _lsb_method_sigs: dict = {}
+    _lsb_swallows_kwargs = False
 
     def __init__(self, **components):
         d = self.__dict__
@@ -459,7 +460,10 @@ class PipelineStandIn:
         try:
             bound = sig.bind(*args, **kwargs)
         except TypeError as e:
-            raise TypeError(f"{cls_name}.__call__() {e}") from None
+            note = ""
+            if self._lsb_swallows_kwargs and "unexpected keyword" in str(e):
+                note = f" (the real {cls_name}.__call__ takes **kwargs and would silently ignore it)"
+            raise TypeError(f"{cls_name}.__call__() {e}{note}") from None
         if STATE.gpu_depth() == 0:
             msg = (
                 f"{cls_name} was called outside any @spaces.GPU function: on ZeroGPU no GPU is attached there "
@@ -610,6 +614,15 @@ def _make_pipeline_class(rs, modname, node) -> type:
     else:
         sig = signature_of(call[2])
         out_fields = rs.return_output_fields(call[2]) or ["images"]
+        consumed = consumed_var_kwargs(call[2])
+        if consumed is not None:
+            # The real __call__ takes **kwargs but only reads these names from it (deprecated callback args):
+            # anything else would be silently ignored, which for a generated app is a wiring error.
+            P = inspect.Parameter
+            params = [p for p in sig.parameters.values() if p.kind is not P.VAR_KEYWORD]
+            have = {p.name for p in params}
+            params += [P(n, P.KEYWORD_ONLY, default=None) for n in consumed if n not in have]
+            sig = sig.replace(parameters=params)
     init = rs.find_method(modname, node, "__init__")
     comps = []
     if init is not None:
@@ -622,6 +635,7 @@ def _make_pipeline_class(rs, modname, node) -> type:
         if f is not None:
             msigs[m] = signature_of(f[2])
     attrs = {
+        "_lsb_swallows_kwargs": call is not None and consumed_var_kwargs(call[2]) is not None,
         "_lsb_real_name": node.name,
         "_lsb_module": modname,
         "_lsb_call_sig": sig,

@@ -287,6 +287,33 @@ class RealSource:
         return fields
 
 
+def consumed_var_kwargs(fn: ast.FunctionDef) -> list[str] | None:
+    """Names a function body reads out of its **kwargs (kwargs.pop("x"), kwargs.get("x"), kwargs["x"], "x" in kwargs).
+
+    None when the function has no **kwargs or passes it on wholesale (f(**kwargs)), i.e. accepts anything.
+    """
+    if fn.args.kwarg is None:
+        return None
+    kw = fn.args.kwarg.arg
+    names: list[str] = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == kw
+                    and f.attr in ("pop", "get") and node.args and isinstance(node.args[0], ast.Constant)):
+                names.append(node.args[0].value)
+            for k in node.keywords:
+                if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kw:
+                    return None  # forwarded: anything goes
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == kw:
+            if isinstance(node.slice, ast.Constant):
+                names.append(node.slice.value)
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            if isinstance(node.left, ast.Constant) and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id == kw:
+                names.append(node.left.value)
+    return [n for n in dict.fromkeys(names) if isinstance(n, str)]
+
+
 def literal_or_marker(node: ast.AST):
     try:
         return ast.literal_eval(node)

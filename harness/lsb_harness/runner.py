@@ -147,14 +147,17 @@ def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
 
 
 def _record_examples(gr):
-    orig = gr.Examples.__init__
+    from gradio import helpers
+
+    cls = helpers.Examples  # gr.Examples is helpers.create_examples, a function building this class
+    orig = cls.__init__
     STATE.__dict__["examples"] = []
 
     def init(self, *args, **kwargs):
         orig(self, *args, **kwargs)
         STATE.examples.append(self)
 
-    gr.Examples.__init__ = init
+    cls.__init__ = init
 
 
 def exec_app(app: Path, launch_impl) -> dict:
