@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from . import media
-from .realsrc import RealSource, Unevaluated, consumed_var_kwargs, real_diffusers, signature_of
+from .realsrc import RealSource, Unevaluated, consumed_var_kwargs, divisibility_rules, real_diffusers, signature_of
 from .state import STATE, StandInGap
 
 PKG = "diffusers"
@@ -146,6 +146,7 @@ _KNOWN_ATTRS = {
     "vae_temporal_compression_ratio": 8,
     "default_sample_size": 128,
     "tokenizer_max_length": 77,
+    "patch_size": 2,
 }
 _CPU_OFFLOAD = {"enable_model_cpu_offload", "enable_sequential_cpu_offload"}
 
@@ -210,6 +211,11 @@ def _check_image_arg(cls_name, name, value):
             )
 
 
+def _call_warning(msg: str) -> None:
+    STATE.warn(msg)
+    print(f"lsb_harness warning: {msg}", file=sys.stderr, flush=True)
+
+
 def _seed_of(generator):
     from torch import Generator  # stand-in
 
@@ -234,6 +240,7 @@ class PipelineStandIn:
     _lsb_members: set[str] = set()
     _lsb_method_sigs: dict = {}
     _lsb_swallows_kwargs = False
+    _lsb_rules: list = []
 
     def __init__(self, **components):
         d = self.__dict__
@@ -516,6 +523,22 @@ class PipelineStandIn:
                 frames = x if isinstance(x, (list, tuple)) else [x]
                 for f in frames[:3]:
                     _check_image_arg(name, p, f)
+        for r in self._lsb_rules:
+            x = v.get(r["var"])
+            if isinstance(x, (int, np.integer)) and not isinstance(x, bool) and x % r["mod"] != r["rem"]:
+                if r["var"] == "num_frames":
+                    msg = f"{name}: `num_frames - 1` has to be divisible by {r['mod']} but num_frames is {x}."
+                else:
+                    msg = (f"{name}: `height` and `width` have to be divisible by {r['mod']} but are "
+                           f"{v.get('height')} and {v.get('width')}.")
+                if r["raises"]:
+                    raise ValueError(msg)
+                _call_warning(msg + " (the real pipeline warns and silently rounds/resizes)")
+        tcfg = v.get("true_cfg_scale")
+        if isinstance(tcfg, (int, float)) and tcfg > 1 and "negative_prompt" in v and v.get("negative_prompt") is None \
+                and v.get("negative_prompt_embeds") is None and "true_cfg_scale" in bound.arguments:
+            _call_warning(f"{name}: true_cfg_scale={tcfg} but no negative_prompt: true CFG is silently disabled "
+                          "(pass negative_prompt=\" \")")
         if "generator" in v:
             _seed_of(v.get("generator"))
         ot = v.get("output_type")
@@ -623,6 +646,14 @@ def _make_pipeline_class(rs, modname, node) -> type:
             have = {p.name for p in params}
             params += [P(n, P.KEYWORD_ONLY, default=None) for n in consumed if n not in have]
             sig = sig.replace(parameters=params)
+    fns = [call[2]] if call is not None else []
+    ci = rs.find_method(modname, node, "check_inputs")
+    if ci is not None:
+        fns.append(ci[2])
+    known = dict(_KNOWN_ATTRS)
+    if node.name.startswith("LTX"):
+        known["vae_scale_factor"] = 32
+    rules = divisibility_rules(fns, known)
     init = rs.find_method(modname, node, "__init__")
     comps = []
     if init is not None:
@@ -635,6 +666,7 @@ def _make_pipeline_class(rs, modname, node) -> type:
         if f is not None:
             msigs[m] = signature_of(f[2])
     attrs = {
+        "_lsb_rules": rules,
         "_lsb_swallows_kwargs": call is not None and consumed_var_kwargs(call[2]) is not None,
         "_lsb_real_name": node.name,
         "_lsb_module": modname,

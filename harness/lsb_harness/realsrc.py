@@ -314,6 +314,54 @@ def consumed_var_kwargs(fn: ast.FunctionDef) -> list[str] | None:
     return [n for n in dict.fromkeys(names) if isinstance(n, str)]
 
 
+def divisibility_rules(fns: list[ast.FunctionDef], attrs: dict[str, int]) -> list[dict]:
+    """`if height % 16 != 0 ...: raise/logger.warning(...)` checks found in the given functions.
+
+    Returns [{"var", "mod", "rem", "raises"}]; moduli like ``self.vae_scale_factor * 2`` are evaluated with
+    ``attrs`` (the stand-in's nominal attribute values); unevaluable ones are skipped.
+    """
+
+    def ev(n):
+        if isinstance(n, ast.Constant) and isinstance(n.value, int):
+            return n.value
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self":
+            return attrs.get(n.attr)
+        if isinstance(n, ast.BinOp):
+            a, b = ev(n.left), ev(n.right)
+            if a is None or b is None:
+                return None
+            if isinstance(n.op, ast.Mult):
+                return a * b
+            if isinstance(n.op, ast.Add):
+                return a + b
+            if isinstance(n.op, ast.Pow):
+                return a**b
+        return None
+
+    rules: list[dict] = []
+    for fn in fns:
+        for node in ast.walk(fn):
+            if not isinstance(node, ast.If):
+                continue
+            tests = node.test.values if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.Or) else [node.test]
+            raises = any(isinstance(x, ast.Raise) for stmt in node.body for x in ast.walk(stmt))
+            for t in tests:
+                if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.NotEq)):
+                    continue
+                left, right = t.left, t.comparators[0]
+                if not (isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mod) and isinstance(left.left, ast.Name)):
+                    continue
+                var = left.left.id
+                if var not in ("height", "width", "num_frames"):
+                    continue
+                mod, rem = ev(left.right), ev(right)
+                if mod and rem is not None:
+                    r = {"var": var, "mod": mod, "rem": rem, "raises": raises}
+                    if r not in rules:
+                        rules.append(r)
+    return rules
+
+
 def literal_or_marker(node: ast.AST):
     try:
         return ast.literal_eval(node)

@@ -236,3 +236,42 @@ def test_torch_surface(env):
     torch.backends.cuda.matmul.allow_tf32 = True
     with pytest.raises(AttributeError, match="stand-in"):
         torch.not_a_thing
+
+
+def test_divisibility_rules_from_real_check_inputs(env):
+    diffusers, torch, spaces = env
+    wan = diffusers.WanPipeline.from_pretrained("w").to("cuda")
+    ltx = diffusers.LTXPipeline.from_pretrained("l").to("cuda")
+    flux = diffusers.FluxPipeline.from_pretrained("f").to("cuda")
+    sd3 = diffusers.StableDiffusion3Pipeline.from_pretrained("s").to("cuda")
+
+    @spaces.GPU
+    def run(p, **k):
+        return p(prompt="x", **k)
+
+    with pytest.raises(ValueError, match="divisible by 16 but are 500 and 832"):
+        run(wan, height=500, width=832)
+    with pytest.raises(ValueError, match="divisible by 32"):
+        run(ltx, height=512, width=720)
+    with pytest.raises(ValueError, match="divisible by 16"):
+        run(sd3, height=1000, width=1024)
+    n = len(STATE.warnings)
+    run(wan, height=480, width=832, num_frames=80)  # warns, rounds
+    run(flux, height=1000, width=1024)  # warns, resizes
+    assert any("num_frames - 1" in w for w in STATE.warnings[n:])
+    assert any("divisible by 16" in w for w in STATE.warnings[n:])
+
+
+def test_qwen_true_cfg_without_negative_prompt_warns(env):
+    diffusers, torch, spaces = env
+    q = diffusers.QwenImagePipeline.from_pretrained("Qwen/Qwen-Image").to("cuda")
+
+    @spaces.GPU
+    def run(**k):
+        return q(prompt="x", **k)
+
+    n = len(STATE.warnings)
+    run(true_cfg_scale=4.0, negative_prompt=" ")
+    assert len(STATE.warnings) == n
+    run(true_cfg_scale=4.0)
+    assert any("true CFG is silently disabled" in w for w in STATE.warnings[n:])
