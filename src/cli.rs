@@ -36,9 +36,9 @@ pub enum Command {
     /// Run the webhook receiver.
     Serve,
     /// Run workers that consume jobs and open pull requests.
-    Work,
+    Work(WorkArgs),
     /// Run the receiver and workers in one process.
-    Run,
+    Run(WorkArgs),
     /// Run the Hub simulator (for local development and tests).
     Sim(crate::sim::cli::SimArgs),
     /// Run the whole flow against an embedded simulator, with no network and no token.
@@ -54,6 +54,14 @@ pub enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
         url: String,
     },
+}
+
+/// Flags of `work` and `run`.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct WorkArgs {
+    /// Log every Hub write (PR, commit, comment, status change) instead of making it.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `jobs …`
@@ -133,13 +141,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings::load(&cli.config, &env).context("configuration")?;
             jobs(&settings, cmd).await
         }
-        Command::Serve | Command::Work | Command::Run => {
-            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+        Command::Serve | Command::Work(_) | Command::Run(_) => {
+            let mut settings = Settings::load(&cli.config, &env).context("configuration")?;
             crate::telemetry::init(&settings.telemetry);
             let shutdown = crate::shutdown::on_signals();
-            let serve = matches!(cli.command, Command::Serve | Command::Run);
-            let work = matches!(cli.command, Command::Work | Command::Run);
-            run_roles(&settings, serve, work, shutdown).await
+            let (serve, work) = match cli.command {
+                Command::Serve => (true, None),
+                Command::Work(a) => (false, Some(a)),
+                Command::Run(a) => (true, Some(a)),
+                _ => (false, None),
+            };
+            settings.worker.dry_run |= work.is_some_and(|a| a.dry_run);
+            run_roles(&settings, serve, work.is_some(), shutdown).await
         }
     }
 }
@@ -167,7 +180,7 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
         }
         let ctx = Arc::new(worker_context(settings, metrics.clone()).await?);
         let (b, sd, n) = (Broker::Amqp(broker.clone()), shutdown.clone(), usize::from(settings.worker.concurrency));
-        tracing::info!(bot = %ctx.bot_user, concurrency = n, "worker started");
+        tracing::info!(bot = %ctx.bot_user(), concurrency = n, dry_run = settings.worker.dry_run, "worker started");
         tasks.spawn(async move { worker::run(ctx, &b, n, sd).await.context("worker") });
     }
     while let Some(r) = tasks.join_next().await {
@@ -199,6 +212,7 @@ pub fn receiver_state(s: &Settings, broker: Broker, metrics: Arc<crate::metrics:
         max_body_bytes: s.receiver.max_body_bytes,
         publish_timeout: s.publish_timeout(),
         metrics,
+        debounce: Duration::from_secs(s.receiver.debounce_secs),
     }
 }
 
@@ -216,7 +230,7 @@ pub fn hub_settings(s: &Settings) -> HubSettings {
 async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> anyhow::Result<WorkerContext> {
     anyhow::ensure!(s.hub_token.is_some(), "workers need a Hub token: set HF_TOKEN (a token with write access to the linked Spaces) or hub.token_file");
     let hub = HubClient::new(&hub_settings(s))?;
-    Ok(WorkerContext::build(hub, s.generator.clone(), s.worker.max_attempts, metrics).await.context("asking the Hub who the token belongs to (whoami)")?)
+    Ok(WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.context("asking the Hub who the token belongs to (whoami)")?)
 }
 
 async fn jobs(s: &Settings, cmd: JobsCommand) -> anyhow::Result<()> {
@@ -262,4 +276,8 @@ async fn jobs(s: &Settings, cmd: JobsCommand) -> anyhow::Result<()> {
     };
     shutdown.cancel();
     result
+}
+
+fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {
+    crate::worker::WorkerPolicy { max_attempts: s.worker.max_attempts, dry_run: s.worker.dry_run, max_prs_per_hour: s.worker.max_prs_per_hour }
 }

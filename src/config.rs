@@ -70,6 +70,8 @@ pub struct ReceiverConfig {
     pub insecure_no_secret: bool,
     /// How long to wait for the broker's confirm before answering 503, in milliseconds.
     pub publish_timeout_ms: u64,
+    /// Debounce window in seconds (rounded up to a delay tier: 1, 5, 30, 120, 600); 0 = none.
+    pub debounce_secs: u64,
 }
 
 /// `[amqp]`
@@ -99,6 +101,11 @@ pub struct WorkerConfig {
     pub max_attempts: u32,
     /// Where `work` serves `/healthz`, `/readyz` and `/metrics` (`run` uses the receiver's port).
     pub listen: SocketAddr,
+    /// Log every Hub write instead of making it (`--dry-run` sets it).
+    #[serde(default)]
+    pub dry_run: bool,
+    /// PRs one worker process may open per hour; 0 = unlimited.
+    pub max_prs_per_hour: u32,
 }
 
 /// `[hub]`

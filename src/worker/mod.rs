@@ -11,7 +11,7 @@ use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-pub use context::WorkerContext;
+pub use context::{WorkerContext, WorkerPolicy};
 
 use crate::domain::{Job, JobKind};
 use crate::queue::{Broker, Handler, Outcome, QueueError};
