@@ -320,6 +320,13 @@ impl LoraWorld {
         self.sim.commit_as("tkato", RepoType::Model, &self.lora, std::collections::BTreeMap::from([("README.md".to_owned(), card.into_bytes())]), "Update card")
     }
 
+    /// The LoRA owner pushes the card with a new trigger phrase (YAML and prose).
+    pub fn push_trigger(&self, trigger: &str) -> lora_space_bot::domain::CommitSha {
+        use lora_space_bot::domain::RepoType;
+        let card = std::fs::read_to_string(format!("{CORGI}/README.md")).expect("card").replace("a photo of TOK corgi", trigger);
+        self.sim.commit_as("tkato", RepoType::Model, &self.lora, std::collections::BTreeMap::from([("README.md".to_owned(), card.into_bytes())]), "New trigger")
+    }
+
     /// The bot's pull requests on the Space.
     pub fn prs(&self) -> Vec<lora_space_bot::sim::DiscussionView> {
         self.sim.discussions(lora_space_bot::domain::RepoType::Space, &self.space).into_iter().filter(|d| d.is_pull_request).collect()

@@ -1,6 +1,7 @@
 //! The one integration-test binary: real RabbitMQ, the Hub simulator and the app on local ports.
 
 mod cli;
+mod etiquette;
 mod generator;
 mod helpers;
 mod hub_client;
