@@ -46,11 +46,17 @@ pub enum PipelineError {
 impl PipelineError {
     /// Whether trying again later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Hub(e) if e.is_transient()) || matches!(self, Self::Capped(_))
+        match self {
+            // The next attempt looks for the bot's PR before opening one, so retrying is safe.
+            Self::Hub(HubError::PullRequestOutcomeUnknown { .. }) | Self::Capped(_) => true,
+            Self::Hub(e) => e.is_transient(),
+            _ => false,
+        }
     }
     /// The wait the Hub asked for, if any.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
+            Self::Hub(HubError::PullRequestOutcomeUnknown { source }) => source.retry_after(),
             Self::Hub(e) => e.retry_after(),
             Self::Capped(PublishError::Capped(_, wait)) => Some(*wait),
             _ => None,

@@ -244,9 +244,19 @@ pub async fn spawn_worker(
     broker: lora_space_bot::queue::Broker,
     shutdown: &CancellationToken,
 ) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
+    spawn_worker_with(sim, broker, shutdown, lora_space_bot::worker::WorkerPolicy { max_attempts: 3, ..Default::default() }).await
+}
+
+/// Like [`spawn_worker`], with a policy.
+pub async fn spawn_worker_with(
+    sim: &lora_space_bot::sim::SimHandle,
+    broker: lora_space_bot::queue::Broker,
+    shutdown: &CancellationToken,
+    policy: lora_space_bot::worker::WorkerPolicy,
+) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
     use futures::FutureExt;
     let ctx = Arc::new(
-        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), lora_space_bot::worker::WorkerPolicy { max_attempts: 3, ..Default::default() }, lora_space_bot::metrics::Metrics::new())
+        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), policy, lora_space_bot::metrics::Metrics::new())
             .await
             .expect("worker context"),
     );

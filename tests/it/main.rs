@@ -2,6 +2,7 @@
 
 mod cli;
 mod etiquette;
+mod faults;
 mod generator;
 mod helpers;
 mod hub_client;
