@@ -63,3 +63,39 @@ async fn a_missing_lora_is_dead_lettered_with_its_reason_and_replay_brings_it_ba
     assert_eq!(again.reason, "replay");
     assert_eq!(again.attempt, 0);
 }
+
+#[tokio::test]
+async fn a_broker_outage_mid_run_gives_503_while_down_and_every_accepted_job_ends_done() {
+    let proxy = CuttableProxy::start().await;
+    let w = LoraWorld::build("outage-run", Duration::ZERO, &proxy.url()).await;
+    let mut done = spawn_worker_with(&w.sim, w.broker(), &w.receiver.shutdown, WorkerPolicy { max_attempts: 6, ..Default::default() }).await;
+    let mut last = None;
+    for i in 0..30 {
+        if i == 10 {
+            proxy.cut();
+            assert!(eventually(Duration::from_secs(5), || async { !w.receiver.broker.is_ready() }).await);
+        }
+        if i == 20 {
+            proxy.restore();
+            assert!(w.receiver.broker.wait_ready(Duration::from_secs(15)).await, "broker back");
+        }
+        last = Some(w.push_trigger(&format!("a photo of TOK corgi take {i}")));
+        assert!(w.sim.wait_until(Duration::from_secs(10), |s| s.deliveries().len() == i + 1 && s.deliveries()[i].status.is_some()).await, "delivery {i} answered");
+    }
+    let statuses: Vec<Option<u16>> = w.sim.deliveries().iter().map(|d| d.status).collect();
+    assert!(statuses[10..20].iter().all(|s| *s == Some(503)), "503 while the broker is away: {statuses:?}");
+    assert!(statuses[..10].iter().chain(&statuses[20..]).all(|s| *s == Some(202)), "{statuses:?}");
+
+    // Every accepted job (20 of them) is finished: none vanished in the outage.
+    let mut finished = std::collections::HashSet::new();
+    while finished.len() < 20 {
+        let (job, outcome) = next_outcome(&mut done, Duration::from_secs(60)).await;
+        if outcome == Outcome::Done {
+            finished.insert(job.id);
+        }
+    }
+    let prs = w.prs();
+    assert_eq!(prs.len(), 1, "{prs:?}");
+    let newest = last.expect("pushed").short().to_owned();
+    assert!(prs[0].title.ends_with(&newest), "PR follows the newest head {newest}: {}", prs[0].title);
+}

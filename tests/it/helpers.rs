@@ -301,6 +301,11 @@ impl LoraWorld {
     }
 
     pub async fn with_debounce(name: &str, debounce: Duration) -> Self {
+        Self::build(name, debounce, &amqp_url()).await
+    }
+
+    /// A world whose receiver (and workers on its broker) reach RabbitMQ through `amqp`.
+    pub async fn build(name: &str, debounce: Duration, amqp: &str) -> Self {
         use lora_space_bot::domain::RepoType;
         use lora_space_bot::hub::{WatchedItem, WebhookDomain, WebhookSpec};
         use std::collections::BTreeMap;
@@ -311,7 +316,7 @@ impl LoraWorld {
         let (lora, _) = sim.seed_card_fixture(std::path::Path::new(CORGI)).expect("fixture seeds");
         let space = id("tkato/corgi-demo");
         sim.seed_repo(RepoType::Space, &space, BTreeMap::from([("README.md".to_owned(), b"---\nsdk: gradio\n---\n".to_vec())]), false);
-        let receiver = spawn_receiver_with(&amqp_url(), &[(&lora.to_string(), &space.to_string())], topology(&unique_prefix(name), 2), debounce).await;
+        let receiver = spawn_receiver_with(amqp, &[(&lora.to_string(), &space.to_string())], topology(&unique_prefix(name), 2), debounce).await;
         let spec = WebhookSpec {
             watched: vec![WatchedItem { kind: "model".into(), name: lora.to_string() }],
             url: format!("{}/webhooks/hub", receiver.url),
