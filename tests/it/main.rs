@@ -5,6 +5,7 @@ mod etiquette;
 mod faults;
 mod generator;
 mod helpers;
+mod processes;
 mod hub_client;
 mod receiver;
 mod sim;
