@@ -6,13 +6,16 @@
 //! [`validate`] statically checks rendered files, [`diff`] compares them with the Space,
 //! [`plan_output`] is the `plan` dry-run command's output.
 
+pub mod diff;
 pub mod generate;
 pub mod knowledge;
 pub mod needs_input;
 pub mod overrides;
 pub mod plan;
 pub mod plan_examples;
+pub mod plan_output;
 pub mod plan_readme;
+pub mod plan_text;
 pub mod pyliteral;
 pub mod pyparse;
 pub mod render;
@@ -21,3 +24,4 @@ pub mod verify;
 
 pub use generate::{GeneratedSpace, Generation, GeneratorSettings, generate};
 pub use needs_input::NeedsInput;
+pub use plan_output::{PlanOutput, plan_from_dir_contents};

@@ -215,4 +215,5 @@ fn every_generated_space_validates_against_its_lora_repo() {
 }
 
 mod hostile;
+mod plan_json;
 mod tasks;
