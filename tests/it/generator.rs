@@ -217,3 +217,24 @@ fn every_generated_space_validates_against_its_lora_repo() {
 mod hostile;
 mod plan_json;
 mod tasks;
+
+#[test]
+fn pipeline_class_is_verified_against_the_base_model_card_fixtures() {
+    use lora_space_bot::lora::profile::Source;
+    let settings = GeneratorSettings::default();
+    let mut verified = 0;
+    for f in fixtures() {
+        let profile = profile_of(&f);
+        let Some(base) = base_card(profile.base_model.as_ref().map(|b| b.value.as_str())) else { continue };
+        let Generation::Ready(g) = generate(&profile, Some(&base), &settings) else { continue };
+        let source = g.plan.pipeline_class.evidence.source;
+        // Qwen-Image's own card only shows DiffusionPipeline: the table is used, with a note.
+        if base.contains("from diffusers import DiffusionPipeline") && !base.contains("Pipeline.from_pretrained(\"") {
+            assert!(g.notes.iter().any(|n| n.contains("knowledge table")), "{}: fallback is noted", f.name);
+        } else {
+            assert!(matches!(source, Source::BaseCard | Source::CardSnippet), "{}: {source:?}", f.name);
+            verified += 1;
+        }
+    }
+    assert!(verified >= 5, "only {verified} fixtures verified against a base card");
+}
