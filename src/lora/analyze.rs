@@ -6,7 +6,7 @@
 use super::card::{self, Card};
 use super::profile::{Flag, GuidanceParam, LoraProfile, Resolution, Source, Sourced, Task};
 use super::recipe::CardRecipe;
-use super::{base, examples, missing, recipe, snippet, task, triggers, weights};
+use super::{base, examples, extras, missing, recipe, snippet, task, triggers, weights};
 use crate::domain::ids::RepoId;
 use crate::space::knowledge::{Family, knowledge};
 
@@ -35,6 +35,7 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
 
     let w = weights::choose(input.files, &body, &code);
     profile.weight_name = w.chosen;
+    profile.weight_name_2 = w.second;
     profile.weight_candidates = w.candidates;
     profile.flags.extend(w.flags);
 
@@ -67,6 +68,9 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
 
     let card_recipe = recipe::read(&front, &body, &code);
     apply_recipe(&mut profile, card_recipe, family);
+    extras::apply_few_step(&mut profile, &lora, family);
+    extras::apply_reference_scale(&mut profile);
+    profile.vae = extras::vae(&body, &code);
     if let Some(t) = profile.task.as_ref().map(|t| t.value) {
         if t.needs_image() || t == Task::VideoToVideo {
             profile.example_media = examples::media(input.files, &front, &code, !t.needs_image());
@@ -89,7 +93,10 @@ fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
         sub_task: None,
         card_pipeline_class: None,
         weight_name: None,
+        weight_name_2: None,
         weight_candidates: vec![],
+        few_step: false,
+        vae: None,
         trigger_words: Sourced::new(vec![], Source::Default, "no trigger word found"),
         prompt_template: None,
         steps: None,

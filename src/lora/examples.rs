@@ -87,7 +87,7 @@ pub fn media(files: &[String], front: &Frontmatter, code: &str, video: bool) -> 
         .filter(|f| has_ext(f, exts))
         .filter(|f| !front.widget_outputs.iter().any(|o| o.trim_start_matches("./") == f.as_str()))
         .collect();
-    let loaded: Vec<String> = snippet::loaded_media(code).into_iter().filter(|m| pool.iter().any(|f| *f == m)).collect();
+    let loaded: Vec<String> = snippet::loaded_media(code).into_iter().filter(|m| pool.contains(&m)).collect();
     if let Some(first) = loaded.first() {
         let (dir, stem, ext) = split_path(first);
         let suffix = stem.rsplit_once('_').map(|(_, s)| s).filter(|s| pool.iter().filter(|f| split_path(f).1.ends_with(&format!("_{s}"))).count() > 1);

@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod base;
 pub mod card;
 pub mod examples;
+pub mod extras;
 pub mod missing;
 pub mod profile;
 pub mod recipe;

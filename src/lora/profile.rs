@@ -239,8 +239,14 @@ pub struct LoraProfile {
     pub card_pipeline_class: Option<String>,
     /// The weights file to pass as `weight_name=`.
     pub weight_name: Option<Sourced<String>>,
+    /// The second file of a Wan 2.2 high-noise / low-noise pair (loaded into `transformer_2`).
+    pub weight_name_2: Option<Sourced<String>>,
     /// All weight-looking files in the repo.
     pub weight_candidates: Vec<String>,
+    /// A few-step (Lightning / Turbo / distilled) LoRA: steps and guidance are fixed.
+    pub few_step: bool,
+    /// A VAE the card says to load instead of the base's (SDXL fp16-fix).
+    pub vae: Option<Sourced<String>>,
     /// Trigger words / phrases to build into the prompt.
     pub trigger_words: Sourced<Vec<String>>,
     /// Fixed prompt template, when the card wants one.

@@ -14,6 +14,8 @@ use super::snippet;
 pub struct WeightsChoice {
     /// The chosen file, with evidence; `None` when the user must choose.
     pub chosen: Option<Sourced<String>>,
+    /// The low-noise file of a Wan 2.2 high/low pair (both are required, not alternatives).
+    pub second: Option<Sourced<String>>,
     /// All weight-looking files.
     pub candidates: Vec<String>,
     /// Things to tell the user (e.g. "took the latest checkpoint").
@@ -58,7 +60,36 @@ pub fn choose(files: &[String], body: &str, code: &str) -> WeightsChoice {
         .or_else(|| root_convention(&candidates))
         .or_else(|| latest_of_history(&candidates, &mut flags))
         .or_else(|| single(&candidates));
-    WeightsChoice { chosen, candidates, flags }
+    let (chosen, second) = with_noise_pair(&candidates, chosen);
+    WeightsChoice { chosen, second, candidates, flags }
+}
+
+/// Wan 2.2 A14B LoRAs ship a high-noise and a low-noise file: both load, into the two experts.
+fn noise_pair(candidates: &[String]) -> Option<(String, String)> {
+    candidates.iter().find_map(|high| {
+        let lower = high.to_ascii_lowercase();
+        if !lower.contains("high") {
+            return None;
+        }
+        let want = lower.replacen("high", "low", 1);
+        candidates.iter().find(|c| c.to_ascii_lowercase() == want).map(|low| (high.clone(), low.clone()))
+    })
+}
+
+fn with_noise_pair(candidates: &[String], chosen: Option<Sourced<String>>) -> (Option<Sourced<String>>, Option<Sourced<String>>) {
+    let Some((high, low)) = noise_pair(candidates) else { return (chosen, None) };
+    let pair_only = candidates.len() == 2;
+    match chosen {
+        Some(c) if c.value == high || c.value == low => {
+            let second = Sourced::new(low.clone(), Source::FileList, format!("low-noise partner of {high}"));
+            (Some(Sourced::new(high, c.evidence.source, c.evidence.detail)), Some(second))
+        }
+        None if pair_only => (
+            Some(Sourced::new(high.clone(), Source::FileList, "high-noise file of a high/low expert pair")),
+            Some(Sourced::new(low, Source::FileList, format!("low-noise partner of {high}"))),
+        ),
+        other => (other, None),
+    }
 }
 
 fn find_file<'a>(candidates: &'a [String], name: &str) -> Option<&'a String> {
@@ -186,6 +217,14 @@ mod tests {
     fn ai_toolkit_unsuffixed_final_save_is_the_latest() {
         let f = files(&["mylora_000001000.safetensors", "mylora.safetensors", "mylora_000002000.safetensors"]);
         assert_eq!(choose(&f, "", "").chosen.map(|s| s.value).as_deref(), Some("mylora.safetensors"));
+    }
+
+    #[test]
+    fn high_and_low_noise_files_are_a_pair_not_alternatives() {
+        let f = files(&["orbit_high_noise.safetensors", "orbit_low_noise.safetensors"]);
+        let c = choose(&f, "", "");
+        assert_eq!(c.chosen.map(|s| s.value).as_deref(), Some("orbit_high_noise.safetensors"));
+        assert_eq!(c.second.map(|s| s.value).as_deref(), Some("orbit_low_noise.safetensors"));
     }
 
     #[test]

@@ -73,6 +73,10 @@ pub struct SpacePlan {
     pub flow_shift: Option<f64>,
     /// `weight_name=`.
     pub weight_name: String,
+    /// Low-noise partner loaded into `transformer_2` (Wan 2.2 A14B pairs).
+    pub weight_name_2: Option<String>,
+    /// Replacement VAE repo (SDXL fp16-fix).
+    pub vae_repo: Option<String>,
     /// Prompt handling.
     pub prompt: PromptPlan,
     /// Default steps.
@@ -171,7 +175,7 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
     let prompt = prompt_plan(profile, task);
     let resolution = snap(profile.resolution.as_ref().map_or(Resolution { width: f.resolution[0], height: f.resolution[1] }, |r| r.value), f.multiple);
     let video = task.outputs_video().then(|| video_plan(profile, f));
-    let few_step = f.few_step || profile.steps.as_ref().is_some_and(|s| s.value <= 8);
+    let few_step = f.few_step || profile.few_step || profile.steps.as_ref().is_some_and(|s| s.value <= 8);
     let mut notes: Vec<String> = verified.note.into_iter().collect();
     notes.extend(profile.notes.iter().cloned());
     Ok(SpacePlan {
@@ -209,6 +213,8 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         readme: readme_plan(profile, f, task, &base_model, hardware),
         base_model,
         weight_name,
+        weight_name_2: profile.weight_name_2.as_ref().map(|w| w.value.clone()),
+        vae_repo: profile.vae.as_ref().filter(|_| !f.vae_float32).map(|v| v.value.clone()),
         shape,
         leave_alone: profile.leave_alone.clone(),
         notes,

@@ -55,6 +55,9 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
     if plan.vae_float32 {
         classes.push("AutoencoderKLWan".into());
     }
+    if plan.vae_repo.is_some() {
+        classes.push("AutoencoderKL".into());
+    }
     if plan.flow_shift.is_some() {
         classes.push("UniPCMultistepScheduler".into());
     }
@@ -84,6 +87,12 @@ fn constants(plan: &SpacePlan, out: &mut Vec<String>) {
     out.push(format!("BASE_MODEL = {}", py_str(&plan.base_model)));
     out.push(format!("LORA_REPO = {}", py_str(&plan.lora)));
     out.push(format!("WEIGHT_NAME = {}", py_str(&plan.weight_name)));
+    if let Some(w2) = &plan.weight_name_2 {
+        out.push(format!("WEIGHT_NAME_2 = {}", py_str(w2)));
+    }
+    if let Some(vae) = &plan.vae_repo {
+        out.push(format!("VAE_REPO = {}", py_str(vae)));
+    }
     match &plan.prompt {
         PromptPlan::Free { trigger } => out.push(format!("TRIGGER = {}", py_str(trigger.as_deref().unwrap_or("")))),
         PromptPlan::Template { template } => {
@@ -132,6 +141,9 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
     if plan.vae_float32 {
         out.push("vae = AutoencoderKLWan.from_pretrained(BASE_MODEL, subfolder=\"vae\", torch_dtype=torch.float32, token=HF_TOKEN)".into());
         kwargs.push("vae=vae".to_owned());
+    } else if plan.vae_repo.is_some() {
+        out.push(format!("vae = AutoencoderKL.from_pretrained(VAE_REPO, torch_dtype={dtype}, token=HF_TOKEN)"));
+        kwargs.push("vae=vae".to_owned());
     }
     kwargs.push(format!("torch_dtype={dtype}"));
     if let Some(v) = &plan.variant {
@@ -144,8 +156,14 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
     }
     out.push("pipe.to(\"cuda\")".into());
     out.push("pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name=\"lora\", token=HF_TOKEN)".into());
+    let adapters = if plan.weight_name_2.is_some() {
+        out.push("pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME_2, adapter_name=\"lora_2\", load_into_transformer_2=True, token=HF_TOKEN)".into());
+        "[\"lora\", \"lora_2\"], adapter_weights=[LORA_SCALE, LORA_SCALE]"
+    } else {
+        "[\"lora\"], adapter_weights=[LORA_SCALE]"
+    };
     if plan.scale_slider.is_none() && (plan.lora_scale - 1.0).abs() > f64::EPSILON {
-        out.push("pipe.set_adapters([\"lora\"], adapter_weights=[LORA_SCALE])".into());
+        out.push(format!("pipe.set_adapters({adapters})"));
     }
     out.push(String::new());
     out.push(String::new());

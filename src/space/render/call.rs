@@ -8,7 +8,7 @@ use crate::space::plan::SpacePlan;
 use crate::space::pyliteral::py_float;
 
 /// Kwargs that must be ints in the pipeline call.
-const INT_KWARGS: &[&str] = &["max_sequence_length"];
+const INT_KWARGS: &[&str] = &["max_sequence_length", "reference_downscale_factor"];
 
 /// Appends the `generate` function.
 pub fn generate_fn(plan: &SpacePlan, out: &mut Vec<String>) {
