@@ -61,14 +61,17 @@ pub fn python_code(body: &str) -> String {
         .join("\n")
 }
 
-static STRING_LIT: &str = r#"(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"#;
+const STRING_LIT: &str = r#"(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"#;
 
-fn kwarg_string_re(name: &str) -> Regex {
-    Regex::new(&format!(r"\b{}\s*=\s*{STRING_LIT}", regex::escape(name))).unwrap_or_else(|_| never())
-}
+static STRING_KWARG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r#"(?:\b([A-Za-z_]\w*)\s*=|["']([A-Za-z_]\w*)["']\s*:)\s*{STRING_LIT}"#)).unwrap_or_else(|_| never())
+});
+static NUMBER_KWARG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:\b([A-Za-z_]\w*)\s*=|["']([A-Za-z_]\w*)["']\s*:)\s*(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)\b"#).unwrap_or_else(|_| never())
+});
 
 fn never() -> Regex {
-    // A regex that matches nothing; only reached if a built pattern were invalid.
+    // A regex that matches nothing; only reached if a constant pattern were invalid.
     Regex::new(r"[^\s\S]").unwrap_or_else(|_| unreachable!("constant regex"))
 }
 
@@ -79,13 +82,17 @@ fn unquote(caps: &regex::Captures<'_>, first: usize) -> String {
 
 /// Every string value of `name=` in `code`, in order.
 pub fn string_kwargs(code: &str, name: &str) -> Vec<String> {
-    kwarg_string_re(name).captures_iter(code).map(|c| unquote(&c, 1)).collect()
+    STRING_KWARG.captures_iter(code).filter(|c| key_is(c, name)).map(|c| unquote(&c, 3)).collect()
 }
 
 /// The first numeric value of `name=` in `code`.
 pub fn number_kwarg(code: &str, name: &str) -> Option<f64> {
-    let re = Regex::new(&format!(r"\b{}\s*=\s*(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)\b", regex::escape(name))).ok()?;
-    re.captures(code)?.get(1)?.as_str().parse().ok()
+    NUMBER_KWARG.captures_iter(code).find(|c| key_is(c, name))?.get(3)?.as_str().parse().ok()
+}
+
+/// Whether a `name=` / `"name":` match names `name`.
+fn key_is(caps: &regex::Captures<'_>, name: &str) -> bool {
+    caps.get(1).or_else(|| caps.get(2)).is_some_and(|m| m.as_str() == name)
 }
 
 /// Every numeric keyword argument in `code` whose name is in `names`, first value of each.
@@ -210,6 +217,13 @@ mod tests {
         assert_eq!(number_kwarg(&code, "true_cfg_scale"), None);
         assert_eq!(export_fps(&code), Some(26.0));
         assert_eq!(loaded_media(&code), vec!["s/in.jpg"]);
+    }
+
+    #[test]
+    fn dict_style_inputs_are_read_like_keyword_arguments() {
+        let code = "inputs = {\n    \"true_cfg_scale\": 4.0,\n    \"negative_prompt\": \" \",\n}\n";
+        assert_eq!(number_kwarg(code, "true_cfg_scale"), Some(4.0));
+        assert_eq!(string_kwargs(code, "negative_prompt"), vec![" "]);
     }
 
     #[test]

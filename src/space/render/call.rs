@@ -130,7 +130,7 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
     if plan.shape.output == "frames_audio" {
         args.push("output_type=\"np\"".into());
         args.push("return_dict=False".into());
-        out.push("    video, audio = pipe(".into());
+        out.push("    output_video, output_audio = pipe(".into());
     } else {
         out.push("    result = pipe(".into());
     }
@@ -144,11 +144,11 @@ fn finish(plan: &SpacePlan, out: &mut Vec<String>) {
         "images" => out.push("    return result.images[0], seed".into()),
         "frames_audio" => {
             out.push("    path = tempfile.NamedTemporaryFile(suffix=\".mp4\", delete=False).name".into());
-            out.push("    video = torch.from_numpy((video * 255).round().astype(\"uint8\"))".into());
+            out.push("    output_video = torch.from_numpy((output_video * 255).round().astype(\"uint8\"))".into());
             out.push("    encode_video(".into());
-            out.push("        video[0],".into());
+            out.push("        output_video[0],".into());
             out.push("        fps=FPS,".into());
-            out.push("        audio=audio[0].float().cpu(),".into());
+            out.push("        audio=output_audio[0].float().cpu(),".into());
             out.push("        audio_sample_rate=pipe.vocoder.config.output_sampling_rate,".into());
             out.push("        output_path=path,".into());
             out.push("    )".into());
