@@ -71,6 +71,7 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
     extras::apply_few_step(&mut profile, &lora, family);
     extras::apply_reference_scale(&mut profile);
     profile.vae = extras::vae(&body, &code);
+    profile.license = front.license.clone();
     if let Some(t) = profile.task.as_ref().map(|t| t.value) {
         if t.needs_image() || t == Task::VideoToVideo {
             profile.example_media = examples::media(input.files, &front, &code, !t.needs_image());
@@ -96,6 +97,7 @@ fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
         weight_name_2: None,
         weight_candidates: vec![],
         few_step: false,
+        license: None,
         vae: None,
         trigger_words: Sourced::new(vec![], Source::Default, "no trigger word found"),
         prompt_template: None,

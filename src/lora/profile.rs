@@ -245,6 +245,8 @@ pub struct LoraProfile {
     pub weight_candidates: Vec<String>,
     /// A few-step (Lightning / Turbo / distilled) LoRA: steps and guidance are fixed.
     pub few_step: bool,
+    /// The LoRA card's `license` value, verbatim (validated before it reaches a README).
+    pub license: Option<String>,
     /// A VAE the card says to load instead of the base's (SDXL fp16-fix).
     pub vae: Option<Sourced<String>>,
     /// Trigger words / phrases to build into the prompt.

@@ -90,7 +90,7 @@ pub fn readme_plan(profile: &LoraProfile, f: &Family, task: Task, _base: &str, h
         color_from: ALLOWED_COLORS[from].to_owned(),
         color_to: ALLOWED_COLORS[to].to_owned(),
         short_description: truncate(&format!("{} LoRA demo on {}", task, f.name), SHORT_DESCRIPTION_MAX),
-        license: license_id(f.license.as_deref()),
+        license: license_id(profile.license.as_deref()).or_else(|| license_id(f.license.as_deref())),
         hardware: hardware.to_owned(),
         family_name: f.name.clone(),
     }
