@@ -180,7 +180,10 @@ fn apply_recipe(p: &mut LoraProfile, r: CardRecipe, family: Option<&Family>) {
 }
 
 /// Lines trainer templates write on every card: no information about what the LoRA does.
-const BOILERPLATE: &[&str] = &["These are ", "The weights were", "Was LoRA", "For more details", "You should use", "Please adhere", "Download", "[Download"];
+const BOILERPLATE: &[&str] = &[
+    "These are ", "The weights were", "Was LoRA", "For more details", "You should use", "Please adhere", "Download", "[Download",
+    "Model trained with", "Weights for this model", "No trigger words",
+];
 
 fn sub_task(body: &str) -> Option<Sourced<String>> {
     let prose = base::strip_code(body);

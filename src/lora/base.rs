@@ -126,6 +126,11 @@ static BASE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:base model|base|trained (?:\w+ )*?on|fine-?tuned? (?:on|from)|built on)\b\s*\**\s*[:\-]?\s*(.{3,120})")
         .unwrap_or_else(|_| unreachable!())
 });
+/// "SDXL LoRA for …", "Wan 2.1 I2V 14B 480p effect LoRA", "a LoRA for LTX-Video 0.9.5".
+static LORA_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)((?:[\w.\-/]+\s+){1,6})LoRA\b|\bLoRA\s+(?:weights\s+)?(?:for|on)\s+\**\[?([\w.\-/ ]{3,60})")
+        .unwrap_or_else(|_| unreachable!())
+});
 static HF_LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"huggingface\.co/([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)").unwrap_or_else(|_| unreachable!())
 });
@@ -144,9 +149,13 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
                 out.push(repo_clue(k, repo, Source::CardProse, line.trim().to_owned()));
             }
         }
-        if let Some(frag) = BASE_LINE.captures(line).and_then(|c| c.get(1)) {
-            if let Some(clue) = hint_clue(k, frag.as_str(), Source::CardProse, line.trim().to_owned()) {
+        let base_frag = BASE_LINE.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned());
+        let lora_frags = LORA_PHRASE.captures_iter(line).filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned()));
+        for frag in base_frag.into_iter().chain(lora_frags) {
+            let frag = frag.replace(lora, " ");
+            if let Some(clue) = hint_clue(k, &frag, Source::CardProse, line.trim().to_owned()) {
                 out.push(clue);
+                break;
             }
         }
     }
@@ -263,6 +272,12 @@ mod tests {
     fn a_generic_hint_does_not_conflict_with_a_specific_variant() {
         let (_, _, conflicts) = base_of("---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n", &["my_flux_lora.safetensors"]);
         assert_eq!(conflicts, 0);
+    }
+
+    #[test]
+    fn family_named_before_lora_in_prose_is_a_base_clue() {
+        let (base, _, _) = base_of("# Watercolor\n\nSDXL LoRA for loose watercolor paintings.\n", &["wc_v1.safetensors"]);
+        assert_eq!(base.as_deref(), Some("stabilityai/stable-diffusion-xl-base-1.0"));
     }
 
     #[test]

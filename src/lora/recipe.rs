@@ -163,10 +163,13 @@ static SCALE_PROSE: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|_| unreachable!())
 });
 static STEPS_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{1,3})\s+(?:inference\s+)?steps\s+(?:is|are|works?|recommended|plenty|enough|gives?)").unwrap_or_else(|_| unreachable!())
+    Regex::new(r"(?i)\b(\d{1,3})\s*(?:inference\s+|sampling\s+)?steps\b|\bsteps\s*(?:[:=]|of)\s*\**\s*(\d{1,3})\b").unwrap_or_else(|_| unreachable!())
+});
+static RECOMMENDING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(recommend|suggest|setting|\buse\b|best|works?|plenty|enough|default|\bsteps\s*[:=])").unwrap_or_else(|_| unreachable!())
 });
 static GUIDANCE_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:cfg|guidance(?: scale)?)\s*(?:of|:|=|at|around)\s*\**\s*(\d+(?:\.\d+)?)").unwrap_or_else(|_| unreachable!())
+    Regex::new(r"(?i)\b(?:cfg|guidance(?: scale)?)\s*(?:scale\s*)?(?:of|:|=|at|around)?\s*\**\s*(\d{1,2}(?:\.\d+)?)\b").unwrap_or_else(|_| unreachable!())
 });
 
 fn from_prose(prose: &str, r: &mut CardRecipe) {
@@ -177,12 +180,13 @@ fn from_prose(prose: &str, r: &mut CardRecipe) {
                 read_scale(text, Source::CardProse, line, r);
             }
         }
-        if r.steps.is_none() {
-            let v = STEPS_PROSE.captures(line).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse().ok());
+        let training = line.to_ascii_lowercase().contains("train");
+        if r.steps.is_none() && !training && RECOMMENDING.is_match(line) {
+            let v = STEPS_PROSE.captures(line).and_then(|c| c.get(1).or_else(|| c.get(2))).and_then(|m| m.as_str().parse::<u32>().ok()).filter(|v| (1..=200).contains(v));
             r.steps = v.map(|v| Sourced::new(v, Source::CardProse, line.trim().chars().take(160).collect::<String>()));
         }
-        if r.guidance.is_none() {
-            let v = GUIDANCE_PROSE.captures(line).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse().ok());
+        if r.guidance.is_none() && !training {
+            let v = GUIDANCE_PROSE.captures(line).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse::<f64>().ok()).filter(|v| *v <= 30.0);
             r.guidance = v.map(|v| (Sourced::new(v, Source::CardProse, line.trim().chars().take(160).collect::<String>()), GuidanceParam::GuidanceScale));
         }
         for c in RES.captures_iter(line) {
@@ -251,6 +255,19 @@ mod tests {
     fn casual_works_ok_at_sentence_gives_the_scale() {
         let r = recipe("use the word mochicat in the prompt. works ok at 0.8, higher gets weird eyes\n");
         assert_eq!(r.lora_scale.map(|s| s.value), Some(0.8));
+    }
+
+    #[test]
+    fn civitai_style_recommendation_line_gives_steps_guidance_and_scale() {
+        let r = recipe("Recommended: LoRA weight 0.6-0.9, CFG 7, 30 steps, DPM++ 2M Karras.\n");
+        assert_eq!(r.steps.map(|s| s.value), Some(30));
+        assert_eq!(r.guidance.map(|(g, _)| g.value), Some(7.0));
+        assert_eq!(r.lora_scale.map(|s| s.value), Some(0.75));
+    }
+
+    #[test]
+    fn training_step_counts_are_not_inference_steps() {
+        assert_eq!(recipe("Trained for 1000 steps at lr 1e-4, best results.\n").steps, None);
     }
 
     #[test]

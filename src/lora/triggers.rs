@@ -61,15 +61,26 @@ fn from_trigger_line(prose: &str) -> Option<Sourced<Vec<String>>> {
             .filter_map(|c| c.get(1))
             .find(|m| m.start() >= start && is_trigger_candidate(m.as_str()))
             .or_else(|| BACKTICK.captures_iter(line).filter_map(|c| c.get(1)).find(|m| is_trigger_candidate(m.as_str())));
-        let word = span
-            .map(|m| m.as_str().trim().to_owned())
-            .or_else(|| USE_THE_WORD.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned()))
-            .or_else(|| COLON_FORM.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().trim().to_owned()));
-        if let Some(word) = word.filter(|w| is_trigger_candidate(w)) {
-            return Some(Sourced::new(vec![word], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
+        let words: Vec<String> = match span {
+            Some(m) => vec![m.as_str().trim().to_owned()],
+            None => USE_THE_WORD
+                .captures(line)
+                .and_then(|c| c.get(1))
+                .map(|m| vec![m.as_str().to_owned()])
+                .or_else(|| COLON_FORM.captures(line).and_then(|c| c.get(1)).map(|m| split_list(m.as_str())))
+                .unwrap_or_default(),
+        };
+        let words: Vec<String> = words.into_iter().filter(|w| is_trigger_candidate(w)).collect();
+        if !words.is_empty() {
+            return Some(Sourced::new(words, Source::CardProse, line.trim().chars().take(160).collect::<String>()));
         }
     }
     None
+}
+
+/// "a, b and c" → ["a", "b", "c"] (unquoted trigger lists).
+fn split_list(text: &str) -> Vec<String> {
+    text.split([',', ';']).flat_map(|p| p.split(" and ")).map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()
 }
 
 fn from_trigger_section(prose: &str) -> Option<Sourced<Vec<String>>> {
@@ -166,6 +177,11 @@ mod tests {
     #[test]
     fn plain_prose_use_the_word_is_understood() {
         assert_eq!(trig("use the word mochicat in the prompt. works ok at 0.8\n"), vec!["mochicat"]);
+    }
+
+    #[test]
+    fn unquoted_trigger_list_is_split() {
+        assert_eq!(trig("Trigger words: wtrclr, watercolor painting\n"), vec!["wtrclr", "watercolor painting"]);
     }
 
     #[test]

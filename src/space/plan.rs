@@ -225,7 +225,11 @@ fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
     if let Some(t) = &profile.prompt_template {
         return PromptPlan::Template { template: t.value.clone() };
     }
-    let trigger = profile.triggers().first().cloned();
+    let trigger = match profile.triggers() {
+        [] => None,
+        [one] => Some(one.clone()),
+        many => Some(many.join(", ")),
+    };
     match trigger {
         Some(t) if task.needs_image() && t.split_whitespace().count() >= 3 => PromptPlan::FixedInstruction { instruction: t },
         other => PromptPlan::Free { trigger: other },
