@@ -26,9 +26,11 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
         .collect();
     let snippet_prompts = snippet::string_kwargs(code, "prompt");
     let continuations = continuations(&prose, triggers);
-    let sources: [(&[String], &str); 4] = [
+    let listed = listed_examples(&prose, triggers);
+    let sources: [(&[String], &str); 5] = [
         (&front.widget_texts, "YAML widget prompts"),
         (&quoted, "prompts quoted in the card"),
+        (&listed, "an example-prompts list in the card"),
         (&snippet_prompts, "prompt= in the card's snippet"),
         (&continuations, "\"…, more words\" continuations of the trigger"),
     ];
@@ -48,6 +50,31 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
     let source = if front.widget_texts.is_empty() { if quoted.is_empty() && continuations.is_empty() { Source::CardSnippet } else { Source::CardProse } } else { Source::Yaml };
     let detail = if used.is_empty() { "no example prompts in the card".to_owned() } else { used.join(" + ") };
     Sourced::new(out, if used.is_empty() { Source::Default } else { source }, detail)
+}
+
+static EXAMPLE_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^#+.*\b(examples?|prompts?|sample prompts?)\b").unwrap_or_else(|_| unreachable!()));
+static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$").unwrap_or_else(|_| unreachable!()));
+static SETTING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\**[\w ]{1,24}\**\s*:\s*\S").unwrap_or_else(|_| unreachable!()));
+
+/// List items under an "Examples" / "Example prompts" heading.
+fn listed_examples(prose: &str, triggers: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_section = false;
+    for line in prose.lines() {
+        if line.trim_start().starts_with('#') {
+            let lower = line.to_ascii_lowercase();
+            in_section = EXAMPLE_HEADING.is_match(line) && !lower.contains("negative") && !lower.contains("how to");
+            continue;
+        }
+        let Some(item) = LIST_ITEM.captures(line).filter(|_| in_section).and_then(|c| c.get(1)) else { continue };
+        let text = item.as_str().trim().trim_matches(|c| c == '`' || c == '"' || c == '*').trim();
+        let is_setting = SETTING.is_match(text) && !triggers.iter().any(|t| text.starts_with(t.as_str()));
+        if text.len() >= 10 && !is_setting && !text.contains("](") {
+            out.push(text.to_owned());
+        }
+    }
+    out
 }
 
 /// "`…, sun behind the subject`" → "<trigger>, sun behind the subject".
@@ -146,6 +173,12 @@ mod tests {
         let body = "> Next Shot: pull back.\n> unrelated quote\nSteer it, e.g. `…, lens flare`\n";
         let p = prompts(&Frontmatter::default(), body, "", &["Next Shot:".into()]).value;
         assert_eq!(p, vec!["Next Shot: pull back.", "Next Shot:, lens flare"]);
+    }
+
+    #[test]
+    fn list_items_under_an_example_prompts_heading_are_examples() {
+        let body = "## Example prompts\n- `zk style, a fox in the snow`\n- Steps: 30\n\n## Notes\n- not an example at all\n";
+        assert_eq!(prompts(&Frontmatter::default(), body, "", &["zk style".into()]).value, vec!["zk style, a fox in the snow"]);
     }
 
     #[test]

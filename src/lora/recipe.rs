@@ -55,6 +55,8 @@ pub fn read(front: &Frontmatter, body: &str, code: &str) -> CardRecipe {
     let prose = strip_code(body);
     from_tables(&prose, &mut r);
     from_prose(&prose, &mut r);
+    resolutions(&prose, &mut r);
+    negative_from_prose(&prose, &mut r);
     from_widgets(front, &mut r);
     r
 }
@@ -172,6 +174,28 @@ static GUIDANCE_PROSE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:cfg|guidance(?: scale)?)\s*(?:scale\s*)?(?:of|:|=|at|around)?\s*\**\s*(\d{1,2}(?:\.\d+)?)\b").unwrap_or_else(|_| unreachable!())
 });
 
+/// Sizes mentioned anywhere (tables included); a "resolution" line sets the default.
+fn resolutions(prose: &str, r: &mut CardRecipe) {
+    for line in prose.lines() {
+        let lower = line.to_ascii_lowercase();
+        for c in RES.captures_iter(line) {
+            let (Some(w), Some(h)) = (c.get(1).and_then(|m| m.as_str().parse().ok()), c.get(2).and_then(|m| m.as_str().parse().ok())) else { continue };
+            let res = Resolution { width: w, height: h };
+            if r.resolution.is_none() && (lower.contains("resolution") || lower.contains("size")) && !lower.contains("train") {
+                let detail = line.trim().chars().take(160).collect::<String>();
+                let source = if line.trim_start().starts_with('|') { Source::CardTable } else { Source::CardProse };
+                r.resolution = Some(Sourced::new(res, source, detail));
+            }
+            if !r.mentioned_resolutions.contains(&res) {
+                r.mentioned_resolutions.push(res);
+            }
+        }
+        if lower.contains("input aspect") || lower.contains("input's aspect") || lower.contains("keep the aspect") {
+            r.follow_input_aspect = true;
+        }
+    }
+}
+
 fn from_prose(prose: &str, r: &mut CardRecipe) {
     for line in prose.lines().filter(|l| !l.trim_start().starts_with('|')) {
         if r.lora_scale.is_none() {
@@ -189,21 +213,26 @@ fn from_prose(prose: &str, r: &mut CardRecipe) {
             let v = GUIDANCE_PROSE.captures(line).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse::<f64>().ok()).filter(|v| *v <= 30.0);
             r.guidance = v.map(|v| (Sourced::new(v, Source::CardProse, line.trim().chars().take(160).collect::<String>()), GuidanceParam::GuidanceScale));
         }
-        for c in RES.captures_iter(line) {
-            let (Some(w), Some(h)) = (c.get(1).and_then(|m| m.as_str().parse().ok()), c.get(2).and_then(|m| m.as_str().parse().ok())) else { continue };
-            let res = Resolution { width: w, height: h };
-            if !r.mentioned_resolutions.contains(&res) {
-                r.mentioned_resolutions.push(res);
-            }
-        }
         let lower = line.to_ascii_lowercase();
-        if lower.contains("input aspect") || lower.contains("input's aspect") || lower.contains("keep the aspect") {
-            r.follow_input_aspect = true;
-        }
         if (lower.contains(" frames") || lower.contains("fps")) && !lower.contains("training") {
             read_frames(line, Source::CardProse, line, r);
         }
     }
+}
+
+static NEGATIVE_PROSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)negative prompt\**\s*[:=]\s*\**\s*`([^`\n]{1,400})`").unwrap_or_else(|_| unreachable!())
+});
+
+/// "Negative prompt: `…`" in the prose, when the snippet has none.
+fn negative_from_prose(prose: &str, r: &mut CardRecipe) {
+    if r.negative_prompt.is_some() {
+        return;
+    }
+    r.negative_prompt = prose.lines().find_map(|l| {
+        let text = NEGATIVE_PROSE.captures(l)?.get(1)?.as_str().to_owned();
+        Some(Sourced::new(text, Source::CardProse, l.trim().chars().take(160).collect::<String>()))
+    });
 }
 
 fn from_widgets(front: &Frontmatter, r: &mut CardRecipe) {
@@ -268,6 +297,20 @@ mod tests {
     #[test]
     fn training_step_counts_are_not_inference_steps() {
         assert_eq!(recipe("Trained for 1000 steps at lr 1e-4, best results.\n").steps, None);
+    }
+
+    #[test]
+    fn resolution_line_sets_the_default_and_tables_add_alternatives() {
+        let r = recipe("| resolution | 480×832 / 832×480 (follow the input aspect) |\n");
+        assert_eq!(r.resolution.map(|s| s.value), Some(Resolution { width: 480, height: 832 }));
+        assert_eq!(r.mentioned_resolutions.len(), 2);
+        assert!(r.follow_input_aspect);
+    }
+
+    #[test]
+    fn negative_prompt_in_prose_is_read() {
+        let r = recipe("Negative prompt: `blurry, lowres`\n");
+        assert_eq!(r.negative_prompt.map(|s| s.value).as_deref(), Some("blurry, lowres"));
     }
 
     #[test]

@@ -142,6 +142,15 @@ fn check_optional(f: &Fixture, p: &LoraProfile) -> Vec<String> {
             bad.push(format!("{}: resolution: expected {want:?}, got {got:?}", f.name));
         }
     }
+    for alt in e["resolution"]["alternatives"].as_array().into_iter().flatten() {
+        let want: Vec<u64> = alt.as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+        if !p.resolution_alternatives.iter().any(|r| [u64::from(r.width), u64::from(r.height)] == want[..]) {
+            bad.push(format!("{}: resolution alternative {want:?} missing", f.name));
+        }
+    }
+    if e["resolution"]["follow_input_aspect"].as_bool() == Some(true) && !p.follow_input_aspect {
+        bad.push(format!("{}: follow_input_aspect not detected", f.name));
+    }
     if let Some(media) = e["example_media"].as_array() {
         let want: Vec<&str> = media.iter().filter_map(Value::as_str).collect();
         if p.example_media != want {
