@@ -151,7 +151,12 @@ fn apply_recipe(p: &mut LoraProfile, r: CardRecipe, family: Option<&Family>) {
     p.guidance = match card_guidance {
         Some((g, param)) if param == f.guidance_param => Some(g),
         Some((g, _)) => {
-            p.notes.push(format!("card sets {} but {} uses {}; kept the family default", g.evidence.detail, f.name, f.guidance_param.as_str()));
+            p.notes.push(format!(
+                "card sets {} but {} uses {}; kept the family default",
+                g.evidence.detail,
+                f.name,
+                f.guidance_param.as_str()
+            ));
             None
         }
         None => None,
@@ -181,8 +186,17 @@ fn apply_recipe(p: &mut LoraProfile, r: CardRecipe, family: Option<&Family>) {
 
 /// Lines trainer templates write on every card: no information about what the LoRA does.
 const BOILERPLATE: &[&str] = &[
-    "These are ", "The weights were", "Was LoRA", "For more details", "You should use", "Please adhere", "Download", "[Download",
-    "Model trained with", "Weights for this model", "No trigger words",
+    "These are ",
+    "The weights were",
+    "Was LoRA",
+    "For more details",
+    "You should use",
+    "Please adhere",
+    "Download",
+    "[Download",
+    "Model trained with",
+    "Weights for this model",
+    "No trigger words",
 ];
 
 fn sub_task(body: &str) -> Option<Sourced<String>> {

@@ -37,7 +37,14 @@ struct Clue<'k> {
 }
 
 /// Finds the base model of a LoRA.
-pub fn find<'k>(k: &'k Knowledge, front: &Frontmatter, body: &str, code: &str, files: &[String], lora: &str) -> BaseChoice<'k> {
+pub fn find<'k>(
+    k: &'k Knowledge,
+    front: &Frontmatter,
+    body: &str,
+    code: &str,
+    files: &[String],
+    lora: &str,
+) -> BaseChoice<'k> {
     let mut clues = yaml_clues(k, front);
     clues.extend(prose_clues(k, body, lora));
     clues.extend(snippet_clues(k, code, lora));
@@ -49,10 +56,21 @@ pub fn find<'k>(k: &'k Knowledge, front: &Frontmatter, body: &str, code: &str, f
     let conflicts = clues
         .iter()
         .filter(|c| !compatible(first, c))
-        .map(|c| format!("{} says {}", source_name(c.source), c.repo.clone().or_else(|| c.family.map(|f| f.name.clone())).unwrap_or_default()))
+        .map(|c| {
+            format!(
+                "{} says {}",
+                source_name(c.source),
+                c.repo.clone().or_else(|| c.family.map(|f| f.name.clone())).unwrap_or_default()
+            )
+        })
         .collect();
     let (base, declared) = resolve_repo(k, first);
-    BaseChoice { base: Some(Sourced::new(base, first.source, first.detail.clone())), declared, family: first.family, conflicts }
+    BaseChoice {
+        base: Some(Sourced::new(base, first.source, first.detail.clone())),
+        declared,
+        family: first.family,
+        conflicts,
+    }
 }
 
 /// The repo to load for a clue, and the declared repo when it was mapped to another one.
@@ -141,7 +159,10 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
     // Licence lines link the base's licence file, not the base the LoRA was trained on.
     for line in prose.lines().filter(|l| !l.to_ascii_lowercase().contains("licen")) {
         for caps in HF_LINK.captures_iter(line) {
-            if caps.get(0).is_some_and(|m| line[m.end()..].starts_with("/blob/") || line[m.end()..].starts_with("/resolve/")) {
+            if caps
+                .get(0)
+                .is_some_and(|m| line[m.end()..].starts_with("/blob/") || line[m.end()..].starts_with("/resolve/"))
+            {
                 continue;
             }
             let repo = caps.get(1).map_or("", |m| m.as_str());
@@ -150,7 +171,9 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
             }
         }
         let base_frag = BASE_LINE.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned());
-        let lora_frags = LORA_PHRASE.captures_iter(line).filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned()));
+        let lora_frags = LORA_PHRASE
+            .captures_iter(line)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned()));
         for frag in base_frag.into_iter().chain(lora_frags) {
             let frag = frag.replace(lora, " ");
             if let Some(clue) = hint_clue(k, &frag, Source::CardProse, line.trim().to_owned()) {
@@ -246,7 +269,8 @@ mod tests {
 
     #[test]
     fn yaml_base_model_is_taken_first() {
-        let (base, fam, conflicts) = base_of("---\nbase_model: Qwen/Qwen-Image\n---\ntrained with ai-toolkit on Qwen-Image\n", &[]);
+        let (base, fam, conflicts) =
+            base_of("---\nbase_model: Qwen/Qwen-Image\n---\ntrained with ai-toolkit on Qwen-Image\n", &[]);
         assert_eq!((base.as_deref(), fam.as_deref(), conflicts), (Some("Qwen/Qwen-Image"), Some("qwen-image"), 0));
     }
 
@@ -264,19 +288,22 @@ mod tests {
 
     #[test]
     fn yaml_and_filename_naming_different_generations_conflict() {
-        let (_, fam, conflicts) = base_of("---\nbase_model: Lightricks/LTX-Video\n---\n", &["ltx-2.3-22b-ic-lora-pose.safetensors"]);
+        let (_, fam, conflicts) =
+            base_of("---\nbase_model: Lightricks/LTX-Video\n---\n", &["ltx-2.3-22b-ic-lora-pose.safetensors"]);
         assert_eq!((fam.as_deref(), conflicts), (Some("ltx-video"), 1));
     }
 
     #[test]
     fn a_generic_hint_does_not_conflict_with_a_specific_variant() {
-        let (_, _, conflicts) = base_of("---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n", &["my_flux_lora.safetensors"]);
+        let (_, _, conflicts) =
+            base_of("---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n", &["my_flux_lora.safetensors"]);
         assert_eq!(conflicts, 0);
     }
 
     #[test]
     fn family_named_before_lora_in_prose_is_a_base_clue() {
-        let (base, _, _) = base_of("# Watercolor\n\nSDXL LoRA for loose watercolor paintings.\n", &["wc_v1.safetensors"]);
+        let (base, _, _) =
+            base_of("# Watercolor\n\nSDXL LoRA for loose watercolor paintings.\n", &["wc_v1.safetensors"]);
         assert_eq!(base.as_deref(), Some("stabilityai/stable-diffusion-xl-base-1.0"));
     }
 

@@ -47,15 +47,22 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
             used.push(name);
         }
     }
-    let source = if front.widget_texts.is_empty() { if quoted.is_empty() && continuations.is_empty() { Source::CardSnippet } else { Source::CardProse } } else { Source::Yaml };
+    let source = if front.widget_texts.is_empty() {
+        if quoted.is_empty() && continuations.is_empty() { Source::CardSnippet } else { Source::CardProse }
+    } else {
+        Source::Yaml
+    };
     let detail = if used.is_empty() { "no example prompts in the card".to_owned() } else { used.join(" + ") };
     Sourced::new(out, if used.is_empty() { Source::Default } else { source }, detail)
 }
 
-static EXAMPLE_HEADING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^#+.*\b(examples?|prompts?|sample prompts?)\b").unwrap_or_else(|_| unreachable!()));
-static LIST_ITEM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$").unwrap_or_else(|_| unreachable!()));
-static SETTING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\**[\w ]{1,24}\**\s*:\s*\S").unwrap_or_else(|_| unreachable!()));
+static EXAMPLE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^#+.*\b(examples?|prompts?|sample prompts?)\b").unwrap_or_else(|_| unreachable!())
+});
+static LIST_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$").unwrap_or_else(|_| unreachable!()));
+static SETTING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\**[\w ]{1,24}\**\s*:\s*\S").unwrap_or_else(|_| unreachable!()));
 
 /// List items under an "Examples" / "Example prompts" heading.
 fn listed_examples(prose: &str, triggers: &[String]) -> Vec<String> {
@@ -91,8 +98,10 @@ fn continuations(prose: &str, triggers: &[String]) -> Vec<String> {
 const IMAGE_EXT: &[&str] = &[".png", ".jpg", ".jpeg", ".webp"];
 const VIDEO_EXT: &[&str] = &[".mp4", ".webm", ".mov"];
 static INPUTISH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[/_\-.])(input|inputs|before|source|src|original|condition|control|ref|reference|in)([/_\-.]|\d|$)")
-        .unwrap_or_else(|_| unreachable!())
+    Regex::new(
+        r"(?i)(^|[/_\-.])(input|inputs|before|source|src|original|condition|control|ref|reference|in)([/_\-.]|\d|$)",
+    )
+    .unwrap_or_else(|_| unreachable!())
 });
 
 fn has_ext(f: &str, exts: &[&str]) -> bool {
@@ -117,7 +126,10 @@ pub fn media(files: &[String], front: &Frontmatter, code: &str, video: bool) -> 
     let loaded: Vec<String> = snippet::loaded_media(code).into_iter().filter(|m| pool.contains(&m)).collect();
     if let Some(first) = loaded.first() {
         let (dir, stem, ext) = split_path(first);
-        let suffix = stem.rsplit_once('_').map(|(_, s)| s).filter(|s| pool.iter().filter(|f| split_path(f).1.ends_with(&format!("_{s}"))).count() > 1);
+        let suffix = stem
+            .rsplit_once('_')
+            .map(|(_, s)| s)
+            .filter(|s| pool.iter().filter(|f| split_path(f).1.ends_with(&format!("_{s}"))).count() > 1);
         return pool
             .iter()
             .filter(|f| {
@@ -151,7 +163,13 @@ mod tests {
 
     #[test]
     fn snippet_loaded_image_and_its_same_suffix_siblings_are_inputs() {
-        let f = files(&["samples/street_day.jpg", "samples/street_golden.jpg", "samples/portrait_day.jpg", "samples/portrait_golden.jpg", "grid.jpg"]);
+        let f = files(&[
+            "samples/street_day.jpg",
+            "samples/street_golden.jpg",
+            "samples/portrait_day.jpg",
+            "samples/portrait_golden.jpg",
+            "grid.jpg",
+        ]);
         let m = media(&f, &Frontmatter::default(), "load_image(\"samples/street_day.jpg\")", false);
         assert_eq!(m, vec!["samples/street_day.jpg", "samples/portrait_day.jpg"]);
     }
@@ -177,8 +195,12 @@ mod tests {
 
     #[test]
     fn list_items_under_an_example_prompts_heading_are_examples() {
-        let body = "## Example prompts\n- `zk style, a fox in the snow`\n- Steps: 30\n\n## Notes\n- not an example at all\n";
-        assert_eq!(prompts(&Frontmatter::default(), body, "", &["zk style".into()]).value, vec!["zk style, a fox in the snow"]);
+        let body =
+            "## Example prompts\n- `zk style, a fox in the snow`\n- Steps: 30\n\n## Notes\n- not an example at all\n";
+        assert_eq!(
+            prompts(&Frontmatter::default(), body, "", &["zk style".into()]).value,
+            vec!["zk style, a fox in the snow"]
+        );
     }
 
     #[test]

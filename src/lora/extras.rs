@@ -12,7 +12,8 @@ use crate::domain::ids::RepoId;
 use crate::space::knowledge::Family;
 
 static FEW_STEP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(lightx2v|hyper[-_]?(?:sd|flux)|distill|\blcm\b|(\d{1,2})[-_ ]?steps?\b)").unwrap_or_else(|_| unreachable!())
+    Regex::new(r"(?i)(lightx2v|hyper[-_]?(?:sd|flux)|distill|\blcm\b|(\d{1,2})[-_ ]?steps?\b)")
+        .unwrap_or_else(|_| unreachable!())
 });
 
 /// Marks few-step LoRAs and replaces base-default steps / guidance with the few-step recipe.
@@ -44,16 +45,20 @@ pub fn apply_few_step(p: &mut LoraProfile, lora: &str, family: Option<&Family>) 
 /// IC-LoRAs trained on half-size references (`…-ref0.5`) need the factor passed explicitly.
 pub fn apply_reference_scale(p: &mut LoraProfile) {
     let name = p.weight_name.as_ref().map_or(String::new(), |w| w.value.to_ascii_lowercase());
-    if (name.contains("ref0.5") || name.contains("ref05")) && !p.extra_call_kwargs.iter().any(|(k, _)| k == "reference_downscale_factor") {
+    if (name.contains("ref0.5") || name.contains("ref05"))
+        && !p.extra_call_kwargs.iter().any(|(k, _)| k == "reference_downscale_factor")
+    {
         p.extra_call_kwargs.push(("reference_downscale_factor".to_owned(), 2.0));
     }
 }
 
 static VAE_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)special vae used for training:\s*\[?`?([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)").unwrap_or_else(|_| unreachable!())
+    Regex::new(r"(?i)special vae used for training:\s*\[?`?([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)")
+        .unwrap_or_else(|_| unreachable!())
 });
 static VAE_SNIPPET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"AutoencoderKL\.from_pretrained\(\s*["']([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)["']"#).unwrap_or_else(|_| unreachable!())
+    Regex::new(r#"AutoencoderKL\.from_pretrained\(\s*["']([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)["']"#)
+        .unwrap_or_else(|_| unreachable!())
 });
 
 /// A replacement VAE named by the card's snippet or the SDXL trainer's "Special VAE" line.
@@ -86,7 +91,8 @@ mod tests {
     fn an_effect_lora_named_after_lightning_bolts_is_not_few_step() {
         let lora: RepoId = "me/lightning-bolts".parse().expect("id");
         let files = vec!["bolts.safetensors".to_owned()];
-        let p = crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &lora, card: "", files: &files, overrides: None });
+        let p =
+            crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &lora, card: "", files: &files, overrides: None });
         assert!(!p.few_step);
     }
 

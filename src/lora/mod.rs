@@ -13,6 +13,7 @@ pub mod extras;
 pub mod missing;
 pub mod profile;
 pub mod recipe;
+mod recipe_prose;
 pub mod snippet;
 pub mod task;
 pub mod triggers;

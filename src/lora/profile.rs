@@ -26,13 +26,8 @@ pub enum Task {
 
 impl Task {
     /// All five, in the order they are offered to a user.
-    pub const ALL: [Task; 5] = [
-        Task::TextToImage,
-        Task::ImageToImage,
-        Task::TextToVideo,
-        Task::ImageToVideo,
-        Task::VideoToVideo,
-    ];
+    pub const ALL: [Task; 5] =
+        [Task::TextToImage, Task::ImageToImage, Task::TextToVideo, Task::ImageToVideo, Task::VideoToVideo];
 
     /// The Hub `pipeline_tag` spelling.
     pub fn as_str(self) -> &'static str {

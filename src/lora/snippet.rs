@@ -64,10 +64,12 @@ pub fn python_code(body: &str) -> String {
 const STRING_LIT: &str = r#"(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"#;
 
 static STRING_KWARG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r#"(?:\b([A-Za-z_]\w*)\s*=|["']([A-Za-z_]\w*)["']\s*:)\s*{STRING_LIT}"#)).unwrap_or_else(|_| never())
+    Regex::new(&format!(r#"(?:\b([A-Za-z_]\w*)\s*=|["']([A-Za-z_]\w*)["']\s*:)\s*{STRING_LIT}"#))
+        .unwrap_or_else(|_| never())
 });
 static NUMBER_KWARG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:\b([A-Za-z_]\w*)\s*=|["']([A-Za-z_]\w*)["']\s*:)\s*(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)\b"#).unwrap_or_else(|_| never())
+    Regex::new(r#"(?:\b([A-Za-z_]\w*)\s*=|["']([A-Za-z_]\w*)["']\s*:)\s*(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)\b"#)
+        .unwrap_or_else(|_| never())
 });
 
 fn never() -> Regex {
@@ -101,7 +103,8 @@ pub fn number_kwargs(code: &str, names: &[&str]) -> Vec<(String, f64)> {
 }
 
 static CLASS_IMPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"from[ \t]+diffusers(?:\.[\w.]+)?[ \t]+import[ \t]+(?:\(([\w\s,]+)\)|([\w \t,]+))").unwrap_or_else(|_| never())
+    Regex::new(r"from[ \t]+diffusers(?:\.[\w.]+)?[ \t]+import[ \t]+(?:\(([\w\s,]+)\)|([\w \t,]+))")
+        .unwrap_or_else(|_| never())
 });
 static CLASS_USE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b([A-Z]\w*Pipeline\w*)\.from_pretrained").unwrap_or_else(|_| never()));
@@ -142,10 +145,8 @@ static REPO_ID: &str = r"([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)";
 pub fn from_pretrained_repos(code: &str) -> Vec<String> {
     let direct = Regex::new(&format!(r#"from_pretrained\(\s*["']{REPO_ID}["']"#)).unwrap_or_else(|_| never());
     let via_var = Regex::new(r"from_pretrained\(\s*([A-Za-z_]\w*)\s*[,)]").unwrap_or_else(|_| never());
-    let mut out: Vec<(usize, String)> = direct
-        .captures_iter(code)
-        .filter_map(|c| c.get(1).map(|m| (m.start(), m.as_str().to_owned())))
-        .collect();
+    let mut out: Vec<(usize, String)> =
+        direct.captures_iter(code).filter_map(|c| c.get(1).map(|m| (m.start(), m.as_str().to_owned()))).collect();
     for caps in via_var.captures_iter(code) {
         let Some(var) = caps.get(1) else { continue };
         let assign = Regex::new(&format!(r#"\b{}\s*=\s*["']{REPO_ID}["']"#, regex::escape(var.as_str())));

@@ -9,7 +9,12 @@ use super::profile::{Source, Sourced, Task};
 use crate::space::knowledge::Family;
 
 /// The task, plus a note when the card's own tag was overruled.
-pub fn find(front: &Frontmatter, body: &str, card_classes: &[String], family: Option<&Family>) -> (Option<Sourced<Task>>, Option<String>) {
+pub fn find(
+    front: &Frontmatter,
+    body: &str,
+    card_classes: &[String],
+    family: Option<&Family>,
+) -> (Option<Sourced<Task>>, Option<String>) {
     let tag = front.pipeline_tag.as_deref().and_then(Task::parse);
     let tasks = family.map(Family::tasks).unwrap_or_default();
     let mut note = None;
@@ -32,9 +37,9 @@ pub fn find(front: &Frontmatter, body: &str, card_classes: &[String], family: Op
             _ => None,
         }
     });
-    let found = by_class
-        .or_else(|| from_prose(body, &tasks))
-        .or_else(|| f.native_task().map(|t| Sourced::new(t, Source::BaseDefault, format!("native task of {}", f.name))));
+    let found = by_class.or_else(|| from_prose(body, &tasks)).or_else(|| {
+        f.native_task().map(|t| Sourced::new(t, Source::BaseDefault, format!("native task of {}", f.name)))
+    });
     (found, note)
 }
 

@@ -31,8 +31,7 @@ pub fn candidates(files: &[String]) -> Vec<String> {
         let name = f.rsplit('/').next().unwrap_or(f).to_ascii_lowercase();
         JUNK_STEMS.iter().any(|j| name.starts_with(j))
     };
-    let mut safes: Vec<String> =
-        files.iter().filter(|f| f.ends_with(".safetensors") && !is_junk(f)).cloned().collect();
+    let mut safes: Vec<String> = files.iter().filter(|f| f.ends_with(".safetensors") && !is_junk(f)).cloned().collect();
     if safes.is_empty() {
         safes = files
             .iter()
@@ -76,7 +75,10 @@ fn noise_pair(candidates: &[String]) -> Option<(String, String)> {
     })
 }
 
-fn with_noise_pair(candidates: &[String], chosen: Option<Sourced<String>>) -> (Option<Sourced<String>>, Option<Sourced<String>>) {
+fn with_noise_pair(
+    candidates: &[String],
+    chosen: Option<Sourced<String>>,
+) -> (Option<Sourced<String>>, Option<Sourced<String>>) {
     let Some((high, low)) = noise_pair(candidates) else { return (chosen, None) };
     let pair_only = candidates.len() == 2;
     match chosen {
@@ -130,7 +132,11 @@ fn recommended_in_prose(candidates: &[String], body: &str) -> Option<Sourced<Str
 
 fn root_convention(candidates: &[String]) -> Option<Sourced<String>> {
     candidates.iter().find(|c| c.as_str() == "pytorch_lora_weights.safetensors").map(|c| {
-        Sourced::new(c.clone(), Source::FileList, "pytorch_lora_weights.safetensors at repo root (diffusers trainer convention)")
+        Sourced::new(
+            c.clone(),
+            Source::FileList,
+            "pytorch_lora_weights.safetensors at repo root (diffusers trainer convention)",
+        )
     })
 }
 
@@ -170,7 +176,9 @@ fn latest_of_history(candidates: &[String], flags: &mut Vec<Flag>) -> Option<Sou
     let file = candidates[idx].clone();
     flags.push(Flag {
         kind: "latest-checkpoint".to_owned(),
-        message: format!("weights look like a training history; using the latest, {file} (set weights_file to override)"),
+        message: format!(
+            "weights look like a training history; using the latest, {file} (set weights_file to override)"
+        ),
     });
     Some(Sourced::new(file, Source::FileList, "latest file of a training history"))
 }
@@ -194,12 +202,19 @@ mod tests {
     fn weights_file_named_in_snippet_wins_over_root_convention() {
         let f = files(&["pytorch_lora_weights.safetensors", "other.safetensors"]);
         let c = choose(&f, "", "pipe.load_lora_weights('a/b', weight_name='other.safetensors')");
-        assert_eq!(c.chosen.map(|s| (s.value, s.evidence.source)), Some(("other.safetensors".into(), Source::CardSnippet)));
+        assert_eq!(
+            c.chosen.map(|s| (s.value, s.evidence.source)),
+            Some(("other.safetensors".into(), Source::CardSnippet))
+        );
     }
 
     #[test]
     fn root_diffusers_file_beats_checkpoint_copies() {
-        let f = files(&["pytorch_lora_weights.safetensors", "checkpoint-500/pytorch_lora_weights.safetensors", "checkpoint-500/optimizer.bin"]);
+        let f = files(&[
+            "pytorch_lora_weights.safetensors",
+            "checkpoint-500/pytorch_lora_weights.safetensors",
+            "checkpoint-500/optimizer.bin",
+        ]);
         let c = choose(&f, "", "");
         assert_eq!(c.candidates, vec!["pytorch_lora_weights.safetensors"]);
         assert_eq!(c.chosen.map(|s| s.value).as_deref(), Some("pytorch_lora_weights.safetensors"));

@@ -70,11 +70,23 @@ pub fn diff(current: &BTreeMap<String, String>, proposed: &BTreeMap<String, Stri
     let files = proposed
         .iter()
         .map(|(path, new)| match current.get(path) {
-            None => FileDiff { path: path.clone(), change: FileChange::Added, added_lines: new.lines().count(), removed_lines: 0 },
-            Some(old) if old == new => FileDiff { path: path.clone(), change: FileChange::Unchanged, added_lines: 0, removed_lines: 0 },
+            None => FileDiff {
+                path: path.clone(),
+                change: FileChange::Added,
+                added_lines: new.lines().count(),
+                removed_lines: 0,
+            },
+            Some(old) if old == new => {
+                FileDiff { path: path.clone(), change: FileChange::Unchanged, added_lines: 0, removed_lines: 0 }
+            }
             Some(old) => {
                 let (added, removed) = line_counts(old, new);
-                FileDiff { path: path.clone(), change: FileChange::Modified, added_lines: added, removed_lines: removed }
+                FileDiff {
+                    path: path.clone(),
+                    change: FileChange::Modified,
+                    added_lines: added,
+                    removed_lines: removed,
+                }
             }
         })
         .collect();

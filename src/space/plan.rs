@@ -168,12 +168,19 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
     let f = profile.family.as_deref().and_then(|id| k.family(id)).ok_or(PlanError::Missing("base model family"))?;
     let task = profile.task.as_ref().map(|t| t.value).ok_or(PlanError::Missing("task"))?;
     let base_model = profile.base_model.as_ref().map(|b| b.value.clone()).ok_or(PlanError::Missing("base model"))?;
-    let weight_name = profile.weight_name.as_ref().map(|w| w.value.clone()).ok_or(PlanError::Missing("weights file"))?;
+    let weight_name =
+        profile.weight_name.as_ref().map(|w| w.value.clone()).ok_or(PlanError::Missing("weights file"))?;
     let verified = verify::pipeline_class(k, Some(f), task, profile.card_pipeline_class.as_deref(), base_card)
         .ok_or_else(|| PlanError::NoClass { family: f.id.clone(), task })?;
-    let shape = k.shape(&verified.class.value).map(ClassShapePlan::from).ok_or_else(|| PlanError::NoClass { family: f.id.clone(), task })?;
+    let shape = k
+        .shape(&verified.class.value)
+        .map(ClassShapePlan::from)
+        .ok_or_else(|| PlanError::NoClass { family: f.id.clone(), task })?;
     let prompt = prompt_plan(profile, task);
-    let resolution = snap(profile.resolution.as_ref().map_or(Resolution { width: f.resolution[0], height: f.resolution[1] }, |r| r.value), f.multiple);
+    let resolution = snap(
+        profile.resolution.as_ref().map_or(Resolution { width: f.resolution[0], height: f.resolution[1] }, |r| r.value),
+        f.multiple,
+    );
     let video = task.outputs_video().then(|| video_plan(profile, f));
     let few_step = f.few_step || profile.few_step || profile.steps.as_ref().is_some_and(|s| s.value <= 8);
     let mut notes: Vec<String> = verified.note.into_iter().collect();
@@ -231,7 +238,9 @@ fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
         many => Some(many.join(", ")),
     };
     match trigger {
-        Some(t) if task.needs_image() && t.split_whitespace().count() >= 3 => PromptPlan::FixedInstruction { instruction: t },
+        Some(t) if task.needs_image() && t.split_whitespace().count() >= 3 => {
+            PromptPlan::FixedInstruction { instruction: t }
+        }
         other => PromptPlan::Free { trigger: other },
     }
 }
@@ -244,7 +253,8 @@ fn snap(r: Resolution, multiple: u32) -> Resolution {
 
 /// The nearest common aspect label of a size (`16:9`).
 pub fn aspect_label(r: Resolution) -> String {
-    const RATIOS: &[(u32, u32)] = &[(1, 1), (16, 9), (9, 16), (4, 3), (3, 4), (3, 2), (2, 3), (21, 9), (9, 21), (5, 4), (4, 5)];
+    const RATIOS: &[(u32, u32)] =
+        &[(1, 1), (16, 9), (9, 16), (4, 3), (3, 4), (3, 2), (2, 3), (21, 9), (9, 21), (5, 4), (4, 5)];
     let ratio = (f64::from(r.width) / f64::from(r.height.max(1))).ln();
     let (a, b) = RATIOS
         .iter()
@@ -298,12 +308,15 @@ mod tests {
     fn video_default_seconds_reproduce_the_frame_count() {
         let k = knowledge();
         let f = k.family("wan21-i2v-480p").expect("family");
-        let v = video_plan(&crate::lora::analyze(&crate::lora::AnalyzeInput {
-            lora: &"a/b".parse().expect("id"),
-            card: "",
-            files: &[],
-            overrides: None,
-        }), f);
+        let v = video_plan(
+            &crate::lora::analyze(&crate::lora::AnalyzeInput {
+                lora: &"a/b".parse().expect("id"),
+                card: "",
+                files: &[],
+                overrides: None,
+            }),
+            f,
+        );
         let frames = (((v.default_seconds * f64::from(v.fps)) as u32 - 1) / v.frame_step) * v.frame_step + 1;
         assert_eq!((v.num_frames, frames), (81, 81));
     }

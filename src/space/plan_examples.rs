@@ -35,7 +35,8 @@ pub fn user_text(prompt: &PromptPlan, full: &str) -> Option<String> {
 fn from_filename(path: &str) -> String {
     let stem = path.rsplit('/').next().unwrap_or(path);
     let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
-    let words: Vec<&str> = stem.split(['_', '-', ' ']).filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit())).collect();
+    let words: Vec<&str> =
+        stem.split(['_', '-', ' ']).filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit())).collect();
     format!("a {}", words.join(" "))
 }
 
@@ -70,7 +71,11 @@ mod tests {
     #[test]
     fn template_examples_keep_only_the_placeholder_value() {
         let plan = PromptPlan::Template {
-            template: PromptTemplate { prefix: "The video shows a ".into(), placeholder: "subject".into(), suffix: " rotating.".into() },
+            template: PromptTemplate {
+                prefix: "The video shows a ".into(),
+                placeholder: "subject".into(),
+                suffix: " rotating.".into(),
+            },
         };
         assert_eq!(user_text(&plan, "The video shows a red teapot rotating.").as_deref(), Some("red teapot"));
         assert_eq!(user_text(&plan, "something else"), None);

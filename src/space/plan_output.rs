@@ -31,7 +31,8 @@ pub fn plan_from_dir_contents(
     overrides: Option<&str>,
     settings: &GeneratorSettings,
 ) -> PlanOutput {
-    let files: Vec<String> = files_txt.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+    let files: Vec<String> =
+        files_txt.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
     let (parsed, overrides_error) = match overrides.map(parse_overrides) {
         Some(Ok(o)) => (Some(o), None),
         Some(Err(e)) => (None, Some(e.to_string())),
@@ -72,7 +73,8 @@ impl PlanOutput {
             ("negative_prompt", ev(&p.negative_prompt)),
             ("examples", Some(&p.examples.evidence)),
         ];
-        let mut map: Map<String, Value> = pairs.into_iter().filter_map(|(k, e)| Some((k.to_owned(), json!(e?)))).collect();
+        let mut map: Map<String, Value> =
+            pairs.into_iter().filter_map(|(k, e)| Some((k.to_owned(), json!(e?)))).collect();
         if let Generation::Ready(g) = &self.generation {
             map.insert("pipeline_class".into(), json!(g.plan.pipeline_class.evidence));
         }

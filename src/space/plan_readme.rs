@@ -73,7 +73,9 @@ pub fn truncate(s: &str, max: usize) -> String {
 
 fn license_id(profile_license: Option<&str>) -> Option<String> {
     let l = profile_license?.trim();
-    let ok = !l.is_empty() && l.len() <= 64 && l.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+' | '_'));
+    let ok = !l.is_empty()
+        && l.len() <= 64
+        && l.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+' | '_'));
     ok.then(|| l.to_ascii_lowercase())
 }
 

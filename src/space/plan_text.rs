@@ -43,12 +43,22 @@ pub fn render(o: &PlanOutput) -> String {
     opt(&mut out, "task", &p.task);
     opt(&mut out, "weight_name", &p.weight_name);
     line(&mut out, "trigger_words", &format!("{:?}", p.triggers()), Some(&p.trigger_words.evidence));
-    opt(&mut out, "prompt_template", &p.prompt_template.as_ref().map(|t| Sourced { value: t.value.display(), evidence: t.evidence.clone() }));
+    opt(
+        &mut out,
+        "prompt_template",
+        &p.prompt_template.as_ref().map(|t| Sourced { value: t.value.display(), evidence: t.evidence.clone() }),
+    );
     opt(&mut out, "steps", &p.steps);
     opt(&mut out, "guidance", &p.guidance);
     line(&mut out, "guidance_param", p.guidance_param.as_str(), None);
     line(&mut out, "lora_scale", &p.lora_scale.value.to_string(), Some(&p.lora_scale.evidence));
-    opt(&mut out, "resolution", &p.resolution.as_ref().map(|r| Sourced { value: format!("{}x{}", r.value.width, r.value.height), evidence: r.evidence.clone() }));
+    opt(
+        &mut out,
+        "resolution",
+        &p.resolution
+            .as_ref()
+            .map(|r| Sourced { value: format!("{}x{}", r.value.width, r.value.height), evidence: r.evidence.clone() }),
+    );
     opt(&mut out, "num_frames", &p.num_frames);
     opt(&mut out, "fps", &p.fps);
     opt(&mut out, "negative_prompt", &p.negative_prompt);
@@ -67,13 +77,32 @@ pub fn render(o: &PlanOutput) -> String {
     match &o.generation {
         Generation::Ready(g) => {
             let plan = &g.plan;
-            let _ = writeln!(out, "\nPlan\n  pipeline_class   {}   [{}: {}]", plan.pipeline_class.value, source_name(plan.pipeline_class.evidence.source), plan.pipeline_class.evidence.detail);
-            let _ = writeln!(out, "  gpu              @spaces.GPU(duration={}){}", plan.gpu_duration, plan.gpu_size.as_ref().map_or(String::new(), |s| format!(" size={s}")));
+            let _ = writeln!(
+                out,
+                "\nPlan\n  pipeline_class   {}   [{}: {}]",
+                plan.pipeline_class.value,
+                source_name(plan.pipeline_class.evidence.source),
+                plan.pipeline_class.evidence.detail
+            );
+            let _ = writeln!(
+                out,
+                "  gpu              @spaces.GPU(duration={}){}",
+                plan.gpu_duration,
+                plan.gpu_size.as_ref().map_or(String::new(), |s| format!(" size={s}"))
+            );
             let _ = writeln!(out, "  examples         {} rows", plan.examples.len());
             for n in &g.notes {
                 let _ = writeln!(out, "  note: {n}");
             }
-            let _ = writeln!(out, "\nFiles\n{}", g.files.iter().map(|(k, v)| format!("  {k} ({} lines)", v.lines().count())).collect::<Vec<_>>().join("\n"));
+            let _ = writeln!(
+                out,
+                "\nFiles\n{}",
+                g.files
+                    .iter()
+                    .map(|(k, v)| format!("  {k} ({} lines)", v.lines().count()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
         }
         Generation::NeedsInput(n) => {
             let _ = writeln!(out, "\nDiscussion: {}\n\n{}", n.title, n.body_markdown);

@@ -36,8 +36,10 @@ fn fixtures() -> Vec<Fixture> {
 }
 
 fn load(dir: &Path) -> Fixture {
-    let expected: Value = serde_json::from_str(&fs::read_to_string(dir.join("expected.json")).expect("expected.json")).expect("json");
-    let files = expected["files"].as_array().expect("files").iter().map(|f| f.as_str().expect("str").to_owned()).collect();
+    let expected: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("expected.json")).expect("expected.json")).expect("json");
+    let files =
+        expected["files"].as_array().expect("files").iter().map(|f| f.as_str().expect("str").to_owned()).collect();
     let lora = expected["lora_repo"].as_str().expect("lora_repo").parse().expect("repo id");
     Fixture {
         name: dir.file_name().and_then(|n| n.to_str()).expect("name").to_owned(),
@@ -85,9 +87,22 @@ fn check_fields(f: &Fixture, p: &LoraProfile, generation: &Generation) -> Vec<St
     let steps = p.steps.as_ref().map(|s| u64::from(s.value));
     check("steps", steps == e["steps"].as_u64(), format!("{steps:?}"));
     let guidance = p.guidance.as_ref().map(|g| g.value);
-    check("guidance", guidance.zip(e["guidance"].as_f64()).is_some_and(|(a, b)| close(a, b)) || guidance.is_none() && e["guidance"].is_null(), format!("{guidance:?}"));
-    check("lora_scale", e["lora_scale"].as_f64().is_some_and(|s| close(s, p.lora_scale.value)), format!("{}", p.lora_scale.value));
-    check("needs_user_input", Some(p.needs_user_input()) == e["needs_user_input"].as_bool(), format!("{}", p.needs_user_input()));
+    check(
+        "guidance",
+        guidance.zip(e["guidance"].as_f64()).is_some_and(|(a, b)| close(a, b))
+            || guidance.is_none() && e["guidance"].is_null(),
+        format!("{guidance:?}"),
+    );
+    check(
+        "lora_scale",
+        e["lora_scale"].as_f64().is_some_and(|s| close(s, p.lora_scale.value)),
+        format!("{}", p.lora_scale.value),
+    );
+    check(
+        "needs_user_input",
+        Some(p.needs_user_input()) == e["needs_user_input"].as_bool(),
+        format!("{}", p.needs_user_input()),
+    );
     bad.extend(check_examples(f, p));
     bad.extend(check_optional(f, p));
     bad
@@ -96,7 +111,8 @@ fn check_fields(f: &Fixture, p: &LoraProfile, generation: &Generation) -> Vec<St
 /// Every expected example quoted verbatim in the card must be found; none may be invented
 /// without the trigger.
 fn check_examples(f: &Fixture, p: &LoraProfile) -> Vec<String> {
-    let expected: Vec<&str> = f.expected["examples"].as_array().expect("examples").iter().filter_map(Value::as_str).collect();
+    let expected: Vec<&str> =
+        f.expected["examples"].as_array().expect("examples").iter().filter_map(Value::as_str).collect();
     let got = &p.examples.value;
     let mut bad = Vec::new();
     for ex in expected.iter().filter(|ex| f.card.contains(**ex)) {
@@ -128,7 +144,9 @@ fn check_optional(f: &Fixture, p: &LoraProfile) -> Vec<String> {
             bad.push(format!("{}: negative_prompt: expected {neg:?}, got {:?}", f.name, p.negative_prompt));
         }
     }
-    for (field, got) in [("num_frames", p.num_frames.as_ref().map(|v| v.value)), ("fps", p.fps.as_ref().map(|v| v.value))] {
+    for (field, got) in
+        [("num_frames", p.num_frames.as_ref().map(|v| v.value)), ("fps", p.fps.as_ref().map(|v| v.value))]
+    {
         if let Some(want) = e[field].as_u64() {
             if got.map(u64::from) != Some(want) {
                 bad.push(format!("{}: {field}: expected {want}, got {got:?}", f.name));

@@ -75,9 +75,15 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
         lines.push(format!("from diffusers.utils import {}", utils.join(", ")));
     }
     match plan.shape.video.as_deref().filter(|_| plan.task == Task::VideoToVideo) {
-        Some("ltx_condition") => lines.push("from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition".into()),
-        Some("ltx2_condition") => lines.push("from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition".into()),
-        Some("ltx2_reference") => lines.push("from diffusers.pipelines.ltx2.pipeline_ltx2_ic_lora import LTX2ReferenceCondition".into()),
+        Some("ltx_condition") => {
+            lines.push("from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition".into())
+        }
+        Some("ltx2_condition") => {
+            lines.push("from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition".into())
+        }
+        Some("ltx2_reference") => {
+            lines.push("from diffusers.pipelines.ltx2.pipeline_ltx2_ic_lora import LTX2ReferenceCondition".into())
+        }
         _ => {}
     }
     lines
@@ -152,10 +158,15 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
     kwargs.push("token=HF_TOKEN".into());
     out.push(format!("pipe = {}.from_pretrained(BASE_MODEL, {})", plan.pipeline_class.value, kwargs.join(", ")));
     if let Some(shift) = plan.flow_shift {
-        out.push(format!("pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config, flow_shift={})", py_float(shift)));
+        out.push(format!(
+            "pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config, flow_shift={})",
+            py_float(shift)
+        ));
     }
     out.push("pipe.to(\"cuda\")".into());
-    out.push("pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name=\"lora\", token=HF_TOKEN)".into());
+    out.push(
+        "pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name=\"lora\", token=HF_TOKEN)".into(),
+    );
     let adapters = if plan.weight_name_2.is_some() {
         out.push("pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME_2, adapter_name=\"lora_2\", load_into_transformer_2=True, token=HF_TOKEN)".into());
         "[\"lora\", \"lora_2\"], adapter_weights=[LORA_SCALE, LORA_SCALE]"
@@ -178,10 +189,9 @@ fn helpers(plan: &SpacePlan, out: &mut Vec<String>) {
             "    return TRIGGER + \" \" + text",
         ],
         PromptPlan::Template { .. } => &["    return PROMPT_PREFIX + text.strip() + PROMPT_SUFFIX"],
-        PromptPlan::FixedInstruction { .. } => &[
-            "    extra = text.strip()",
-            "    return INSTRUCTION + \", \" + extra if extra else INSTRUCTION",
-        ],
+        PromptPlan::FixedInstruction { .. } => {
+            &["    extra = text.strip()", "    return INSTRUCTION + \", \" + extra if extra else INSTRUCTION"]
+        }
     };
     out.push("def build_prompt(text: str) -> str:".into());
     out.push("    \"\"\"The pipeline prompt for the user's text (the trigger is added here).\"\"\"".into());
@@ -240,7 +250,10 @@ fn ui(plan: &SpacePlan, out: &mut Vec<String>) {
         out.push(format!("            {} = {}", i.name, i.component));
     }
     let needs_media = media_input(plan).is_some();
-    out.push(format!("            run = gr.Button(\"Generate\", variant=\"primary\"{})", if needs_media { ", interactive=False" } else { "" }));
+    out.push(format!(
+        "            run = gr.Button(\"Generate\", variant=\"primary\"{})",
+        if needs_media { ", interactive=False" } else { "" }
+    ));
     out.push("            with gr.Accordion(\"Advanced\", open=False):".into());
     for i in all.iter().filter(|i| i.advanced) {
         out.push(format!("                {} = {}", i.name, i.component));
@@ -251,7 +264,10 @@ fn ui(plan: &SpacePlan, out: &mut Vec<String>) {
     let outputs = "[result, seed]";
     examples(plan, out, outputs);
     if let Some(m) = media_input(plan) {
-        out.push(format!("    {}.change(lambda value: gr.Button(interactive=value is not None), inputs={}, outputs=run)", m.name, m.name));
+        out.push(format!(
+            "    {}.change(lambda value: gr.Button(interactive=value is not None), inputs={}, outputs=run)",
+            m.name, m.name
+        ));
     }
     out.push("    gr.on(".into());
     out.push("        triggers=[run.click, text.submit],".into());

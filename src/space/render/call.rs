@@ -73,7 +73,9 @@ fn prepare(plan: &SpacePlan, out: &mut Vec<String>) {
             out.push("    frames = load_video(video)".into());
             out.push("    num_frames = frames_for(min(duration, len(frames) / FPS))".into());
             out.push("    width, height = fit_size(frames[0])".into());
-            out.push("    frames = [frame.convert(\"RGB\").resize((width, height)) for frame in frames[:num_frames]]".into());
+            out.push(
+                "    frames = [frame.convert(\"RGB\").resize((width, height)) for frame in frames[:num_frames]]".into(),
+            );
         }
         Task::TextToImage | Task::TextToVideo => {
             if plan.aspect_presets.len() > 1 {
@@ -99,12 +101,18 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
         args.push(match plan.shape.video.as_deref() {
             Some("ltx_condition") => "conditions=[LTXVideoCondition(video=frames, frame_index=0)]".into(),
             Some("ltx2_condition") => "conditions=[LTX2VideoCondition(frames=frames, index=0, strength=1.0)]".into(),
-            Some("ltx2_reference") => "reference_conditions=[LTX2ReferenceCondition(frames=frames, strength=1.0)]".into(),
+            Some("ltx2_reference") => {
+                "reference_conditions=[LTX2ReferenceCondition(frames=frames, strength=1.0)]".into()
+            }
             _ => "video=frames".into(),
         });
     }
     if plan.negative_prompt.is_some() {
-        args.push(if plan.show_negative { "negative_prompt=negative_prompt".into() } else { "negative_prompt=NEGATIVE_PROMPT".into() });
+        args.push(if plan.show_negative {
+            "negative_prompt=negative_prompt".into()
+        } else {
+            "negative_prompt=NEGATIVE_PROMPT".into()
+        });
     }
     args.push("width=width".into());
     args.push("height=height".into());
@@ -114,12 +122,19 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
             args.push("frame_rate=FPS".into());
         }
     }
-    let (steps, guidance) = if plan.lock_steps { ("DEFAULT_STEPS", "DEFAULT_GUIDANCE") } else { ("int(steps)", "float(guidance)") };
+    let (steps, guidance) =
+        if plan.lock_steps { ("DEFAULT_STEPS", "DEFAULT_GUIDANCE") } else { ("int(steps)", "float(guidance)") };
     args.push(format!("num_inference_steps={steps}"));
     args.push(format!("{}={guidance}", plan.guidance_param.as_str()));
     for (name, value) in &plan.extra_call_kwargs {
-        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
-            let v = if INT_KWARGS.contains(&name.as_str()) { format!("{}", value.round() as i64) } else { py_float(*value) };
+        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+        {
+            let v = if INT_KWARGS.contains(&name.as_str()) {
+                format!("{}", value.round() as i64)
+            } else {
+                py_float(*value)
+            };
             args.push(format!("{name}={v}"));
         }
     }

@@ -6,14 +6,24 @@ use serde_json::Value;
 
 use super::{base_card, fixtures};
 
-const CORE: &[&str] = &["base_model", "task", "pipeline_class", "weight_name", "trigger_words", "steps", "lora_scale", "needs_user_input"];
+const CORE: &[&str] = &[
+    "base_model",
+    "task",
+    "pipeline_class",
+    "weight_name",
+    "trigger_words",
+    "steps",
+    "lora_scale",
+    "needs_user_input",
+];
 
 #[test]
 fn plan_json_core_fields_match_every_expected_json() {
     for f in fixtures() {
         let files_txt = f.files.join("\n");
         let base = f.expected["base_model"].as_str().and_then(|b| base_card(Some(b)));
-        let out = plan_from_dir_contents(&f.card, &files_txt, &f.lora, base.as_deref(), None, &GeneratorSettings::default());
+        let out =
+            plan_from_dir_contents(&f.card, &files_txt, &f.lora, base.as_deref(), None, &GeneratorSettings::default());
         let json = out.to_json();
         for field in CORE {
             assert_eq!(json[field], f.expected[field], "{}: {field}", f.name);
@@ -28,7 +38,14 @@ fn plan_json_core_fields_match_every_expected_json() {
 #[test]
 fn a_bad_overrides_file_is_reported_and_ignored() {
     let f = fixtures().into_iter().next().expect("a fixture");
-    let out = plan_from_dir_contents(&f.card, &f.files.join("\n"), &f.lora, None, Some("stepz = 3\n"), &GeneratorSettings::default());
+    let out = plan_from_dir_contents(
+        &f.card,
+        &f.files.join("\n"),
+        &f.lora,
+        None,
+        Some("stepz = 3\n"),
+        &GeneratorSettings::default(),
+    );
     let json = out.to_json();
     assert!(json["overrides_error"].as_str().is_some_and(|e| e.contains("stepz")));
     assert_eq!(json["base_model"], f.expected["base_model"]);
@@ -38,7 +55,14 @@ fn a_bad_overrides_file_is_reported_and_ignored() {
 fn overrides_settle_a_thin_card() {
     let f = fixtures().into_iter().find(|f| f.name.starts_with("19-")).expect("thin card fixture");
     let overrides = "base_model = \"black-forest-labs/FLUX.1-dev\"\ntask = \"text-to-image\"\nsteps = 20\n";
-    let out = plan_from_dir_contents(&f.card, &f.files.join("\n"), &f.lora, None, Some(overrides), &GeneratorSettings::default());
+    let out = plan_from_dir_contents(
+        &f.card,
+        &f.files.join("\n"),
+        &f.lora,
+        None,
+        Some(overrides),
+        &GeneratorSettings::default(),
+    );
     let json = out.to_json();
     assert_eq!(json["needs_user_input"], Value::Bool(false));
     assert_eq!(json["pipeline_class"], "FluxPipeline");

@@ -15,7 +15,11 @@ fn every_family_and_task_renders_a_valid_space() {
     let mut rendered = 0;
     for family in &knowledge().families {
         for task in family.tasks() {
-            let overrides = Overrides { base_model: Some(family.repo.clone()), task: Some(task.as_str().to_owned()), ..Overrides::default() };
+            let overrides = Overrides {
+                base_model: Some(family.repo.clone()),
+                task: Some(task.as_str().to_owned()),
+                ..Overrides::default()
+            };
             let card = "Trigger: `zz9 style`\n\n```python\nimage = load_image(\"examples/in.png\")\nvideo = load_video(\"examples/in.mp4\")\n```\n";
             let profile = analyze(&AnalyzeInput { lora: &lora, card, files: &files, overrides: Some(&overrides) });
             let Generation::Ready(g) = generate(&profile, None, &GeneratorSettings::default()) else {
@@ -37,11 +41,17 @@ fn every_family_and_task_renders_a_valid_space() {
     assert!(rendered >= 30, "rendered {rendered} family/task pairs");
 }
 
-fn ready(card: &str, files: &[&str], lora: &str) -> (lora_space_bot::lora::LoraProfile, std::collections::BTreeMap<String, String>) {
+fn ready(
+    card: &str,
+    files: &[&str],
+    lora: &str,
+) -> (lora_space_bot::lora::LoraProfile, std::collections::BTreeMap<String, String>) {
     let files: Vec<String> = files.iter().map(|f| (*f).to_owned()).collect();
     let lora = lora.parse().expect("id");
     let profile = analyze(&AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
-    let Generation::Ready(g) = generate(&profile, None, &GeneratorSettings::default()) else { panic!("needs input: {:?}", profile.missing) };
+    let Generation::Ready(g) = generate(&profile, None, &GeneratorSettings::default()) else {
+        panic!("needs input: {:?}", profile.missing)
+    };
     assert!(validate(&g.files, &files, &profile).is_empty());
     (profile, g.files)
 }
@@ -70,7 +80,8 @@ fn wan_high_and_low_noise_pair_loads_into_both_experts() {
 #[test]
 fn few_step_lora_hides_steps_and_guidance_sliders() {
     let card = "---\nbase_model: Qwen/Qwen-Image\n---\n";
-    let (profile, files) = ready(card, &["Qwen-Image-Lightning-8steps-V1.0.safetensors"], "lightx2v/Qwen-Image-Lightning");
+    let (profile, files) =
+        ready(card, &["Qwen-Image-Lightning-8steps-V1.0.safetensors"], "lightx2v/Qwen-Image-Lightning");
     assert_eq!(profile.steps.map(|s| s.value), Some(8));
     let app = &files["app.py"];
     assert!(app.contains("DEFAULT_STEPS = 8"));
