@@ -38,7 +38,7 @@ pub fn validate(
     profile: &LoraProfile,
 ) -> Vec<ValidationIssue> {
     let mut issues = validate_generated(files, profile);
-    if let Some(w) = &profile.weight_name {
+    for w in profile.weight_name.iter().chain(&profile.weight_name_2) {
         if !lora_files.contains(&w.value) {
             issues.push(issue("app.py", format!("weights file {} is not in the LoRA repo", w.value)));
         }
@@ -179,6 +179,18 @@ mod tests {
         );
         check_requirements("gradio\n", &mut issues);
         assert_eq!(issues.len(), 2, "{issues:?}");
+    }
+
+    #[test]
+    fn weights_and_example_files_missing_from_the_lora_repo_are_reported() {
+        let lora = "me/lora".parse().expect("id");
+        let files = vec!["w.safetensors".to_owned(), "in/a.png".to_owned()];
+        let card = "---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n```python\nload_image(\"in/a.png\")\n```\n";
+        let profile = crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
+        let found = validate(&BTreeMap::new(), &["other.safetensors".to_owned()], &profile);
+        let messages: Vec<&str> = found.iter().map(|i| i.message.as_str()).collect();
+        assert!(messages.iter().any(|m| m.contains("weights file w.safetensors")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("example file in/a.png")), "{messages:?}");
     }
 
     #[test]

@@ -44,7 +44,7 @@ def fit_size(image: Image.Image) -> tuple[int, int]:
     return width, height
 
 
-@spaces.GPU(duration=90)
+@spaces.GPU(duration=90, size="xlarge")
 def generate(
     image: Image.Image,
     text: str,
