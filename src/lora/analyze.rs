@@ -43,12 +43,20 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
     profile.base_model = b.base;
     profile.base_model_as_declared = b.declared;
     profile.family = b.family.map(|f| f.id.clone());
+    profile.base_by_analogy = b.by_analogy;
     let mut conflicts = b.conflicts;
     let mut family = b.family;
     if let Some(base) = input.overrides.and_then(|o| o.base_model.as_ref()) {
-        family = k.family_by_repo(base);
-        profile.base_model = Some(ov(family.map_or(base.clone(), |f| f.repo.clone()), "base_model"));
-        profile.family = family.map(|f| f.id.clone());
+        let (f, by_analogy) = base::family_for_repo(k, base);
+        family = f;
+        let repo = if by_analogy { base.clone() } else { f.map_or(base.clone(), |f| f.repo.clone()) };
+        profile.base_model = Some(ov(repo, "base_model"));
+        profile.family = f.map(|f| f.id.clone());
+        profile.base_by_analogy = false;
+        if let (true, Some(f)) = (by_analogy, f) {
+            let message = format!("{base} is not in the knowledge table: using the {} recipe by analogy", f.name);
+            profile.flags.push(Flag { kind: "by-analogy".into(), message });
+        }
         conflicts.clear();
     }
 
@@ -90,6 +98,7 @@ fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
         base_model: None,
         base_model_as_declared: None,
         family: None,
+        base_by_analogy: false,
         task: None,
         sub_task: None,
         card_pipeline_class: None,

@@ -23,6 +23,8 @@ pub struct BaseChoice<'k> {
     pub family: Option<&'k Family>,
     /// Sources that disagree with the choice.
     pub conflicts: Vec<String>,
+    /// The repo is not in the knowledge table; `family` was matched from its name only.
+    pub by_analogy: bool,
 }
 
 /// One piece of evidence for a base.
@@ -51,7 +53,7 @@ pub fn find<'k>(
     clues.extend(file_clues(k, files));
     let tag_clues = tag_clues(k, &front.tags);
     let Some(first) = clues.iter().chain(&tag_clues).find(|c| c.family.is_some() || c.repo.is_some()) else {
-        return BaseChoice { base: None, declared: None, family: None, conflicts: vec![] };
+        return BaseChoice { base: None, declared: None, family: None, conflicts: vec![], by_analogy: false };
     };
     let conflicts = clues
         .iter()
@@ -65,11 +67,24 @@ pub fn find<'k>(
         })
         .collect();
     let (base, declared) = resolve_repo(k, first);
+    let by_analogy = first.family.is_some() && first.repo.as_ref().is_some_and(|r| k.family_by_repo(r).is_none());
     BaseChoice {
         base: Some(Sourced::new(base, first.source, first.detail.clone())),
         declared,
         family: first.family,
         conflicts,
+        by_analogy,
+    }
+}
+
+/// The family of a repo id: from the table, else by analogy from its name (`true`).
+pub fn family_for_repo<'k>(k: &'k Knowledge, repo: &str) -> (Option<&'k Family>, bool) {
+    match k.family_by_repo(repo) {
+        Some(f) => (Some(f), false),
+        None => {
+            let f = k.family_by_hint(repo.rsplit('/').next().unwrap_or(repo));
+            (f, f.is_some())
+        }
     }
 }
 
@@ -305,6 +320,14 @@ mod tests {
         let (base, _, _) =
             base_of("# Watercolor\n\nSDXL LoRA for loose watercolor paintings.\n", &["wc_v1.safetensors"]);
         assert_eq!(base.as_deref(), Some("stabilityai/stable-diffusion-xl-base-1.0"));
+    }
+
+    #[test]
+    fn unknown_repo_matched_by_name_is_only_an_analogy() {
+        let c = card::split("---\nbase_model: black-forest-labs/FLUX.2-dev\n---\n");
+        let b = find(knowledge(), &c.front, &c.body, "", &[], "me/lora");
+        assert!(b.by_analogy);
+        assert_eq!(b.base.map(|s| s.value).as_deref(), Some("black-forest-labs/FLUX.2-dev"));
     }
 
     #[test]

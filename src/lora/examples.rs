@@ -24,7 +24,8 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
         .map(|l| l.trim().to_owned())
         .filter(|l| triggers.iter().any(|t| l.starts_with(t.as_str())))
         .collect();
-    let snippet_prompts = snippet::string_kwargs(code, "prompt");
+    let mut snippet_prompts = snippet::string_kwargs(code, "prompt");
+    snippet_prompts.extend(snippet::positional_prompts(code));
     let continuations = continuations(&prose, triggers);
     let listed = listed_examples(&prose, triggers);
     let sources: [(&[String], &str); 5] = [

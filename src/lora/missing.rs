@@ -30,6 +30,14 @@ pub fn assess(p: &mut LoraProfile, conflicts: &[String]) {
             let q = format!("Base model {} has no first-class recipe here. Proceed by analogy with a supported family (which one), or name a supported base model?", b.value);
             push(p, MissingField::UnsupportedBaseFamily, q, true);
         }
+        Some(b) if p.base_by_analogy => {
+            let like = p.family.as_deref().and_then(|id| crate::space::knowledge::knowledge().family(id)).map_or("supported", |f| f.name.as_str());
+            let q = format!(
+                "Base model {} is not in the knowledge table; its name suggests a {like} model. Confirm it (set base_model in lora-space.toml) to proceed by analogy, or name the right base model.",
+                b.value
+            );
+            push(p, MissingField::UnsupportedBaseFamily, q, true);
+        }
         Some(_) => {}
     }
     if !conflicts.is_empty() && !overridden(p) {

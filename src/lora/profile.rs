@@ -226,6 +226,8 @@ pub struct LoraProfile {
     pub base_model_as_declared: Option<String>,
     /// Knowledge-table family id of the base (e.g. `flux-dev`).
     pub family: Option<String>,
+    /// The base repo is not in the table: `family` is an analogy from its name, to be confirmed.
+    pub base_by_analogy: bool,
     /// The task.
     pub task: Option<Sourced<Task>>,
     /// What the LoRA does, as a short hint (`relight`, `effect`, ...).

@@ -158,6 +158,12 @@ pub fn from_pretrained_repos(code: &str) -> Vec<String> {
     out.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Prompts passed positionally: `pipe("a photo of TOK corgi")`, `pipeline(f'...')`.
+pub fn positional_prompts(code: &str) -> Vec<String> {
+    let re = Regex::new(&format!(r"\b(?:pipe|pipeline)\(\s*f?{STRING_LIT}")).unwrap_or_else(|_| never());
+    re.captures_iter(code).map(|c| unquote(&c, 1)).filter(|p| !p.contains('{')).collect()
+}
+
 /// Files passed to `load_image` / `load_video` (example inputs).
 pub fn loaded_media(code: &str) -> Vec<String> {
     let re = Regex::new(&format!(r"load_(?:image|video)\(\s*{STRING_LIT}")).unwrap_or_else(|_| never());
@@ -232,6 +238,12 @@ mod tests {
         let code = "from diffusers import DiffusionPipeline\nfrom diffusers import AutoPipelineForText2Image\n";
         assert!(pipeline_classes(code).is_empty());
         assert_eq!(pipeline_classes(&python_code(SNIPPET)), vec!["FluxKontextPipeline"]);
+    }
+
+    #[test]
+    fn positional_prompt_of_the_pipeline_call_is_found() {
+        let code = "image = pipeline('a photo of TOK corgi').images[0]\nout = pipe(f\"{x} y\")\n";
+        assert_eq!(positional_prompts(code), vec!["a photo of TOK corgi"]);
     }
 
     #[test]

@@ -185,8 +185,10 @@ mod tests {
     fn weights_and_example_files_missing_from_the_lora_repo_are_reported() {
         let lora = "me/lora".parse().expect("id");
         let files = vec!["w.safetensors".to_owned(), "in/a.png".to_owned()];
-        let card = "---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n```python\nload_image(\"in/a.png\")\n```\n";
-        let profile = crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
+        let card =
+            "---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n```python\nload_image(\"in/a.png\")\n```\n";
+        let profile =
+            crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
         let found = validate(&BTreeMap::new(), &["other.safetensors".to_owned()], &profile);
         let messages: Vec<&str> = found.iter().map(|i| i.message.as_str()).collect();
         assert!(messages.iter().any(|m| m.contains("weights file w.safetensors")), "{messages:?}");

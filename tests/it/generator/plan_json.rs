@@ -70,3 +70,22 @@ fn overrides_settle_a_thin_card() {
     assert_eq!(json["evidence"]["steps"]["source"], "override");
     assert_eq!(json["trigger_words"][0], "mochicat");
 }
+
+#[test]
+fn a_base_outside_the_table_asks_first_and_proceeds_by_analogy_once_confirmed() {
+    let card = "---\nbase_model: black-forest-labs/FLUX.1-Krea-dev\n---\n# photo lora\n";
+    let files = "krea_photo.safetensors\n";
+    let lora = "me/krea-photo".parse().expect("id");
+    let asked = plan_from_dir_contents(card, files, &lora, None, None, &GeneratorSettings::default()).to_json();
+    assert_eq!(asked["needs_user_input"], Value::Bool(true));
+    assert_eq!(asked["missing"][0]["field"], "unsupported_base_family");
+    let confirmed = "base_model = \"black-forest-labs/FLUX.1-Krea-dev\"\n";
+    let out =
+        plan_from_dir_contents(card, files, &lora, None, Some(confirmed), &GeneratorSettings::default()).to_json();
+    assert_eq!(out["needs_user_input"], Value::Bool(false));
+    assert_eq!(out["base_model"], "black-forest-labs/FLUX.1-Krea-dev");
+    assert_eq!(out["pipeline_class"], "FluxPipeline");
+    assert!(
+        out["flags"].as_array().is_some_and(|f| f.iter().any(|m| m.as_str().is_some_and(|m| m.contains("by analogy"))))
+    );
+}
