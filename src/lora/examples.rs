@@ -100,7 +100,7 @@ const IMAGE_EXT: &[&str] = &[".png", ".jpg", ".jpeg", ".webp"];
 const VIDEO_EXT: &[&str] = &[".mp4", ".webm", ".mov"];
 static INPUTISH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(^|[/_\-.])(input|inputs|before|source|src|original|condition|control|ref|reference|in)([/_\-.]|\d|$)",
+        r"(?i)(^|[/_\-.])(input|inputs|before|source|src|original|condition|control|ref|reference|in|pose|depth|canny|edges?|mask)([/_\-.]|\d|$)",
     )
     .unwrap_or_else(|_| unreachable!())
 });

@@ -51,14 +51,15 @@ pub fn example_rows(profile: &LoraProfile, prompt: &PromptPlan, task: Task) -> V
         .example_media
         .iter()
         .enumerate()
-        .map(|(i, media)| {
+        .filter_map(|(i, media)| {
             let text = match (texts.get(i), prompt) {
                 (Some(t), _) => t.clone(),
                 (None, PromptPlan::Template { .. }) => from_filename(media),
                 (None, PromptPlan::FixedInstruction { .. }) => String::new(),
-                (None, PromptPlan::Free { .. }) => texts.first().cloned().unwrap_or_default(),
+                // A free prompt is required: reuse a card prompt, else the trigger, else no row.
+                (None, PromptPlan::Free { trigger }) => texts.first().or(trigger.as_ref()).cloned()?,
             };
-            ExampleRow { media: Some(media.clone()), text }
+            Some(ExampleRow { media: Some(media.clone()), text })
         })
         .collect()
 }
