@@ -73,6 +73,7 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
     profile.prompt_template = triggers::template(&body, profile.triggers());
     profile.examples = examples::prompts(&front, &body, &code, profile.triggers());
     profile.sub_task = sub_task(&body);
+    profile.hints = super::subtask::hints(&body);
 
     let card_recipe = recipe::read(&front, &body, &code);
     apply_recipe(&mut profile, card_recipe, family);
@@ -101,6 +102,7 @@ fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
         base_by_analogy: false,
         task: None,
         sub_task: None,
+        hints: Default::default(),
         card_pipeline_class: None,
         weight_name: None,
         weight_name_2: None,

@@ -15,6 +15,7 @@ pub mod profile;
 pub mod recipe;
 mod recipe_prose;
 pub mod snippet;
+pub mod subtask;
 pub mod task;
 pub mod triggers;
 pub mod weights;

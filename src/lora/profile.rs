@@ -232,6 +232,8 @@ pub struct LoraProfile {
     pub task: Option<Sourced<Task>>,
     /// What the LoRA does, as a short hint (`relight`, `effect`, ...).
     pub sub_task: Option<Sourced<String>>,
+    /// UI-shaping hints about what the LoRA does.
+    pub hints: super::subtask::SubTaskHints,
     /// The pipeline class named by the LoRA card's own snippet (non-auto), if any.
     pub card_pipeline_class: Option<String>,
     /// The weights file to pass as `weight_name=`.

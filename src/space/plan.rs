@@ -105,6 +105,10 @@ pub struct SpacePlan {
     pub multiple: u32,
     /// Size the output from the input image's aspect.
     pub follow_input_aspect: bool,
+    /// A second, optional input image (multi-image edit pipelines).
+    pub second_image: bool,
+    /// A button that feeds the result back in as the next input (image-to-image).
+    pub chain_output: bool,
     /// Video timing (video tasks).
     pub video: Option<VideoPlan>,
     /// Extra numeric kwargs for the pipeline call.
@@ -209,6 +213,10 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         resolution,
         multiple: f.multiple,
         follow_input_aspect: profile.follow_input_aspect || task.needs_image(),
+        second_image: profile.hints.two_images
+            && task == Task::ImageToImage
+            && shape.image.as_deref() == Some("image_list"),
+        chain_output: profile.hints.chain_output && task == Task::ImageToImage,
         video,
         extra_call_kwargs: profile.extra_call_kwargs.clone(),
         examples: example_rows(profile, &prompt, task),

@@ -260,9 +260,15 @@ fn ui(plan: &SpacePlan, out: &mut Vec<String>) {
     }
     out.push("        with gr.Column():".into());
     out.push(format!("            result = {}", output_component(plan)));
+    if plan.chain_output {
+        out.push("            reuse = gr.Button(\"Use result as the next input\")".into());
+    }
     let names: Vec<&str> = all.iter().map(|i| i.name).collect();
     let outputs = "[result, seed]";
     examples(plan, out, outputs);
+    if plan.chain_output {
+        out.push("    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image)".into());
+    }
     if let Some(m) = media_input(plan) {
         out.push(format!(
             "    {}.change(lambda value: gr.Button(interactive=value is not None), inputs={}, outputs=run)",

@@ -93,6 +93,9 @@ fn prepare(plan: &SpacePlan, out: &mut Vec<String>) {
 fn call(plan: &SpacePlan, out: &mut Vec<String>) {
     let mut args: Vec<String> = vec!["prompt=build_prompt(text)".into()];
     match (plan.task, plan.shape.image.as_deref()) {
+        (Task::ImageToImage, Some("image_list")) if plan.second_image => {
+            args.push("image=[image] if image_2 is None else [image, image_2.convert(\"RGB\")]".into())
+        }
         (Task::ImageToImage | Task::ImageToVideo, Some("image_list")) => args.push("image=[image]".into()),
         (Task::ImageToImage | Task::ImageToVideo, _) => args.push("image=image".into()),
         _ => {}

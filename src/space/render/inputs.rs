@@ -79,6 +79,10 @@ pub fn media_input(plan: &SpacePlan) -> Option<Input> {
 pub fn inputs(plan: &SpacePlan) -> Vec<Input> {
     let mut out: Vec<Input> = media_input(plan).into_iter().collect();
     out.push(input("text", "str", None, text_box(plan).0, false));
+    if plan.second_image {
+        let component = "gr.Image(label=\"Second image (optional)\", type=\"pil\")".to_owned();
+        out.push(input("image_2", "Image.Image | None", Some("None".into()), component, false));
+    }
     let sized_by_input = plan.task.needs_image() || plan.task == crate::lora::profile::Task::VideoToVideo;
     if !sized_by_input && plan.aspect_presets.len() > 1 {
         out.push(input(

@@ -88,3 +88,12 @@ fn few_step_lora_hides_steps_and_guidance_sliders() {
     assert!(!app.contains("gr.Slider(label=\"Steps\""));
     assert!(app.contains("num_inference_steps=DEFAULT_STEPS"));
 }
+
+#[test]
+fn multi_image_try_on_card_gets_a_second_image_slot() {
+    let card = "---\nbase_model: Qwen/Qwen-Image-Edit-2509\n---\nDress the person in image 1 with the garment in image 2. Trigger: `TRYON`\n";
+    let (_, files) = ready(card, &["tryon.safetensors"], "me/try-on");
+    let app = &files["app.py"];
+    assert!(app.contains("image_2 = gr.Image(label=\"Second image (optional)\""));
+    assert!(app.contains("image=[image] if image_2 is None else [image, image_2.convert(\"RGB\")]"));
+}
