@@ -55,6 +55,20 @@ impl PlanOutput {
         }
     }
 
+    /// The card's template, or for a fixed instruction the instruction plus `{extra}`.
+    fn prompt_template(&self) -> Option<String> {
+        if let Some(t) = &self.profile.prompt_template {
+            return Some(t.value.display());
+        }
+        match &self.generation {
+            Generation::Ready(g) => match &g.plan.prompt {
+                super::plan::PromptPlan::FixedInstruction { instruction } => Some(format!("{instruction}{{extra}}")),
+                _ => None,
+            },
+            Generation::NeedsInput(_) => None,
+        }
+    }
+
     fn evidence(&self) -> Value {
         let p = &self.profile;
         let pairs: [(&str, Option<&Evidence>); 14] = [
@@ -96,7 +110,7 @@ impl PlanOutput {
             "weight_name": p.weight_name.as_ref().map(|w| &w.value),
             "trigger_words": p.triggers(),
             "trigger_token": p.triggers().first().and_then(|t| rare_token(t)),
-            "prompt_template": p.prompt_template.as_ref().map(|t| t.value.display()),
+            "prompt_template": self.prompt_template(),
             "steps": v(&p.steps),
             "guidance": p.guidance.as_ref().map(|g| g.value),
             "guidance_param": p.guidance_param,

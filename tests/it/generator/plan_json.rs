@@ -31,6 +31,9 @@ fn plan_json_core_fields_match_every_expected_json() {
         let (got, want) = (json["guidance"].as_f64(), f.expected["guidance"].as_f64());
         assert!(got.zip(want).is_some_and(|(a, b)| (a - b).abs() < 1e-9) || got == want, "{}: guidance", f.name);
         assert!(json["evidence"].is_object() && json["missing"].is_array(), "{}: evidence and missing", f.name);
+        if let Some(template) = f.expected["prompt_template"].as_str() {
+            assert_eq!(json["prompt_template"], template, "{}: prompt_template", f.name);
+        }
         assert!(out.to_text().contains(f.lora.name()), "{}: text report names the LoRA", f.name);
     }
 }
