@@ -86,6 +86,7 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
             profile.example_media = examples::media(input.files, &front, &code, !t.needs_image());
         }
     }
+    examples::fill_template_examples(&mut profile);
     if let Some(o) = input.overrides {
         apply_overrides(&mut profile, o);
     }

@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::base::strip_code;
 use super::card::Frontmatter;
-use super::profile::{Source, Sourced};
+use super::profile::{LoraProfile, Source, Sourced};
 use super::snippet;
 
 const MAX_EXAMPLES: usize = 6;
@@ -94,6 +94,31 @@ fn continuations(prose: &str, triggers: &[String]) -> Vec<String> {
         .filter_map(|m| m.as_str().strip_prefix('…').or_else(|| m.as_str().strip_prefix("...")))
         .map(|rest| format!("{}{}", trigger.trim_end(), rest.trim_end()))
         .collect()
+}
+
+/// A placeholder value guessed from a media filename (`rubber_duck.png` → `a rubber duck`).
+pub fn subject_from_filename(path: &str) -> String {
+    let stem = path.rsplit('/').next().unwrap_or(path);
+    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
+    let words: Vec<&str> =
+        stem.split(['_', '-', ' ']).filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit())).collect();
+    format!("a {}", words.join(" "))
+}
+
+/// Template LoRAs: example inputs without a card prompt get the template filled from their
+/// filename, so every example input has a matching example prompt.
+pub fn fill_template_examples(p: &mut LoraProfile) {
+    let Some(template) = p.prompt_template.as_ref().map(|t| t.value.clone()) else { return };
+    let start = p.examples.value.len();
+    for media in p.example_media.iter().skip(start) {
+        let filled = template.fill(&subject_from_filename(media));
+        if !p.examples.value.contains(&filled) {
+            p.examples.value.push(filled);
+        }
+    }
+    if p.examples.value.len() > start {
+        p.examples.evidence.detail.push_str(" + the card's template filled from example input filenames");
+    }
 }
 
 const IMAGE_EXT: &[&str] = &[".png", ".jpg", ".jpeg", ".webp"];
@@ -202,6 +227,11 @@ mod tests {
             prompts(&Frontmatter::default(), body, "", &["zk style".into()]).value,
             vec!["zk style, a fox in the snow"]
         );
+    }
+
+    #[test]
+    fn filename_gives_a_readable_placeholder_value() {
+        assert_eq!(subject_from_filename("assets/images/rubber_duck.png"), "a rubber duck");
     }
 
     #[test]

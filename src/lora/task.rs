@@ -22,7 +22,8 @@ pub fn find(
         let tagged: Vec<Task> = front.tags.iter().filter_map(|t| Task::parse(t)).collect();
         if let (Some(t), Some(f)) = (tagged.first(), family) {
             if !tasks.contains(t) {
-                note = Some(format!("card tag {t} is a trainer-template artefact: {} does not serve it; ignored", f.name));
+                note =
+                    Some(format!("card tag {t} is a trainer-template artefact: {} does not serve it; ignored", f.name));
             }
         }
     }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::plan::PromptPlan;
+use crate::lora::examples::subject_from_filename;
 use crate::lora::profile::{LoraProfile, Task};
 
 /// One `gr.Examples` row.
@@ -31,15 +32,6 @@ pub fn user_text(prompt: &PromptPlan, full: &str) -> Option<String> {
     }
 }
 
-/// A placeholder value guessed from a media filename (`rubber_duck.png` → `a rubber duck`).
-fn from_filename(path: &str) -> String {
-    let stem = path.rsplit('/').next().unwrap_or(path);
-    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
-    let words: Vec<&str> =
-        stem.split(['_', '-', ' ']).filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit())).collect();
-    format!("a {}", words.join(" "))
-}
-
 /// Rows for `gr.Examples`.
 pub fn example_rows(profile: &LoraProfile, prompt: &PromptPlan, task: Task) -> Vec<ExampleRow> {
     let texts: Vec<String> = profile.examples.value.iter().filter_map(|e| user_text(prompt, e)).collect();
@@ -54,7 +46,7 @@ pub fn example_rows(profile: &LoraProfile, prompt: &PromptPlan, task: Task) -> V
         .filter_map(|(i, media)| {
             let text = match (texts.get(i), prompt) {
                 (Some(t), _) => t.clone(),
-                (None, PromptPlan::Template { .. }) => from_filename(media),
+                (None, PromptPlan::Template { .. }) => subject_from_filename(media),
                 (None, PromptPlan::FixedInstruction { .. }) => String::new(),
                 // A free prompt is required: reuse a card prompt, else the trigger, else no row.
                 (None, PromptPlan::Free { trigger }) => texts.first().or(trigger.as_ref()).cloned()?,
@@ -87,10 +79,5 @@ mod tests {
         let plan = PromptPlan::FixedInstruction { instruction: "Relight this photo".into() };
         assert_eq!(user_text(&plan, "Relight this photo, lens flare").as_deref(), Some("lens flare"));
         assert_eq!(user_text(&plan, "Relight this photo").as_deref(), Some(""));
-    }
-
-    #[test]
-    fn filename_gives_a_readable_placeholder_value() {
-        assert_eq!(from_filename("assets/images/rubber_duck.png"), "a rubber duck");
     }
 }
