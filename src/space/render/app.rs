@@ -318,3 +318,38 @@ fn examples(plan: &SpacePlan, out: &mut Vec<String>, outputs: &str) {
     out.push("        cache_mode=\"lazy\",".into());
     out.push("    )".into());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::space::test_plan;
+
+    const FLUX: &str = "---\nbase_model: black-forest-labs/FLUX.1-dev\ninstance_prompt: zk style\n---\n";
+
+    #[test]
+    fn spaces_is_imported_before_torch_and_the_gpu_function_is_bound() {
+        let app = render_app(&test_plan(FLUX, &["lora.safetensors"]));
+        let (spaces, torch) = (app.find("import spaces"), app.find("import torch"));
+        assert!(spaces.zip(torch).is_some_and(|(s, t)| s < t));
+        assert!(app.contains("@spaces.GPU(duration=60)\ndef generate("));
+        assert!(app.contains("fn=generate,"));
+        assert!(app.contains("demo.launch(theme=gr.themes.Citrus()"));
+    }
+
+    #[test]
+    fn trigger_is_a_constant_prepended_in_code_not_typed_by_the_user() {
+        let app = render_app(&test_plan(FLUX, &["lora.safetensors"]));
+        assert!(app.contains("TRIGGER = \"zk style\""));
+        assert!(app.contains("return TRIGGER + \" \" + text"));
+    }
+
+    #[test]
+    fn video_apps_set_the_allocator_before_importing_spaces() {
+        let card = "---\nbase_model: Wan-AI/Wan2.1-T2V-14B-Diffusers\n---\n";
+        let app = render_app(&test_plan(card, &["lora.safetensors"]));
+        let (alloc, spaces) = (app.find("PYTORCH_CUDA_ALLOC_CONF"), app.find("import spaces"));
+        assert!(alloc.zip(spaces).is_some_and(|(a, s)| a < s));
+        assert!(app.contains("gr.Video(label=\"Result\", autoplay=True)"));
+        assert!(app.contains("export_to_video(result.frames[0], path, fps=FPS)"));
+    }
+}

@@ -95,6 +95,19 @@ mod tests {
     }
 
     #[test]
+    fn rendered_frontmatter_passes_the_frontmatter_rules() {
+        let plan =
+            crate::space::test_plan("---\nbase_model: Qwen/Qwen-Image\nlicense: apache-2.0\n---\n", &["l.safetensors"]);
+        let readme = render_readme(&plan, "6.31.0", "3.10");
+        let mut issues = Vec::new();
+        crate::space::validate::check_frontmatter(&readme, &mut issues);
+        assert_eq!(issues, vec![]);
+        assert!(readme.contains("suggested_hardware: \"zero-a10g\""));
+        assert!(readme.contains("- \"Qwen/Qwen-Image\"\n- \"tester/test-lora\""));
+        assert!(readme.contains("license: \"apache-2.0\""));
+    }
+
+    #[test]
     fn markdown_code_survives_backticks_and_newlines() {
         assert_eq!(md_code("a`b"), "``a`b``");
         assert_eq!(md_code("x\ny"), "`x y`");

@@ -112,6 +112,21 @@ mod tests {
     }
 
     #[test]
+    fn requirements_follow_the_imports_and_family_extras_but_never_the_runtime() {
+        let plan =
+            crate::space::test_plan("---\nbase_model: Wan-AI/Wan2.1-T2V-14B-Diffusers\n---\n", &["l.safetensors"]);
+        let app = "import os\nimport spaces\nimport gradio as gr\nimport torch\nimport cv2\nfrom diffusers import WanPipeline\n";
+        let req = render_requirements(&plan, app).expect("parses");
+        let names: Vec<String> = req.lines().filter_map(requirement_name).collect();
+        for want in ["diffusers", "transformers", "opencv-python", "ftfy", "imageio-ffmpeg"] {
+            assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+        }
+        for never in ["gradio", "spaces", "torch", "huggingface-hub", "os"] {
+            assert!(!names.iter().any(|n| n == never), "{never} in {names:?}");
+        }
+    }
+
+    #[test]
     fn modules_map_to_their_pip_packages() {
         assert_eq!(package_for("PIL"), "pillow");
         assert_eq!(package_for("cv2"), "opencv-python");
