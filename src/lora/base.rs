@@ -146,11 +146,16 @@ fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -
     Some(Clue { source, detail, repo: None, family: Some(family), hint })
 }
 
+/// Only well-formed Hub repo ids may become a base model (they reach code and Markdown).
+fn is_repo_id(s: &str) -> bool {
+    s.parse::<crate::domain::ids::RepoId>().is_ok()
+}
+
 fn yaml_clues<'k>(k: &'k Knowledge, front: &Frontmatter) -> Vec<Clue<'k>> {
     front
         .base_model
         .iter()
-        .filter(|r| r.contains('/'))
+        .filter(|r| is_repo_id(r))
         .map(|r| repo_clue(k, r, Source::Yaml, format!("base_model: {r}")))
         .collect()
 }
@@ -257,7 +262,8 @@ fn file_clues<'k>(k: &'k Knowledge, files: &[String]) -> Vec<Clue<'k>> {
 fn tag_clues<'k>(k: &'k Knowledge, tags: &[String]) -> Vec<Clue<'k>> {
     let mut out: Vec<Clue<'k>> = Vec::new();
     for tag in tags {
-        if let Some(repo) = tag.strip_prefix("base_model:").map(|r| r.rsplit(':').next().unwrap_or(r)) {
+        let base_tag = tag.strip_prefix("base_model:").map(|r| r.rsplit(':').next().unwrap_or(r));
+        if let Some(repo) = base_tag.filter(|r| is_repo_id(r)) {
             out.push(repo_clue(k, repo, Source::Yaml, format!("tag {tag}")));
         } else if let Some(clue) = hint_clue(k, tag, Source::Yaml, format!("tag {tag}")) {
             out.push(clue);
@@ -328,6 +334,11 @@ mod tests {
         let b = find(knowledge(), &c.front, &c.body, "", &[], "me/lora");
         assert!(b.by_analogy);
         assert_eq!(b.base.map(|s| s.value).as_deref(), Some("black-forest-labs/FLUX.2-dev"));
+    }
+
+    #[test]
+    fn malformed_repo_ids_in_yaml_are_not_bases() {
+        assert_eq!(base_of("---\nbase_model: \"a/b](javascript:x)\"\n---\n", &[]).0, None);
     }
 
     #[test]

@@ -116,7 +116,8 @@ proptest! {
         let card = format!(
             "---\nbase_model: black-forest-labs/FLUX.1-dev\ninstance_prompt: {yaml_text}\nwidget:\n- text: {yaml_text}\n---\n# t\n\n{text}\n\n> {text}\n\nNegative prompt: `{text}`\n"
         );
-        let files = vec!["pytorch_lora_weights.safetensors".to_owned()];
+        // The weights filename comes from the repo listing: hostile too.
+        let files = vec![format!("w{text}.safetensors")];
         let lora = "evil/card".parse().expect("id");
         let profile = analyze(&AnalyzeInput { lora: &lora, card: &card, files: &files, overrides: None });
         if let Generation::Ready(g) = generate(&profile, None, &GeneratorSettings::default()) {
