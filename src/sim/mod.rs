@@ -1,1 +1,67 @@
-//! Hub simulator (axum): the Hub's HTTP contract over in-memory, git-like state.
+//! Hub simulator (axum): the Hub's HTTP contract (shared/reference/hub-api.md) over
+//! in-memory, git-like state, for tests, `demo` and `sim`.
+//!
+//! [`start`] binds a port (0 allowed) and returns a [`SimHandle`] to seed repos, inject
+//! faults ([`FaultRule`]), script Space builds, and read the call log and webhook deliveries.
+
+mod access;
+pub mod cli;
+mod error;
+mod faults;
+mod git;
+mod handle;
+mod hooks;
+mod ops;
+mod payload;
+mod record;
+mod routes;
+mod runtime;
+mod seed;
+mod server;
+mod shared;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use error::SimError;
+pub use faults::{Fault, FaultRule};
+pub use handle::{CommitView, DiscussionView, SimHandle};
+pub use record::{CallRecord, Delivery};
+pub use state::BuildOutcome;
+
+/// How the simulator starts.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The main user (default `sim-user`).
+    pub user: String,
+    /// The main user's token.
+    pub token: String,
+    /// More users: `(name, token)`.
+    pub extra_users: Vec<(String, String)>,
+    /// A directory of `models/<ns>/<name>/**` and `spaces/<ns>/<name>/**` to load.
+    pub seed: Option<PathBuf>,
+    /// How long a Space build takes (BUILDING → final stage).
+    pub build_delay: Duration,
+    /// Entries per page of tree listings (the Hub uses 1000).
+    pub tree_page_size: usize,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            user: "sim-user".to_owned(),
+            token: "hf_sim_token".to_owned(),
+            extra_users: Vec::new(),
+            seed: None,
+            build_delay: Duration::from_millis(200),
+            tree_page_size: 1000,
+        }
+    }
+}
+
+/// Starts the simulator on `listen` (port 0 picks a free port).
+pub async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHandle, SimError> {
+    server::start(listen, config).await
+}

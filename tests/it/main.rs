@@ -1,3 +1,10 @@
-//! The single integration-test binary; one module per area.
+//! The one integration-test binary: real RabbitMQ, the Hub simulator and the app on local ports.
 
+mod cli;
+mod etiquette;
 mod generator;
+mod helpers;
+mod hub_client;
+mod receiver;
+mod sim;
+mod spine;

@@ -1,0 +1,37 @@
+//! `lora-space-bot sim`: runs the simulator until shutdown, printing its address and token.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{SimConfig, SimError, start};
+
+/// Arguments of the `sim` subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:7861")]
+    pub listen: SocketAddr,
+    /// Name of the main user.
+    #[arg(long, default_value = "sim-user")]
+    pub user: String,
+    /// The main user's token (generated and printed when absent).
+    #[arg(long, env = "SIM_TOKEN")]
+    pub token: Option<String>,
+    /// Seed directory (`models/<ns>/<name>/**`, `spaces/<ns>/<name>/**`).
+    #[arg(long)]
+    pub seed: Option<PathBuf>,
+}
+
+/// Runs until `shutdown` is cancelled. Prints `listening on http://ADDR` and the token.
+pub async fn run(args: SimArgs, shutdown: CancellationToken) -> Result<(), SimError> {
+    let token = args.token.unwrap_or_else(|| format!("hf_sim_{}", uuid::Uuid::new_v4().simple()));
+    let config = SimConfig { user: args.user.clone(), token: token.clone(), seed: args.seed, ..SimConfig::default() };
+    let handle = start(args.listen, config).await?;
+    println!("listening on http://{}", handle.addr());
+    println!("user {} token {token}", args.user);
+    shutdown.cancelled().await;
+    handle.shutdown().await;
+    Ok(())
+}

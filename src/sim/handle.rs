@@ -1,0 +1,234 @@
+//! `SimHandle`: what tests and `demo` use in process — seed repos, commit as a user, inject
+//! faults, script Space builds, read the call log, deliveries, discussions and files.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use super::error::SimError;
+use super::faults::FaultRule;
+use super::git::{self, Change};
+use super::ops::{self, Push};
+use super::record::{CallRecord, Delivery};
+use super::shared::Sim;
+use super::state::{BuildOutcome, EventData};
+use super::seed;
+use crate::domain::{CommitSha, RepoId, RepoType};
+
+/// A running simulator.
+pub struct SimHandle {
+    sim: Arc<Sim>,
+    addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+/// A discussion as tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscussionView {
+    /// Number.
+    pub num: u64,
+    /// Title.
+    pub title: String,
+    /// Whether it is a PR.
+    pub is_pull_request: bool,
+    /// `draft`, `open`, `closed`, `merged`.
+    pub status: String,
+    /// Opened by.
+    pub author: String,
+    /// Event types, oldest first (`comment`, `commit`, `status-change`, `title-change`).
+    pub events: Vec<String>,
+    /// Comment texts, oldest first (latest version of each).
+    pub comments: Vec<String>,
+    /// Head of `refs/pr/{num}` (PRs).
+    pub head: Option<CommitSha>,
+}
+
+/// A commit as tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitView {
+    /// Its id.
+    pub oid: CommitSha,
+    /// Its parent.
+    pub parent: Option<CommitSha>,
+    /// First line of the message.
+    pub title: String,
+    /// The description.
+    pub message: String,
+    /// Who pushed it.
+    pub author: String,
+}
+
+fn sha(oid: &str) -> CommitSha {
+    CommitSha::try_from(oid.to_owned()).unwrap_or_else(|_| unreachable!("the simulator makes 40-hex oids"))
+}
+
+impl SimHandle {
+    pub(crate) fn new(sim: Arc<Sim>, addr: SocketAddr, stop: CancellationToken, task: JoinHandle<()>) -> Self {
+        Self { sim, addr, stop, task }
+    }
+
+    /// `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> Url {
+        self.sim.base.clone()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The main user's token.
+    pub fn token(&self) -> &str {
+        &self.sim.config.token
+    }
+
+    /// Adds a user with a token.
+    pub fn add_user(&self, name: &str, token: &str) {
+        let mut w = self.sim.world();
+        w.tokens.insert(token.to_owned(), name.to_owned());
+        w.ensure_user(name);
+    }
+
+    /// Creates the repo if needed (owned by its namespace) and commits `files` to `main` as
+    /// the owner. Returns the new head.
+    pub fn seed_repo(&self, ty: RepoType, id: &RepoId, files: BTreeMap<String, Vec<u8>>, private: bool) -> CommitSha {
+        let mut w = self.sim.world();
+        if w.repo(ty, id).is_none() {
+            let attrs = BTreeMap::from([(".gitattributes".to_owned(), Bytes::from_static(seed::GITATTRIBUTES.as_bytes()))]);
+            let _ = ops::create_repo(&self.sim, &mut w, ty, id, private, None, attrs);
+        }
+        drop(w);
+        self.commit_as(id.namespace(), ty, id, files, "Upload files")
+    }
+
+    /// Commits `files` (added or replaced) to `main` as `user`, as a push would: webhooks
+    /// fire and a Space rebuilds. The repo must exist.
+    pub fn commit_as(&self, user: &str, ty: RepoType, id: &RepoId, files: BTreeMap<String, Vec<u8>>, message: &str) -> CommitSha {
+        let changes: Vec<Change> = files.into_iter().map(|(p, d)| Change::Put(p, Bytes::from(d))).collect();
+        let mut w = self.sim.world();
+        w.ensure_user(user);
+        let push = Push { ref_name: "refs/heads/main".into(), parent: None, changes: &changes, author: user, title: message, message: "" };
+        let oid = ops::push(&self.sim, &mut w, ty, id, push).unwrap_or_else(|e| panic!("commit_as {id}: {}", e.message));
+        sha(&oid)
+    }
+
+    /// Seeds a LoRA from a card fixture dir (`README.md` + `expected.json`).
+    pub fn seed_card_fixture(&self, dir: &Path) -> Result<(RepoId, CommitSha), SimError> {
+        let (id, files) = seed::card_fixture_files(dir)?;
+        let head = self.seed_repo(RepoType::Model, &id, files, false);
+        Ok((id, head))
+    }
+
+    /// Adds a fault rule.
+    pub fn inject(&self, fault: FaultRule) {
+        self.sim.world().faults.push(fault);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.sim.world().faults.clear();
+    }
+
+    /// Every call so far, in arrival order.
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.sim.world().calls.clone()
+    }
+
+    /// Every answered (or failed) webhook delivery so far.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.sim.world().deliveries.clone()
+    }
+
+    /// Waits until `cond` holds (re-checked on every change), up to `timeout`.
+    pub async fn wait_until(&self, timeout: Duration, cond: impl Fn(&Self) -> bool) -> bool {
+        let mut rx = self.sim.changes.subscribe();
+        let wait = async {
+            loop {
+                if cond(self) {
+                    return;
+                }
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.is_ok() && cond(self)
+    }
+
+    /// Waits for at least `n` deliveries (up to `timeout`) and returns them all.
+    pub async fn wait_for_deliveries(&self, n: usize, timeout: Duration) -> Vec<Delivery> {
+        self.wait_until(timeout, |h| h.sim.world().deliveries.len() >= n).await;
+        self.deliveries()
+    }
+
+    /// How the next builds of a Space end.
+    pub fn script_build(&self, id: &RepoId, outcome: BuildOutcome) {
+        if let Some(s) = self.sim.world().repo_mut(RepoType::Space, id).and_then(|r| r.space.as_mut()) {
+            s.outcome = outcome;
+        }
+    }
+
+    /// The Space's stage, e.g. `RUNNING`.
+    pub fn space_stage(&self, id: &RepoId) -> Option<String> {
+        self.sim.world().repo(RepoType::Space, id).and_then(|r| r.space.as_ref()).map(|s| s.stage.clone())
+    }
+
+    /// Discussions and PRs of a repo, by number.
+    pub fn discussions(&self, ty: RepoType, id: &RepoId) -> Vec<DiscussionView> {
+        let w = self.sim.world();
+        let Some(repo) = w.repo(ty, id) else { return Vec::new() };
+        repo.discussions
+            .iter()
+            .map(|d| DiscussionView {
+                num: d.num,
+                title: d.title.clone(),
+                is_pull_request: d.is_pr,
+                status: d.status.clone(),
+                author: d.author.clone(),
+                events: d.events.iter().map(|e| super::routes::event_type(&e.data).to_owned()).collect(),
+                comments: d.events.iter().filter_map(|e| match &e.data { EventData::Comment { history, .. } => history.first().map(|h| h.0.clone()), _ => None }).collect(),
+                head: repo.refs.get(&format!("refs/pr/{}", d.num)).map(|o| sha(o)),
+            })
+            .collect()
+    }
+
+    /// A file's bytes at a revision (branch, `refs/pr/N`, or commit).
+    pub fn file(&self, ty: RepoType, id: &RepoId, rev: &str, path: &str) -> Option<Vec<u8>> {
+        let w = self.sim.world();
+        let c = git::resolve(w.repo(ty, id)?, rev)?;
+        c.files.get(path).map(|e| e.data.to_vec())
+    }
+
+    /// The commit a revision resolves to.
+    pub fn head(&self, ty: RepoType, id: &RepoId, rev: &str) -> Option<CommitSha> {
+        let w = self.sim.world();
+        git::resolve(w.repo(ty, id)?, rev).map(|c| sha(&c.oid))
+    }
+
+    /// The commits reachable from a revision, newest first.
+    pub fn commit_log(&self, ty: RepoType, id: &RepoId, rev: &str) -> Vec<CommitView> {
+        let w = self.sim.world();
+        let Some(repo) = w.repo(ty, id) else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut next = git::resolve(repo, rev).cloned();
+        while let Some(c) = next {
+            out.push(CommitView { oid: sha(&c.oid), parent: c.parent.as_deref().map(sha), title: c.title.clone(), message: c.message.clone(), author: c.author.clone() });
+            next = c.parent.as_deref().and_then(|p| repo.commit(p)).cloned();
+        }
+        out
+    }
+
+    /// Stops serving and waits for the accept loop to end.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}

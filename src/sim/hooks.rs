@@ -1,0 +1,99 @@
+//! Webhook deliveries: when a watched repo changes, POST the v3 payload with
+//! `X-Webhook-Secret` to every enabled webhook whose domains cover the change. Deliveries
+//! are spawned and recorded (URL, payload, receiver status) once answered.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::payload;
+use super::record::Delivery;
+use super::shared::Sim;
+use super::state::{Repo, Webhook, World};
+use crate::domain::{RepoId, RepoType};
+
+/// What changed.
+#[derive(Debug, Clone)]
+pub(crate) enum Trigger {
+    /// `repo` scope: create / delete.
+    Repo { action: &'static str },
+    /// `repo.content`: refs moved (`ref`, old, new).
+    RepoContent { updated: Vec<(String, Option<String>, Option<String>)> },
+    /// `discussion`: create / update.
+    Discussion { num: u64, action: &'static str },
+    /// `discussion.comment`: create / update.
+    Comment { num: u64, event_id: String, action: &'static str },
+}
+
+impl Trigger {
+    fn domain(&self) -> &'static str {
+        match self {
+            Self::Repo { .. } | Self::RepoContent { .. } => "repo",
+            Self::Discussion { .. } | Self::Comment { .. } => "discussion",
+        }
+    }
+}
+
+fn watches(h: &Webhook, repo: &Repo, domain: &str) -> bool {
+    let name = repo.id.to_string();
+    !h.disabled
+        && h.domains.iter().any(|d| d.trim_end_matches('s') == domain)
+        && h.watched.iter().any(|(t, n)| (t == repo.ty.as_str() && *n == name) || ((t == "user" || t == "org") && n == repo.owner()))
+}
+
+/// Sends the payload of `trigger` to every webhook watching the repo.
+pub(crate) fn fire(sim: &Arc<Sim>, w: &World, ty: RepoType, id: &RepoId, trigger: Trigger) {
+    let Some(repo) = w.repo(ty, id) else { return };
+    for hook in w.webhooks.iter().filter(|h| watches(h, repo, trigger.domain())) {
+        let Some(body) = build(sim, repo, &trigger, &hook.id) else { continue };
+        let delivery = Delivery { webhook_id: hook.id.clone(), url: hook.url.clone(), payload: body, secret: hook.secret.clone(), status: None };
+        let sim2 = sim.clone();
+        sim.rt.spawn(async move { deliver(sim2, delivery).await });
+    }
+}
+
+/// Fires a `repo` delete for a repo about to be removed.
+pub(crate) fn fire_deleted(sim: &Arc<Sim>, w: &World, ty: RepoType, id: &RepoId) {
+    fire(sim, w, ty, id, Trigger::Repo { action: "delete" });
+}
+
+fn build(sim: &Sim, repo: &Repo, trigger: &Trigger, hook_id: &str) -> Option<Value> {
+    Some(match trigger {
+        Trigger::Repo { action } => payload::envelope(action, "repo", payload::repo(sim, repo, true), hook_id),
+        Trigger::RepoContent { updated } => {
+            let mut v = payload::envelope("update", "repo.content", payload::repo(sim, repo, true), hook_id);
+            v["updatedRefs"] = updated.iter().map(|(r, o, n)| json!({ "ref": r, "oldSha": o, "newSha": n })).collect();
+            v
+        }
+        Trigger::Discussion { num, action } => {
+            let d = repo.discussions.iter().find(|d| d.num == *num)?;
+            let mut v = payload::envelope(action, "discussion", payload::repo(sim, repo, false), hook_id);
+            v["discussion"] = payload::discussion(sim, repo, d);
+            v
+        }
+        Trigger::Comment { num, event_id, action } => {
+            let d = repo.discussions.iter().find(|d| d.num == *num)?;
+            let e = d.events.iter().find(|e| e.id == *event_id)?;
+            let mut v = payload::envelope(action, "discussion.comment", payload::repo(sim, repo, false), hook_id);
+            v["discussion"] = payload::discussion(sim, repo, d);
+            v["comment"] = payload::comment(sim, repo, d, e);
+            v
+        }
+    })
+}
+
+async fn deliver(sim: Arc<Sim>, mut d: Delivery) {
+    let mut req = sim.http.post(&d.url).json(&d.payload).timeout(std::time::Duration::from_secs(10));
+    if let Some(s) = &d.secret {
+        req = req.header("x-webhook-secret", s);
+    }
+    d.status = match req.send().await {
+        Ok(resp) => Some(resp.status().as_u16()),
+        Err(e) => {
+            tracing::debug!(url = %d.url, error = %e, "sim webhook delivery failed");
+            None
+        }
+    };
+    sim.world().deliveries.push(d);
+    sim.bump();
+}

@@ -1,0 +1,213 @@
+//! whoami, repo info (at a revision, `blobs`, `expand`), create, delete, validate-yaml.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{RepoPath, frontmatter, iso};
+use crate::domain::{RepoId, RepoType};
+use crate::sim::access::{self, Caller};
+use crate::sim::error::ApiError;
+use crate::sim::git;
+use crate::sim::hooks;
+use crate::sim::ops;
+use crate::sim::payload::user_id;
+use crate::sim::runtime::runtime_json;
+use crate::sim::seed::GITATTRIBUTES;
+use crate::sim::shared::Sim;
+use crate::sim::state::{Commit, Repo};
+
+type Ctx = State<Arc<Sim>>;
+
+pub(crate) async fn whoami(State(sim): Ctx, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
+    let name = caller.name().ok_or_else(|| ApiError::unauthorized(crate::sim::error::INVALID_CREDENTIALS))?;
+    let _ = &sim;
+    Ok(Json(json!({
+        "type": "user", "id": user_id(name), "name": name, "fullname": name, "email": format!("{name}@example.com"),
+        "emailVerified": true, "isPro": false, "canPay": false, "periodEnd": null, "avatarUrl": "", "orgs": [],
+        "auth": { "type": "access_token", "accessToken": { "displayName": "sim-token", "role": "write", "createdAt": "2024-01-01T00:00:00.000Z" } },
+    })))
+}
+
+fn query_pairs(q: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
+pub(crate) async fn info(sim: Ctx, caller: Extension<Caller>, p: Path<RepoPath>, q: RawQuery) -> Result<Response, ApiError> {
+    info_impl(sim, caller, &p, "main", q).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RevPath {
+    rev: String,
+}
+
+pub(crate) async fn info_at(sim: Ctx, caller: Extension<Caller>, p: Path<RepoPath>, Path(r): Path<RevPath>, q: RawQuery) -> Result<Response, ApiError> {
+    info_impl(sim, caller, &p, &r.rev, q).await
+}
+
+async fn info_impl(State(sim): Ctx, Extension(caller): Extension<Caller>, p: &RepoPath, rev: &str, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let (ty, id) = p.parse()?;
+    let pairs = query_pairs(q.as_deref());
+    let blobs = pairs.iter().any(|(k, v)| k == "blobs" && v == "true");
+    let expand: Vec<&str> = pairs.iter().filter(|(k, _)| k == "expand" || k == "expand[]").map(|(_, v)| v.as_str()).collect();
+    let w = sim.world();
+    let repo = access::readable(&w, &caller, ty, &id)?;
+    let commit = git::resolve(repo, rev).ok_or_else(|| ApiError::revision_not_found(rev))?;
+    let mut v = info_json(&sim, repo, commit, blobs);
+    if !expand.is_empty() {
+        if let Some(obj) = v.as_object_mut() {
+            obj.retain(|k, _| k == "_id" || k == "id" || expand.contains(&k.as_str()));
+        }
+    }
+    Ok(Json(v).into_response())
+}
+
+fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
+    let card = commit.files.get("README.md").and_then(|e| frontmatter(&e.data).ok().flatten());
+    let siblings: Vec<Value> = commit
+        .files
+        .iter()
+        .map(|(p, e)| if blobs { json!({ "rfilename": p, "size": e.data.len(), "blobId": e.oid }) } else { json!({ "rfilename": p }) })
+        .collect();
+    let mut tags: Vec<Value> = card.as_ref().and_then(|c| c.get("tags")).and_then(|t| t.as_array()).cloned().unwrap_or_default();
+    let mut v = json!({
+        "_id": repo.object_id, "id": repo.id.to_string(), "author": repo.owner(), "sha": commit.oid,
+        "lastModified": iso(commit.date), "createdAt": iso(repo.created_at), "private": repo.private,
+        "gated": false, "disabled": false, "likes": 0, "siblings": siblings,
+    });
+    if let Some(c) = &card {
+        for key in ["pipeline_tag", "library_name"] {
+            if let Some(x) = c.get(key) {
+                v[key] = x.clone();
+                if key == "library_name" {
+                    tags.insert(0, x.clone());
+                }
+            }
+        }
+        v["cardData"] = c.clone();
+    }
+    v["tags"] = Value::Array(tags);
+    match &repo.space {
+        Some(space) => {
+            let sub = format!("{}-{}", repo.id.namespace(), repo.id.name()).to_lowercase().replace(['_', '.'], "-");
+            v["sdk"] = json!(space.sdk);
+            v["subdomain"] = json!(sub);
+            v["host"] = json!(format!("https://{sub}.hf.space"));
+            v["runtime"] = runtime_json(space);
+            v["models"] = json!([]);
+            v["datasets"] = json!([]);
+        }
+        None => {
+            v["downloads"] = json!(0);
+            v["modelId"] = json!(repo.id.to_string());
+            v["spaces"] = json!([]);
+        }
+    }
+    let _ = sim;
+    v
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CreateBody {
+    name: String,
+    organization: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    private: Option<bool>,
+    visibility: Option<String>,
+    sdk: Option<String>,
+}
+
+pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>, Json(b): Json<CreateBody>) -> Result<Response, ApiError> {
+    let user = caller.require()?.to_owned();
+    let ns = b.organization.clone().unwrap_or_else(|| user.clone());
+    if ns != user {
+        return Err(ApiError::forbidden(format!("You don't have the rights to create a repo under the namespace \"{ns}\"")));
+    }
+    let ty: RepoType = b.kind.as_deref().unwrap_or("model").parse().map_err(|e: crate::domain::IdError| ApiError::bad_request(e.to_string()))?;
+    let id = RepoId::from_parts(&ns, &b.name).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let private = b.visibility.as_deref().map_or(b.private.unwrap_or(false), |v| v != "public");
+    let mut files = BTreeMap::from([(".gitattributes".to_owned(), Bytes::from_static(GITATTRIBUTES.as_bytes()))]);
+    if ty == RepoType::Space {
+        let sdk = b.sdk.as_deref().unwrap_or("gradio");
+        let readme = format!("---\ntitle: {}\nemoji: 🚀\ncolorFrom: blue\ncolorTo: green\nsdk: {sdk}\npinned: false\n---\n", id.name());
+        files.insert("README.md".to_owned(), Bytes::from(readme));
+    }
+    let mut w = sim.world();
+    ops::create_repo(&sim, &mut w, ty, &id, private, b.sdk.as_deref(), files)?;
+    Ok(Json(json!({ "url": sim.web_url(ty, &id), "name": id.to_string(), "id": w.repo(ty, &id).map(|r| r.object_id.clone()) })).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DeleteBody {
+    name: String,
+    organization: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+pub(crate) async fn delete(State(sim): Ctx, Extension(caller): Extension<Caller>, Json(b): Json<DeleteBody>) -> Result<Response, ApiError> {
+    let user = caller.require()?.to_owned();
+    let ns = b.organization.clone().unwrap_or(user);
+    let ty: RepoType = b.kind.as_deref().unwrap_or("model").parse().map_err(|e: crate::domain::IdError| ApiError::bad_request(e.to_string()))?;
+    let id = RepoId::from_parts(&ns, &b.name).map_err(|_| ApiError::repo_not_found())?;
+    let mut w = sim.world();
+    access::writable_mut(&mut w, &caller, ty, &id)?;
+    hooks::fire_deleted(&sim, &w, ty, &id);
+    w.repos.remove(&(ty.into(), id));
+    Ok((StatusCode::OK, "OK").into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct YamlBody {
+    content: String,
+    repo_type: Option<String>,
+}
+
+const COLORS: &[&str] = &["red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"];
+
+/// Space frontmatter rules the Hub enforces (a subset of hub-api.md §10).
+fn space_errors(meta: &Value) -> Vec<String> {
+    let mut errs = Vec::new();
+    let s = |k: &str| meta.get(k).and_then(|v| v.as_str());
+    if let Some(sdk) = s("sdk") {
+        if !["gradio", "docker", "static", "streamlit"].contains(&sdk) {
+            errs.push("\"sdk\" must be one of [gradio, docker, static, streamlit]".to_owned());
+        }
+    }
+    for key in ["colorFrom", "colorTo"] {
+        if let Some(c) = s(key) {
+            if !COLORS.contains(&c) {
+                errs.push(format!("\"{key}\" must be one of [{}]", COLORS.join(", ")));
+            }
+        }
+    }
+    if s("short_description").is_some_and(|d| d.chars().count() > 60) {
+        errs.push("\"short_description\" length must be less than or equal to 60 characters long".to_owned());
+    }
+    errs
+}
+
+pub(crate) async fn validate_yaml(Json(b): Json<YamlBody>) -> Response {
+    let errors = match frontmatter(b.content.as_bytes()) {
+        Err(e) => vec![format!("Invalid YAML metadata: {e}")],
+        Ok(None) => Vec::new(),
+        Ok(Some(meta)) if b.repo_type.as_deref() == Some("space") => space_errors(&meta),
+        Ok(Some(_)) => Vec::new(),
+    };
+    if errors.is_empty() {
+        return Json(json!({ "warnings": [] })).into_response();
+    }
+    let body = json!({ "errors": errors.iter().map(|m| json!({ "message": m })).collect::<Vec<_>>() });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}

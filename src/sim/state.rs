@@ -1,0 +1,208 @@
+//! The simulator's in-memory world: users, repos (git-like commits and refs), discussions,
+//! Space runtimes, webhooks, and the records tests read (calls, deliveries).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use time::OffsetDateTime;
+
+use crate::domain::{RepoId, RepoType};
+
+use super::faults::FaultRule;
+use super::record::{CallRecord, Delivery};
+
+/// A file in a commit: its git blob id and bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct FileEntry {
+    pub oid: String,
+    pub data: Bytes,
+}
+
+/// One commit: full snapshot of the files, like a git tree.
+#[derive(Debug)]
+pub(crate) struct Commit {
+    pub oid: String,
+    pub parent: Option<String>,
+    pub files: BTreeMap<String, FileEntry>,
+    pub title: String,
+    pub message: String,
+    pub author: String,
+    pub date: OffsetDateTime,
+}
+
+/// A discussion or PR event.
+#[derive(Debug, Clone)]
+pub(crate) struct Event {
+    pub id: String,
+    pub author: String,
+    pub created_at: OffsetDateTime,
+    pub data: EventData,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub(crate) enum EventData {
+    /// A comment; `history` holds every version, newest first.
+    Comment { history: Vec<(String, OffsetDateTime, String)>, hidden: bool },
+    /// A status change.
+    Status(String),
+    /// A commit pushed to the PR ref.
+    Commit { subject: String, oid: String },
+    /// A rename.
+    Title { from: String, to: String },
+}
+
+/// A discussion or pull request.
+#[derive(Debug, Clone)]
+pub(crate) struct Discussion {
+    pub num: u64,
+    pub id: String,
+    pub title: String,
+    pub is_pr: bool,
+    pub status: String,
+    pub author: String,
+    pub created_at: OffsetDateTime,
+    pub events: Vec<Event>,
+    /// PRs: the main commit the PR was based on.
+    pub base_oid: Option<String>,
+    /// PRs: the merge commit, once merged.
+    pub merge_commit: Option<String>,
+}
+
+/// How the next build of a Space ends (scriptable by tests).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BuildOutcome {
+    /// BUILDING then RUNNING.
+    #[default]
+    Running,
+    /// BUILDING then BUILD_ERROR, with these build log lines.
+    BuildError(Vec<String>),
+    /// BUILDING then RUNTIME_ERROR, with these run log lines.
+    RuntimeError(Vec<String>),
+}
+
+/// A Space's runtime and settings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SpaceState {
+    pub sdk: String,
+    pub stage: String,
+    pub hardware: String,
+    pub sleep_time: Option<i64>,
+    pub error_message: Option<String>,
+    pub generation: u64,
+    pub outcome: BuildOutcome,
+    pub build_log: Vec<String>,
+    pub run_log: Vec<String>,
+    pub secrets: BTreeMap<String, (Option<String>, String)>,
+    pub variables: BTreeMap<String, (String, Option<String>, String)>,
+}
+
+/// A repository.
+#[derive(Debug)]
+pub(crate) struct Repo {
+    pub ty: RepoType,
+    pub id: RepoId,
+    pub object_id: String,
+    pub private: bool,
+    pub created_at: OffsetDateTime,
+    pub commits: HashMap<String, Arc<Commit>>,
+    /// `refs/heads/main`, `refs/pr/N` → commit oid.
+    pub refs: BTreeMap<String, String>,
+    pub discussions: Vec<Discussion>,
+    pub space: Option<SpaceState>,
+}
+
+/// A registered webhook.
+#[derive(Debug, Clone)]
+pub(crate) struct Webhook {
+    pub id: String,
+    pub owner: String,
+    pub url: String,
+    pub watched: Vec<(String, String)>,
+    pub domains: Vec<String>,
+    pub secret: Option<String>,
+    pub disabled: bool,
+}
+
+/// Everything, behind one mutex.
+#[derive(Debug, Default)]
+pub(crate) struct World {
+    /// token → user name.
+    pub tokens: HashMap<String, String>,
+    /// Known user names.
+    pub users: Vec<String>,
+    pub repos: BTreeMap<(RepoTypeKey, RepoId), Repo>,
+    pub webhooks: Vec<Webhook>,
+    pub calls: Vec<CallRecord>,
+    pub deliveries: Vec<Delivery>,
+    pub faults: Vec<FaultRule>,
+    pub counter: u64,
+}
+
+/// `RepoType` as an ordered map key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RepoTypeKey(pub u8);
+
+impl From<RepoType> for RepoTypeKey {
+    fn from(t: RepoType) -> Self {
+        Self(match t {
+            RepoType::Model => 0,
+            RepoType::Dataset => 1,
+            RepoType::Space => 2,
+        })
+    }
+}
+
+impl World {
+    /// A fresh 24-hex object id (like the Hub's Mongo ids).
+    pub fn next_object_id(&mut self) -> String {
+        self.counter += 1;
+        let digest = super::git::sha1_hex(format!("object-{}", self.counter).as_bytes());
+        digest[..24].to_owned()
+    }
+
+    /// The repo, if it exists.
+    pub fn repo(&self, ty: RepoType, id: &RepoId) -> Option<&Repo> {
+        self.repos.get(&(ty.into(), id.clone()))
+    }
+
+    /// The repo, mutably.
+    pub fn repo_mut(&mut self, ty: RepoType, id: &RepoId) -> Option<&mut Repo> {
+        self.repos.get_mut(&(ty.into(), id.clone()))
+    }
+
+    /// Adds a user (idempotent).
+    pub fn ensure_user(&mut self, name: &str) {
+        if !self.users.iter().any(|u| u == name) {
+            self.users.push(name.to_owned());
+        }
+    }
+}
+
+impl Repo {
+    /// The owner: the namespace (every namespace is a user in the simulator).
+    pub fn owner(&self) -> &str {
+        self.id.namespace()
+    }
+
+    /// The head of `main`.
+    pub fn main_head(&self) -> Option<&str> {
+        self.refs.get("refs/heads/main").map(String::as_str)
+    }
+
+    /// The commit an oid names.
+    pub fn commit(&self, oid: &str) -> Option<&Arc<Commit>> {
+        self.commits.get(oid)
+    }
+
+    /// The discussion `num`.
+    pub fn discussion_mut(&mut self, num: u64) -> Option<&mut Discussion> {
+        self.discussions.iter_mut().find(|d| d.num == num)
+    }
+
+    /// The next discussion number (discussions and PRs share the sequence).
+    pub fn next_discussion_num(&self) -> u64 {
+        self.discussions.iter().map(|d| d.num).max().unwrap_or(0) + 1
+    }
+}
