@@ -1,6 +1,7 @@
 """Starts the Hub simulator once per session and points huggingface_hub at it via HF_ENDPOINT.
 
 The simulator binary comes from SIM_BIN (set by run.sh), else `cargo run --example sim`.
+Tree pages hold 2 entries (SIM_ARGS) so the client's `Link: rel="next"` paging is exercised.
 It prints `listening on http://ADDR`; we read the address from that line. HF_ENDPOINT must be
 set before huggingface_hub is imported, so this happens in pytest_configure.
 """
@@ -21,6 +22,7 @@ _PROC = None
 
 def _command() -> list[str]:
     args = ["--listen", "127.0.0.1:0", "--user", "sim-user", "--token", TOKEN, "--extra-user", f"{OTHER[0]}={OTHER[1]}"]
+    args += os.environ.get("SIM_ARGS", "--tree-page-size 2").split()
     binary = os.environ.get("SIM_BIN")
     if binary:
         return [binary, *args]

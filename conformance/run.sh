@@ -8,4 +8,4 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet -r conformance/requirements.txt
-SIM_BIN="$TARGET/debug/examples/sim" .venv/bin/python -m pytest -q conformance "$@"
+SIM_ARGS="--tree-page-size 2" SIM_BIN="$TARGET/debug/examples/sim" .venv/bin/python -m pytest -q conformance "$@"

@@ -57,6 +57,12 @@ impl HubClient {
         Ok(created.num)
     }
 
+    /// Opens a draft pull request with an empty `refs/pr/N` (publish it with
+    /// [`HubClient::change_discussion_status`] and [`NewStatus::Open`]). Returns its number.
+    pub async fn create_pull_request(&self, ty: RepoType, id: &RepoId, title: &str, description: &str) -> Result<u64, HubError> {
+        self.create_discussion(ty, id, title, description, true).await
+    }
+
     /// `POST …/discussions/{num}/comment`: returns the new comment event.
     pub async fn comment(&self, ty: RepoType, id: &RepoId, num: u64, markdown: &str) -> Result<DiscussionEvent, HubError> {
         self.discussion_post(ty, id, num, &["comment"], json!({ "comment": markdown }), "newMessage", Replay::Never).await

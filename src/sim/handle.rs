@@ -100,23 +100,28 @@ impl SimHandle {
     /// Creates the repo if needed (owned by its namespace) and commits `files` to `main` as
     /// the owner. Returns the new head.
     pub fn seed_repo(&self, ty: RepoType, id: &RepoId, files: BTreeMap<String, Vec<u8>>, private: bool) -> CommitSha {
-        let mut w = self.sim.world();
-        if w.repo(ty, id).is_none() {
-            let attrs = BTreeMap::from([(".gitattributes".to_owned(), Bytes::from_static(seed::GITATTRIBUTES.as_bytes()))]);
-            let _ = ops::create_repo(&self.sim, &mut w, ty, id, private, None, attrs);
+        {
+            let mut w = self.sim.world();
+            if w.repo(ty, id).is_none() {
+                let attrs = BTreeMap::from([(".gitattributes".to_owned(), Bytes::from_static(seed::GITATTRIBUTES.as_bytes()))]);
+                let _ = ops::create_repo(&self.sim, &mut w, ty, id, private, None, attrs);
+            }
         }
-        drop(w);
         self.commit_as(id.namespace(), ty, id, files, "Upload files")
     }
 
     /// Commits `files` (added or replaced) to `main` as `user`, as a push would: webhooks
-    /// fire and a Space rebuilds. The repo must exist.
+    /// fire and a Space rebuilds. A missing repo is created first (public, owned by its namespace).
     pub fn commit_as(&self, user: &str, ty: RepoType, id: &RepoId, files: BTreeMap<String, Vec<u8>>, message: &str) -> CommitSha {
         let changes: Vec<Change> = files.into_iter().map(|(p, d)| Change::Put(p, Bytes::from(d))).collect();
         let mut w = self.sim.world();
         w.ensure_user(user);
+        if w.repo(ty, id).is_none() {
+            let attrs = BTreeMap::from([(".gitattributes".to_owned(), Bytes::from_static(seed::GITATTRIBUTES.as_bytes()))]);
+            let _ = ops::create_repo(&self.sim, &mut w, ty, id, false, None, attrs);
+        }
         let push = Push { ref_name: "refs/heads/main".into(), parent: None, changes: &changes, author: user, title: message, message: "" };
-        let oid = ops::push(&self.sim, &mut w, ty, id, push).unwrap_or_else(|e| panic!("commit_as {id}: {}", e.message));
+        let oid = ops::push(&self.sim, &mut w, ty, id, push).unwrap_or_else(|e| unreachable!("adding files to an existing repo cannot fail: {}", e.message));
         sha(&oid)
     }
 

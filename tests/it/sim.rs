@@ -284,3 +284,30 @@ async fn the_commit_log_names_each_commits_author_and_parent() {
     assert_eq!((log[0].oid.clone(), log[0].author.as_str(), log[0].title.as_str()), (second, OTHER_USER, "by other"));
     assert_eq!(log[0].parent, Some(first));
 }
+
+#[tokio::test]
+async fn opening_a_pr_by_commit_delivers_discussion_create_and_the_new_pr_ref() {
+    let sim = spawn_sim().await;
+    let id = rid("sim-user/demo");
+    sim.seed_repo(RepoType::Space, &id, files(&[("app.py", "v1")]), false);
+    let api = client(&sim, Some(sim.token()));
+    let url = receiver().await;
+    let watched = vec![lora_space_bot::hub::WatchedItem { kind: "space".into(), name: id.to_string() }];
+    let domains = vec![lora_space_bot::hub::WebhookDomain::Repo, lora_space_bot::hub::WebhookDomain::Discussion];
+    api.create_webhook(&lora_space_bot::hub::WebhookSpec { watched, url, domains, secret: None }).await.expect("webhook");
+    let req = lora_space_bot::hub::CommitRequest {
+        summary: "Bot update".into(),
+        description: String::new(),
+        parent_commit: None,
+        operations: vec![lora_space_bot::hub::CommitOperation::Upload { path: "app.py".into(), content: bytes::Bytes::from_static(b"v2") }],
+    };
+    let out = api.commit(RepoType::Space, &id, lora_space_bot::hub::CommitTarget::NewPullRequest, &req).await.expect("pr");
+    let got = sim.wait_for_deliveries(2, WAIT).await;
+    let created = got.iter().find(|d| d.scope() == "discussion").expect("discussion delivery");
+    assert_eq!((created.payload["event"]["action"].as_str(), created.payload["discussion"]["isPullRequest"].as_bool()), (Some("create"), Some(true)));
+    assert_eq!(created.payload["discussion"]["status"], "open");
+    let content = got.iter().find(|d| d.scope() == "repo.content").expect("content delivery");
+    assert_eq!(content.payload["updatedRefs"][0]["ref"], "refs/pr/1");
+    assert!(content.payload["updatedRefs"][0]["oldSha"].is_null());
+    assert_eq!(content.payload["updatedRefs"][0]["newSha"], out.commit.as_str());
+}
