@@ -38,11 +38,13 @@ pub(crate) async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHa
         world.ensure_user(name);
     }
     let seed_dir = config.seed.clone();
-    let sim = Arc::new(Sim::new(world, base, config));
+    let (sim, outbox) = Sim::new(world, base, config);
+    let sim = Arc::new(sim);
+    let stop = CancellationToken::new();
+    tokio::spawn(super::hooks::run_outbox(sim.clone(), outbox, stop.clone()));
     if let Some(dir) = seed_dir {
         seed::seed_dir(&sim, &dir)?;
     }
-    let stop = CancellationToken::new();
     let app = routes::router(sim.clone());
     let task = tokio::spawn(accept_loop(listener, app, stop.clone()));
     Ok(SimHandle::new(sim, addr, stop, task))

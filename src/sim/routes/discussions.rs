@@ -167,6 +167,7 @@ pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>
         repo.refs.insert(pr_ref.clone(), h.clone());
     }
     hooks::fire(&sim, &w, ty, &id, Trigger::Discussion { num, action: "create" });
+    hooks::fire(&sim, &w, ty, &id, Trigger::Comment { num, event_id, action: "create" });
     if b.pull_request {
         hooks::fire(&sim, &w, ty, &id, Trigger::RepoContent { updated: vec![(pr_ref, None, head)] });
     }
