@@ -22,8 +22,8 @@ pub(crate) enum Trigger {
     Repo { action: &'static str },
     /// `repo.content`: refs moved (`ref`, old, new).
     RepoContent { updated: Vec<(String, Option<String>, Option<String>)> },
-    /// `discussion`: create / update.
-    Discussion { num: u64, action: &'static str },
+    /// `discussion`: create (with its first comment) / update.
+    Discussion { num: u64, action: &'static str, comment: Option<String> },
     /// `discussion.comment`: create / update.
     Comment { num: u64, event_id: String, action: &'static str },
 }
@@ -69,10 +69,13 @@ fn build(sim: &Sim, repo: &Repo, trigger: &Trigger, hook_id: &str) -> Option<Val
             v["updatedRefs"] = updated.iter().map(|(r, o, n)| json!({ "ref": r, "oldSha": o, "newSha": n })).collect();
             v
         }
-        Trigger::Discussion { num, action } => {
+        Trigger::Discussion { num, action, comment } => {
             let d = repo.discussions.iter().find(|d| d.num == *num)?;
             let mut v = payload::envelope(action, "discussion", payload::repo(sim, repo, false), hook_id);
             v["discussion"] = payload::discussion(sim, repo, d);
+            if let Some(e) = comment.as_ref().and_then(|c| d.events.iter().find(|e| e.id == *c)) {
+                v["comment"] = payload::comment(sim, repo, d, e);
+            }
             v
         }
         Trigger::Comment { num, event_id, action } => {

@@ -171,8 +171,7 @@ fn open_pr(sim: &Arc<Sim>, w: &mut World, ty: RepoType, id: &RepoId, user: &str,
         base_oid: Some(base.clone()),
         merge_commit: None,
     });
-    hooks::fire(sim, w, ty, id, Trigger::Discussion { num, action: "create" });
-    hooks::fire(sim, w, ty, id, Trigger::Comment { num, event_id: first_event, action: "create" });
+    hooks::fire(sim, w, ty, id, Trigger::Discussion { num, action: "create", comment: Some(first_event) });
     let push = Push { ref_name: format!("refs/pr/{num}"), parent: Some(base), changes: &parsed.changes, author: user, title: &parsed.summary, message: &parsed.description };
     let oid = ops::push(sim, w, ty, id, push)?;
     Ok((oid, Some(num)))
