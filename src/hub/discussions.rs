@@ -74,6 +74,14 @@ impl HubClient {
         self.discussion_post(ty, id, num, &["comment", &cid, "edit"], json!({ "content": markdown }), "updatedComment", Replay::Safe).await
     }
 
+    /// `POST …/discussions/{num}/comment/{commentId}/hide`: returns the hidden comment event.
+    pub async fn hide_comment(&self, ty: RepoType, id: &RepoId, num: u64, comment_id: &str) -> Result<DiscussionEvent, HubError> {
+        let cid = comment_id.to_lowercase();
+        let url = self.repo_api_url(ty, id, &["discussions", &num.to_string(), "comment", &cid, "hide"]);
+        let mut v: serde_json::Value = self.json(Call::empty(Method::POST, "/api/{type}s/{id}/discussions/{num}/comment/{cid}/hide", url, Replay::Safe)).await?;
+        serde_json::from_value(v["updatedComment"].take()).map_err(|e| HubError::Decode { route: "discussions/comment/hide".into(), message: e.to_string() })
+    }
+
     /// `POST …/discussions/{num}/status`: open (publish a draft) or close, with an optional comment.
     pub async fn change_discussion_status(&self, ty: RepoType, id: &RepoId, num: u64, status: NewStatus, comment: Option<&str>) -> Result<DiscussionEvent, HubError> {
         let mut body = json!({ "status": status });

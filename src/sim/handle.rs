@@ -181,6 +181,20 @@ impl SimHandle {
         }
     }
 
+    /// Gates a repo's downloads (`Some("auto")`, `Some("manual")`) or ungates it (`None`).
+    pub fn set_gated(&self, ty: RepoType, id: &RepoId, mode: Option<&str>) {
+        if let Some(r) = self.sim.world().repo_mut(ty, id) {
+            r.gated = mode.map(str::to_owned);
+        }
+    }
+
+    /// Approves `user` for a gated repo.
+    pub fn grant_gate(&self, ty: RepoType, id: &RepoId, user: &str) {
+        if let Some(r) = self.sim.world().repo_mut(ty, id) {
+            r.gate_grants.push(user.to_owned());
+        }
+    }
+
     /// The Space's stage, e.g. `RUNNING`.
     pub fn space_stage(&self, id: &RepoId) -> Option<String> {
         self.sim.world().repo(RepoType::Space, id).and_then(|r| r.space.as_ref()).map(|s| s.stage.clone())

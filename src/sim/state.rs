@@ -111,6 +111,10 @@ pub(crate) struct Repo {
     pub refs: BTreeMap<String, String>,
     pub discussions: Vec<Discussion>,
     pub space: Option<SpaceState>,
+    /// `auto` or `manual` when downloads need approval.
+    pub gated: Option<String>,
+    /// Users approved for a gated repo (the owner always is).
+    pub gate_grants: Vec<String>,
 }
 
 /// A registered webhook.
