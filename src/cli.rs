@@ -1,1 +1,265 @@
-//! (filled in by the spine work)
+//! The command line: `serve`, `work`, `run`, `sim`, `demo`, `check-config`. This and
+//! `main.rs` are the only places `anyhow` is used.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::http::{self, ReceiverState};
+use crate::hub::{HubClient, HubSettings};
+use crate::queue::Broker;
+use crate::queue::amqp::{AmqpBroker, AmqpSettings};
+use crate::queue::topology::Topology;
+use crate::worker::{self, WorkerContext};
+
+/// Keeps the Gradio demo Space of a LoRA in step with the LoRA, through reviewed pull requests.
+#[derive(Debug, Parser)]
+#[command(name = "lora-space-bot", version, about)]
+pub struct Cli {
+    /// Config files, layered in order over the embedded defaults (env `LSB_CONFIG`, comma-separated).
+    #[arg(long = "config", short = 'c', global = true, env = "LSB_CONFIG", value_delimiter = ',')]
+    pub config: Vec<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the webhook receiver.
+    Serve,
+    /// Run workers that consume jobs and open pull requests.
+    Work,
+    /// Run the receiver and workers in one process.
+    Run,
+    /// Run the Hub simulator (for local development and tests).
+    Sim(crate::sim::cli::SimArgs),
+    /// Run the whole flow against an embedded simulator, with no network and no token.
+    Demo,
+    /// Load and validate the configuration, print it without secrets, and exit.
+    CheckConfig,
+    /// Inspect and steer the job queue.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Probe a health endpoint and exit 0 when it answers 2xx (for container HEALTHCHECKs).
+    Healthcheck {
+        /// The URL to probe.
+        #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
+        url: String,
+    },
+}
+
+/// `jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Enqueue a sync job by hand (regenerate the Space for the LoRA's current head).
+    Enqueue {
+        /// The LoRA repo, `owner/name`.
+        #[arg(long)]
+        lora: crate::domain::RepoId,
+        /// The Space, `owner/name` (must be linked unless --force).
+        #[arg(long)]
+        space: crate::domain::RepoId,
+        /// Enqueue even if the pair is not in the configured links.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Dead-lettered jobs.
+    #[command(subcommand)]
+    Dead(DeadCommand),
+}
+
+/// `jobs dead …`
+#[derive(Debug, Subcommand)]
+pub enum DeadCommand {
+    /// List parked jobs with their reasons (nothing is removed).
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Show one parked job in full.
+    Show {
+        /// The job id.
+        id: String,
+    },
+    /// Put parked jobs back on their shard (attempt count reset).
+    Replay {
+        /// The job ids to replay.
+        ids: Vec<String>,
+        /// Replay every parked job.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+    },
+    /// Delete every parked job.
+    Purge {
+        /// Required: purging cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    match cli.command {
+        Command::Sim(args) => {
+            init_plain_logs();
+            Ok(crate::sim::cli::run(args, crate::shutdown::on_signals()).await?)
+        }
+        Command::Demo => {
+            init_plain_logs();
+            crate::demo::run().await
+        }
+        Command::CheckConfig => {
+            let s = Settings::load(&cli.config, &env)?;
+            println!("{s:#?}");
+            Ok(())
+        }
+        Command::Healthcheck { url } => {
+            let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build()?;
+            let status = client.get(&url).send().await.with_context(|| format!("GET {url}"))?.status();
+            anyhow::ensure!(status.is_success(), "{url} answered {status}");
+            Ok(())
+        }
+        Command::Jobs(cmd) => {
+            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+            jobs(&settings, cmd).await
+        }
+        Command::Serve | Command::Work | Command::Run => {
+            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+            crate::telemetry::init(&settings.telemetry);
+            let shutdown = crate::shutdown::on_signals();
+            let serve = matches!(cli.command, Command::Serve | Command::Run);
+            let work = matches!(cli.command, Command::Work | Command::Run);
+            run_roles(&settings, serve, work, shutdown).await
+        }
+    }
+}
+
+fn init_plain_logs() {
+    crate::telemetry::init(&crate::config::TelemetryConfig { format: crate::config::LogFormat::Text, filter: "warn".into() });
+}
+
+async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let broker = AmqpBroker::start(amqp_settings(settings), shutdown.clone());
+    let metrics = crate::metrics::Metrics::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    if serve {
+        let state = receiver_state(settings, Broker::Amqp(broker.clone()), metrics.clone());
+        let listener = tokio::net::TcpListener::bind(settings.receiver.listen).await.with_context(|| format!("binding receiver.listen {}", settings.receiver.listen))?;
+        tracing::info!(listen = %settings.receiver.listen, links = settings.links.len(), "receiver listening");
+        let sd = shutdown.clone();
+        tasks.spawn(async move { http::serve(listener, state, sd).await.context("receiver") });
+    }
+    if work {
+        if !serve {
+            let listener = tokio::net::TcpListener::bind(settings.worker.listen).await.with_context(|| format!("binding worker.listen {}", settings.worker.listen))?;
+            let (m, b, sd) = (metrics.clone(), Broker::Amqp(broker.clone()), shutdown.clone());
+            tasks.spawn(async move { http::serve_worker_health(listener, m, b, sd).await.context("worker health port") });
+        }
+        let ctx = Arc::new(worker_context(settings, metrics.clone()).await?);
+        let (b, sd, n) = (Broker::Amqp(broker.clone()), shutdown.clone(), usize::from(settings.worker.concurrency));
+        tracing::info!(bot = %ctx.bot_user, concurrency = n, "worker started");
+        tasks.spawn(async move { worker::run(ctx, &b, n, sd).await.context("worker") });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.context("task panicked")??;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Broker settings from the config.
+pub fn amqp_settings(s: &Settings) -> AmqpSettings {
+    AmqpSettings {
+        url: s.amqp.url.clone(),
+        topology: Topology { prefix: s.amqp.prefix.clone(), shards: s.amqp.shards, delivery_limit: s.amqp.delivery_limit },
+        signing_key: s.signing_key.clone(),
+        confirm_timeout: s.publish_timeout(),
+    }
+}
+
+/// Receiver state from the config.
+pub fn receiver_state(s: &Settings, broker: Broker, metrics: Arc<crate::metrics::Metrics>) -> ReceiverState {
+    if s.webhook_secret.is_none() {
+        tracing::warn!("INSECURE: receiver.insecure_no_secret is set; every webhook delivery is accepted without a secret");
+    }
+    ReceiverState {
+        secret: s.webhook_secret.clone(),
+        links: Arc::new(s.links.iter().map(|l| (l.lora.clone(), l.space.clone())).collect()),
+        broker,
+        max_body_bytes: s.receiver.max_body_bytes,
+        publish_timeout: s.publish_timeout(),
+        metrics,
+    }
+}
+
+/// Hub client settings from the config.
+pub fn hub_settings(s: &Settings) -> HubSettings {
+    HubSettings {
+        endpoint: s.hub.endpoint.clone(),
+        token: s.hub_token.clone(),
+        timeout: Duration::from_secs(s.hub.timeout_secs),
+        max_retries: s.hub.max_retries,
+        ..HubSettings::default()
+    }
+}
+
+async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> anyhow::Result<WorkerContext> {
+    anyhow::ensure!(s.hub_token.is_some(), "workers need a Hub token: set HF_TOKEN (a token with write access to the linked Spaces) or hub.token_file");
+    let hub = HubClient::new(&hub_settings(s))?;
+    Ok(WorkerContext::build(hub, s.generator.clone(), s.worker.max_attempts, metrics).await.context("asking the Hub who the token belongs to (whoami)")?)
+}
+
+async fn jobs(s: &Settings, cmd: JobsCommand) -> anyhow::Result<()> {
+    use crate::queue::dead;
+    let shutdown = CancellationToken::new();
+    let broker = AmqpBroker::start(amqp_settings(s), shutdown.clone());
+    anyhow::ensure!(broker.wait_ready(Duration::from_secs(15)).await, "cannot reach RabbitMQ at amqp.url (AMQP_URL); is it running?");
+    let key = s.signing_key.expose().as_bytes().to_vec();
+    let result = match cmd {
+        JobsCommand::Enqueue { lora, space, force } => {
+            anyhow::ensure!(force || s.spaces_for(&lora).contains(&space), "{lora} is not linked to {space} in [[links]]; add the link or pass --force");
+            let job = crate::domain::Job::sync(lora, None, space, "manual", time::OffsetDateTime::now_utc());
+            Broker::Amqp(broker.clone()).publish(&job).await?;
+            println!("enqueued {}", job.id);
+            Ok(())
+        }
+        JobsCommand::Dead(DeadCommand::List { limit }) => {
+            let letters = dead::list(&broker, &s.amqp.url, &key, limit).await?;
+            println!("{} dead letter(s)", letters.len());
+            for d in letters {
+                let what = d.job.as_ref().map_or_else(|| "(unverifiable envelope)".to_owned(), |j| format!("{} -> {}", j.lora, j.space));
+                println!("{}  {}  attempt {}  {}\n    reason: {}", d.id, d.dead_at.as_deref().unwrap_or("-"), d.attempt.as_deref().unwrap_or("-"), what, d.reason);
+            }
+            Ok(())
+        }
+        JobsCommand::Dead(DeadCommand::Show { id }) => {
+            let letters = dead::list(&broker, &s.amqp.url, &key, usize::MAX).await?;
+            let d = letters.into_iter().find(|d| d.id == id).with_context(|| format!("no dead letter with id {id}"))?;
+            println!("id:       {}\nreason:   {}\nattempt:  {}\ndead at:  {}\nverified: {}\nbody:     {}", d.id, d.reason, d.attempt.unwrap_or_default(), d.dead_at.unwrap_or_default(), d.job.is_some(), d.body);
+            Ok(())
+        }
+        JobsCommand::Dead(DeadCommand::Replay { ids, all }) => {
+            anyhow::ensure!(all || !ids.is_empty(), "name the job ids to replay, or pass --all");
+            let replayed = dead::replay(&broker, &s.amqp.url, &key, if all { None } else { Some(&ids) }).await?;
+            println!("replayed {} job(s): {}", replayed.len(), replayed.join(", "));
+            Ok(())
+        }
+        JobsCommand::Dead(DeadCommand::Purge { yes }) => {
+            anyhow::ensure!(yes, "purging deletes every dead letter for good; pass --yes");
+            println!("purged {} dead letter(s)", dead::purge(&broker, &s.amqp.url).await?);
+            Ok(())
+        }
+    };
+    shutdown.cancel();
+    result
+}

@@ -1,1 +1,380 @@
-//! (filled in by the spine work)
+//! Typed configuration: TOML files layered in order, then environment overrides, validated
+//! once at start-up. Loading takes an explicit env map so tests never touch the process env.
+//!
+//! Environment overrides: the Hub's own conventions (`HF_TOKEN`, `HF_TOKEN_PATH`, `HF_ENDPOINT`),
+//! `WEBHOOK_SECRET`, `AMQP_URL`, `LSB_SIGNING_KEY`, and any key as `LSB__SECTION__KEY=value`
+//! (e.g. `LSB__WORKER__CONCURRENCY=8`).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::domain::RepoId;
+use crate::space::GeneratorSettings;
+
+pub use crate::hub::Secret;
+
+/// Why the configuration is unusable; every variant names the key and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    /// A file is not valid TOML.
+    #[error("config file {path} is not valid TOML: {source}")]
+    Toml { path: PathBuf, source: Box<toml::de::Error> },
+    /// A key has the wrong type or an unknown name.
+    #[error("invalid configuration: {0}")]
+    Shape(String),
+    /// A key has a value that fails validation.
+    #[error("config key `{key}`: {problem}; fix: {fix}")]
+    Invalid { key: &'static str, problem: String, fix: &'static str },
+}
+
+/// Logs format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[telemetry]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A `tracing` env-filter directive, e.g. `info,lora_space_bot=debug`.
+    pub filter: String,
+}
+
+/// `[receiver]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverConfig {
+    /// Address the webhook receiver listens on.
+    pub listen: SocketAddr,
+    /// Largest accepted webhook body in bytes; larger gets 413.
+    pub max_body_bytes: usize,
+    /// File holding the webhook secret (used when `WEBHOOK_SECRET` is not set).
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+    /// Start without a webhook secret (every delivery accepted). Loudly logged; never in production.
+    #[serde(default)]
+    pub insecure_no_secret: bool,
+    /// How long to wait for the broker's confirm before answering 503, in milliseconds.
+    pub publish_timeout_ms: u64,
+}
+
+/// `[amqp]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmqpConfig {
+    /// Broker URL (`AMQP_URL` overrides).
+    pub url: String,
+    /// Prefix of every exchange and queue name (tests use a unique one each).
+    pub prefix: String,
+    /// Number of shard queues; all jobs for one Space go to one shard.
+    pub shards: u16,
+    /// `x-delivery-limit` on shard queues: deliveries beyond it dead-letter the job.
+    pub delivery_limit: u32,
+    /// File holding the envelope signing key (used when `LSB_SIGNING_KEY` is not set).
+    #[serde(default)]
+    pub signing_key_file: Option<PathBuf>,
+}
+
+/// `[worker]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// Jobs processed at once by one worker process (also the prefetch).
+    pub concurrency: u16,
+    /// Attempts of a transiently failing job before it is dead-lettered.
+    pub max_attempts: u32,
+    /// Where `work` serves `/healthz`, `/readyz` and `/metrics` (`run` uses the receiver's port).
+    pub listen: SocketAddr,
+}
+
+/// `[hub]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    /// Hub base URL (`HF_ENDPOINT` overrides).
+    pub endpoint: url::Url,
+    /// File holding the Hub token (used when `HF_TOKEN` is not set; `HF_TOKEN_PATH` overrides).
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Per-request timeout in seconds.
+    pub timeout_secs: u64,
+    /// Retries of transient errors (5xx, 429, timeouts) per call.
+    pub max_retries: u32,
+}
+
+/// One `[[links]]` entry: which LoRA repo feeds which Space.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// The LoRA model repo.
+    pub lora: RepoId,
+    /// Its demo Space.
+    pub space: RepoId,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    telemetry: TelemetryConfig,
+    receiver: ReceiverConfig,
+    amqp: AmqpConfig,
+    worker: WorkerConfig,
+    hub: HubConfig,
+    #[serde(default)]
+    generator: GeneratorSettings,
+    #[serde(default)]
+    links: Vec<Link>,
+}
+
+/// The validated configuration of one process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Logging.
+    pub telemetry: TelemetryConfig,
+    /// Webhook receiver.
+    pub receiver: ReceiverConfig,
+    /// Broker.
+    pub amqp: AmqpConfig,
+    /// Workers.
+    pub worker: WorkerConfig,
+    /// Hub client.
+    pub hub: HubConfig,
+    /// Generator (Gradio sdk version, Python version, hardware).
+    pub generator: GeneratorSettings,
+    /// LoRA → Space links.
+    pub links: Vec<Link>,
+    /// The webhook secret (`WEBHOOK_SECRET` or `receiver.secret_file`); `None` only when insecure.
+    pub webhook_secret: Option<Secret>,
+    /// The Hub token (`HF_TOKEN`, `HF_TOKEN_PATH` or `hub.token_file`).
+    pub hub_token: Option<Secret>,
+    /// Key of the HMAC signature on job envelopes.
+    pub signing_key: Secret,
+}
+
+/// The documented defaults, embedded so the binary runs with no files at all.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+impl Settings {
+    /// Loads the embedded defaults, then `files` in order, then `env`, and validates.
+    pub fn load(files: &[PathBuf], env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let mut merged = parse_toml(DEFAULT_TOML, Path::new("<embedded default.toml>"))?;
+        for path in files {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            merge(&mut merged, parse_toml(&text, path)?);
+        }
+        apply_env(&mut merged, env)?;
+        let raw: RawSettings = merged.try_into().map_err(|e: toml::de::Error| ConfigError::Shape(e.message().to_owned()))?;
+        Self::validate(raw, env)
+    }
+
+    fn validate(raw: RawSettings, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let webhook_secret = secret_from(env, "WEBHOOK_SECRET", raw.receiver.secret_file.as_deref(), "receiver.secret_file")?;
+        if webhook_secret.is_none() && !raw.receiver.insecure_no_secret {
+            return Err(ConfigError::Invalid {
+                key: "receiver.secret_file",
+                problem: "no webhook secret is configured".into(),
+                fix: "set WEBHOOK_SECRET (the secret entered in the Hub's webhook settings) or receiver.secret_file; only for local experiments, receiver.insecure_no_secret = true",
+            });
+        }
+        let token_file = env.get("HF_TOKEN_PATH").map(PathBuf::from).or_else(|| raw.hub.token_file.clone());
+        let hub_token = secret_from(env, "HF_TOKEN", token_file.as_deref(), "hub.token_file")?;
+        let signing_key = secret_from(env, "LSB_SIGNING_KEY", raw.amqp.signing_key_file.as_deref(), "amqp.signing_key_file")?
+            .ok_or(ConfigError::Invalid {
+                key: "amqp.signing_key_file",
+                problem: "no envelope signing key is configured".into(),
+                fix: "set LSB_SIGNING_KEY (a long random string shared by receivers and workers) or amqp.signing_key_file",
+            })?;
+        check(raw.amqp.shards >= 1, "amqp.shards", "must be at least 1", "use 1 or more shard queues")?;
+        check(raw.worker.concurrency >= 1, "worker.concurrency", "must be at least 1", "use 1 or more")?;
+        check(raw.receiver.max_body_bytes >= 1024, "receiver.max_body_bytes", "is below 1 KiB", "Hub payloads are a few KiB; use 262144")?;
+        check(valid_prefix(&raw.amqp.prefix), "amqp.prefix", "must be 1-64 characters of letters, digits, `.`, `-`, `_`", "e.g. lsb")?;
+        check_links(&raw.links)?;
+        Ok(Self {
+            telemetry: raw.telemetry,
+            receiver: raw.receiver,
+            amqp: raw.amqp,
+            worker: raw.worker,
+            hub: raw.hub,
+            generator: raw.generator,
+            links: raw.links,
+            webhook_secret,
+            hub_token,
+            signing_key,
+        })
+    }
+
+    /// The Spaces linked to `lora`.
+    pub fn spaces_for(&self, lora: &RepoId) -> Vec<RepoId> {
+        self.links.iter().filter(|l| &l.lora == lora).map(|l| l.space.clone()).collect()
+    }
+
+    /// Publish confirm timeout.
+    pub fn publish_timeout(&self) -> Duration {
+        Duration::from_millis(self.receiver.publish_timeout_ms)
+    }
+}
+
+fn check(ok: bool, key: &'static str, problem: &str, fix: &'static str) -> Result<(), ConfigError> {
+    if ok { Ok(()) } else { Err(ConfigError::Invalid { key, problem: problem.to_owned(), fix }) }
+}
+
+fn valid_prefix(p: &str) -> bool {
+    !p.is_empty() && p.len() <= 64 && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+fn check_links(links: &[Link]) -> Result<(), ConfigError> {
+    let mut seen = std::collections::HashSet::new();
+    for l in links {
+        if !seen.insert((&l.lora, &l.space)) {
+            return Err(ConfigError::Invalid {
+                key: "links",
+                problem: format!("{} -> {} is listed twice", l.lora, l.space),
+                fix: "remove the duplicate [[links]] entry",
+            });
+        }
+    }
+    Ok(())
+}
+
+fn secret_from(env: &HashMap<String, String>, var: &str, file: Option<&Path>, key: &'static str) -> Result<Option<Secret>, ConfigError> {
+    if let Some(v) = env.get(var).filter(|v| !v.trim().is_empty()) {
+        return Ok(Some(Secret::new(v.trim())));
+    }
+    let Some(path) = file else { return Ok(None) };
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+        key,
+        problem: format!("cannot read {}: {e}", path.display()),
+        fix: "point it at a readable file holding only the secret",
+    })?;
+    let v = text.trim();
+    if v.is_empty() {
+        return Err(ConfigError::Invalid { key, problem: format!("{} is empty", path.display()), fix: "write the secret into the file" });
+    }
+    Ok(Some(Secret::new(v)))
+}
+
+fn parse_toml(text: &str, path: &Path) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>().map_err(|e| ConfigError::Toml { path: path.to_owned(), source: Box::new(e) })
+}
+
+/// Deep-merges `over` into `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Applies the well-known variables and `LSB__SECTION__KEY` overrides.
+fn apply_env(t: &mut toml::Table, env: &HashMap<String, String>) -> Result<(), ConfigError> {
+    let known = [("HF_ENDPOINT", "hub", "endpoint"), ("AMQP_URL", "amqp", "url")];
+    for (var, section, key) in known {
+        if let Some(v) = env.get(var) {
+            set(t, section, key, toml::Value::String(v.clone()));
+        }
+    }
+    let mut generic: Vec<_> = env.iter().filter_map(|(k, v)| k.strip_prefix("LSB__").map(|rest| (rest.to_ascii_lowercase(), v))).collect();
+    generic.sort();
+    for (path, v) in generic {
+        let (section, key) = path.split_once("__").ok_or_else(|| ConfigError::Shape(format!("LSB__{}: use LSB__SECTION__KEY", path.to_uppercase())))?;
+        set(t, section, key, env_value(v));
+    }
+    Ok(())
+}
+
+/// Env values are typed by their shape: integers, booleans, else strings.
+fn env_value(v: &str) -> toml::Value {
+    if let Ok(i) = v.parse::<i64>() {
+        toml::Value::Integer(i)
+    } else if let Ok(b) = v.parse::<bool>() {
+        toml::Value::Boolean(b)
+    } else {
+        toml::Value::String(v.to_owned())
+    }
+}
+
+fn set(t: &mut toml::Table, section: &str, key: &str, v: toml::Value) {
+    let entry = t.entry(section.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(s) = entry {
+        s.insert(key.to_owned(), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    const BASE_ENV: &[(&str, &str)] = &[("WEBHOOK_SECRET", "s3cret"), ("LSB_SIGNING_KEY", "k")];
+
+    #[test]
+    fn embedded_defaults_load_with_secrets_from_env() {
+        let s = Settings::load(&[], &env(BASE_ENV)).expect("defaults load");
+        assert_eq!(s.webhook_secret.as_ref().map(Secret::expose), Some("s3cret"));
+        assert_eq!(s.hub.endpoint.as_str(), "https://huggingface.co/");
+    }
+
+    #[test]
+    fn missing_webhook_secret_is_refused_naming_the_fix() {
+        let err = Settings::load(&[], &env(&[("LSB_SIGNING_KEY", "k")])).expect_err("must fail");
+        assert!(err.to_string().contains("WEBHOOK_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn hub_conventions_and_generic_overrides_apply() {
+        let mut e = env(BASE_ENV);
+        e.insert("HF_ENDPOINT".into(), "http://127.0.0.1:9/".into());
+        e.insert("LSB__WORKER__CONCURRENCY".into(), "7".into());
+        e.insert("HF_TOKEN".into(), "hf_x".into());
+        let s = Settings::load(&[], &e).expect("load");
+        assert_eq!(s.hub.endpoint.as_str(), "http://127.0.0.1:9/");
+        assert_eq!(s.worker.concurrency, 7);
+        assert_eq!(s.hub_token.as_ref().map(Secret::expose), Some("hf_x"));
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        let mut e = env(BASE_ENV);
+        e.insert("LSB__WORKER__CONCURENCY".into(), "7".into());
+        let err = Settings::load(&[], &e).expect_err("typo must fail");
+        assert!(err.to_string().contains("concurency"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let s = Settings::load(&[], &env(BASE_ENV)).expect("load");
+        let text = format!("{s:?}");
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    #[test]
+    fn files_layer_over_defaults_and_links_parse() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("x.toml");
+        std::fs::write(&p, "[worker]\nconcurrency = 3\n[[links]]\nlora = \"a/l\"\nspace = \"a/s\"\n").expect("write");
+        let s = Settings::load(&[p], &env(BASE_ENV)).expect("load");
+        assert_eq!(s.worker.concurrency, 3);
+        assert_eq!(s.spaces_for(&"a/l".parse().expect("id")), vec!["a/s".parse::<RepoId>().expect("id")]);
+    }
+}

@@ -1,1 +1,147 @@
-//! (filled in by the spine work)
+//! `lora-space-bot demo`: the whole flow on the embedded default, with no network, no token
+//! and no broker — the Hub simulator seeded with a sample FLUX.1-dev LoRA and its Space, the
+//! receiver and a worker in one process over the in-memory queue. A webhook registered on the
+//! LoRA fires exactly as the Hub would when a new model card is pushed; the demo waits for the
+//! pull request and prints it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Secret;
+use crate::domain::{RepoId, RepoType};
+use crate::http::{self, ReceiverState};
+use crate::hub::{HubClient, HubSettings, WatchedItem, WebhookDomain, WebhookSpec};
+use crate::queue::Broker;
+use crate::queue::memory::MemoryBroker;
+use crate::queue::topology::Topology;
+use crate::sim::{self, SimConfig, SimHandle};
+use crate::space::GeneratorSettings;
+use crate::worker::{self, WorkerContext, pipeline::GENERATED_FILES};
+
+const LORA: &str = "demo-user/pixel-art-flux-lora";
+const SPACE: &str = "demo-user/pixel-art-demo";
+const BASE: &str = "black-forest-labs/FLUX.1-dev";
+
+/// Runs the demo and prints the pull request it produced.
+pub async fn run() -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    let token = format!("hf_demo_{}", uuid::Uuid::new_v4().simple());
+    let owner_token = format!("hf_owner_{}", uuid::Uuid::new_v4().simple());
+    let config = SimConfig {
+        user: "lora-space-bot".into(),
+        token: token.clone(),
+        extra_users: vec![("demo-user".into(), owner_token.clone())],
+        build_delay: Duration::from_millis(50),
+        ..SimConfig::default()
+    };
+    let hub_sim = sim::start(([127, 0, 0, 1], 0).into(), config).await.context("starting the Hub simulator")?;
+    let (lora, space) = seed(&hub_sim)?;
+    println!("Hub simulator at {} (LoRA {lora}, Space {space})", hub_sim.base_url());
+
+    let secret = Secret::new(uuid::Uuid::new_v4().simple().to_string());
+    let broker = Broker::Memory(MemoryBroker::new(Topology { prefix: "demo".into(), shards: 2, delivery_limit: 3 }));
+    let receiver_url = start_receiver(&broker, &lora, &space, &secret, &shutdown).await?;
+    let hub = HubClient::new(&HubSettings { endpoint: hub_sim.base_url(), token: Some(Secret::new(&token)), ..HubSettings::default() })?;
+    let ctx = Arc::new(WorkerContext::build(hub.clone(), GeneratorSettings::default(), 3, crate::metrics::Metrics::new()).await?);
+    let (b, sd) = (broker.clone(), shutdown.clone());
+    let worker = tokio::spawn(async move { worker::run(ctx, &b, 2, sd).await });
+
+    let spec = WebhookSpec {
+        watched: vec![WatchedItem { kind: "model".into(), name: lora.to_string() }],
+        url: format!("{receiver_url}{}", http::WEBHOOK_PATH),
+        domains: vec![WebhookDomain::Repo],
+        secret: Some(secret),
+    };
+    let owner = HubClient::new(&HubSettings { endpoint: hub_sim.base_url(), token: Some(Secret::new(&owner_token)), ..HubSettings::default() })?;
+    owner.create_webhook(&spec).await.context("registering the webhook as the LoRA owner")?;
+    println!("Webhook registered on {lora} -> {}", spec.url);
+
+    let v2 = BTreeMap::from([("README.md".to_owned(), include_bytes!("../demo/lora-card-v2.md").to_vec()), ("pixel-art-v2.safetensors".to_owned(), fake_weights(2))]);
+    let sha = hub_sim.commit_as("demo-user", RepoType::Model, &lora, v2, "Retrain: v2 weights, new trigger, 24 steps");
+    println!("Pushed {} to {lora}: the Hub sends the webhook...", sha.short());
+
+    let found = hub_sim.wait_until(Duration::from_secs(60), |s| s.discussions(RepoType::Space, &space).iter().any(|d| d.is_pull_request)).await;
+    shutdown.cancel();
+    let _ = worker.await;
+    anyhow::ensure!(found, "no pull request appeared within 60 s");
+    print_pr(&hub_sim, &space)
+}
+
+fn seed(hub_sim: &SimHandle) -> anyhow::Result<(RepoId, RepoId)> {
+    let (lora, space, base): (RepoId, RepoId, RepoId) = (LORA.parse()?, SPACE.parse()?, BASE.parse()?);
+    hub_sim.add_user("black-forest-labs", &format!("hf_bfl_{}", uuid::Uuid::new_v4().simple()));
+    hub_sim.seed_repo(RepoType::Model, &base, BTreeMap::from([("README.md".to_owned(), include_bytes!("../demo/base-flux-dev.md").to_vec())]), false);
+    let lora_files = BTreeMap::from([
+        ("README.md".to_owned(), include_bytes!("../demo/lora-card-v1.md").to_vec()),
+        ("pixel-art-v1.safetensors".to_owned(), fake_weights(1)),
+        ("images/lighthouse.png".to_owned(), b"\x89PNG\r\n\x1a\n".to_vec()),
+    ]);
+    hub_sim.seed_repo(RepoType::Model, &lora, lora_files, false);
+    hub_sim.seed_repo(RepoType::Space, &space, BTreeMap::from([("README.md".to_owned(), include_bytes!("../demo/space-readme.md").to_vec())]), false);
+    Ok((lora, space))
+}
+
+async fn start_receiver(broker: &Broker, lora: &RepoId, space: &RepoId, secret: &Secret, shutdown: &CancellationToken) -> anyhow::Result<String> {
+    let state = ReceiverState {
+        secret: Some(secret.clone()),
+        links: Arc::new(vec![(lora.clone(), space.clone())]),
+        broker: broker.clone(),
+        max_body_bytes: 256 * 1024,
+        publish_timeout: Duration::from_secs(5),
+        metrics: crate::metrics::Metrics::new(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(http::serve(listener, state, shutdown.clone()));
+    Ok(url)
+}
+
+fn print_pr(hub_sim: &SimHandle, space: &RepoId) -> anyhow::Result<()> {
+    let pr = hub_sim.discussions(RepoType::Space, space).into_iter().find(|d| d.is_pull_request).context("pull request vanished")?;
+    let rev = format!("refs/pr/{}", pr.num);
+    println!("\nPull request #{} opened on {space} by {}", pr.num, pr.author);
+    println!("  URL:    {}spaces/{space}/discussions/{}", hub_sim.base_url(), pr.num);
+    println!("  Title:  {}", pr.title);
+    println!("  Status: {}", pr.status);
+    let mut old = BTreeMap::new();
+    let mut new = BTreeMap::new();
+    for path in GENERATED_FILES {
+        if let Some(b) = hub_sim.file(RepoType::Space, space, "main", path).map(|v| v.to_vec()) {
+            old.insert(path.to_owned(), String::from_utf8_lossy(&b).into_owned());
+        }
+        if let Some(b) = hub_sim.file(RepoType::Space, space, &rev, path).map(|v| v.to_vec()) {
+            new.insert(path.to_owned(), String::from_utf8_lossy(&b).into_owned());
+        }
+    }
+    println!("  Files:");
+    for (path, content) in &new {
+        let state = match old.get(path) {
+            None => format!("added ({} lines)", content.lines().count()),
+            Some(before) if before == content => "unchanged".to_owned(),
+            Some(before) => format!("modified (+{} / -{} lines)", new_lines(before, content), new_lines(content, before)),
+        };
+        println!("    {path}: {state}");
+    }
+    if let Some(app) = new.get("app.py") {
+        println!("\n--- app.py (first 25 lines) ---");
+        app.lines().take(25).for_each(|l| println!("{l}"));
+    }
+    println!("\nmain of {space} is unchanged: the PR awaits a human's review.");
+    Ok(())
+}
+
+/// Lines of `to` that are not in `from`.
+fn new_lines(from: &str, to: &str) -> usize {
+    let old: std::collections::HashSet<&str> = from.lines().collect();
+    to.lines().filter(|l| !old.contains(l)).count()
+}
+
+fn fake_weights(version: u8) -> Vec<u8> {
+    let mut v = b"{\"__metadata__\":{\"demo\":\"1\"}}".to_vec();
+    v.push(version);
+    v
+}

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod http;
 pub mod hub;
 pub mod lora;
+pub mod metrics;
 pub mod publish;
 pub mod queue;
 pub mod shutdown;

@@ -1,1 +1,21 @@
 //! Pure: reading a LoRA's model card and file list into a `LoraProfile` with evidence.
+//!
+//! Flow: [`card`] splits frontmatter and body, [`snippet`] reads the Python snippets, then the
+//! extractors run in the knowledge file's order — [`weights`], [`base`], [`task`],
+//! [`triggers`], [`recipe`], [`examples`] — and [`missing`] decides what blocks generation.
+//! [`analyze::analyze`] is the entry point.
+
+pub mod analyze;
+pub mod base;
+pub mod card;
+pub mod examples;
+pub mod missing;
+pub mod profile;
+pub mod recipe;
+pub mod snippet;
+pub mod task;
+pub mod triggers;
+pub mod weights;
+
+pub use analyze::{AnalyzeInput, analyze};
+pub use profile::{LoraProfile, Task};

@@ -1,1 +1,64 @@
-//! (filled in by the spine work)
+//! Workers: consume jobs with manual acks, run the pipeline for each inside a span carrying
+//! the job id, LoRA and Space, and map its result to an [`Outcome`] the queue makes durable.
+
+pub mod context;
+pub mod pipeline;
+pub mod retry;
+
+use std::sync::Arc;
+
+use futures::FutureExt;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+pub use context::WorkerContext;
+
+use crate::domain::{Job, JobKind};
+use crate::queue::{Broker, Handler, Outcome, QueueError};
+
+/// Runs one job to an outcome; never panics out (a panic becomes a dead letter).
+pub async fn handle(ctx: Arc<WorkerContext>, job: Job) -> Outcome {
+    let span = tracing::info_span!("job", job_id = %job.id, kind = job.kind.as_str(), lora = %job.lora, space = %job.space, attempt = job.attempt);
+    async move {
+        let run = std::panic::AssertUnwindSafe(run_job(&ctx, &job)).catch_unwind().await;
+        let outcome = match run {
+            Ok(Ok(report)) => {
+                tracing::info!(result = %report, "job done");
+                Outcome::Done
+            }
+            Ok(Err(e)) => retry::classify(&e, job.attempt, ctx.max_attempts),
+            Err(_) => Outcome::DeadLetter { reason: "the worker panicked on this job".into() },
+        };
+        let label = match &outcome {
+            Outcome::Done => "done",
+            Outcome::Retry { .. } => {
+                ctx.metrics.retries.inc();
+                "retry"
+            }
+            Outcome::DeadLetter { .. } => {
+                ctx.metrics.dead_letters.inc();
+                "dead_letter"
+            }
+        };
+        ctx.metrics.job(job.kind.as_str(), label);
+        if !matches!(outcome, Outcome::Done) {
+            tracing::warn!(?outcome, "job not done");
+        }
+        outcome
+    }
+    .instrument(span)
+    .await
+}
+
+async fn run_job(ctx: &WorkerContext, job: &Job) -> Result<pipeline::Report, pipeline::PipelineError> {
+    match job.kind {
+        JobKind::Sync => pipeline::sync(ctx, job).await,
+        JobKind::Smoke | JobKind::Cleanup => Err(pipeline::PipelineError::Unsupported(job.kind.as_str())),
+    }
+}
+
+/// Consumes until `shutdown`; in-flight jobs finish first.
+pub async fn run(ctx: Arc<WorkerContext>, broker: &Broker, concurrency: usize, shutdown: CancellationToken) -> Result<(), QueueError> {
+    let handler: Handler = Arc::new(move |job| handle(ctx.clone(), job).boxed());
+    broker.consume(handler, concurrency, shutdown).await
+}

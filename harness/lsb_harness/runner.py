@@ -1,0 +1,315 @@
+"""Run a generated app.py against the stand-ins: `check` (build only) and `serve` (real Gradio server)."""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import os
+import runpy
+import sys
+import traceback
+import types
+from pathlib import Path
+
+from . import fake_diffusers, reqcheck
+from .state import STATE, StandInGap
+
+STUBS_DIR = Path(__file__).resolve().parent / "stubs"
+
+# Libraries that need the real torch: always replaced by permissive stand-ins.
+PERMISSIVE_MODULES = ("transformers", "peft", "accelerate", "torchvision", "torchaudio", "torchao", "bitsandbytes",
+                      "xformers", "flash_attn", "optimum")
+
+
+class HarnessError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# permissive stand-ins for torch-dependent libraries the app may import
+# --------------------------------------------------------------------------------------------
+
+
+class _PermissiveModule(types.ModuleType):
+    def __init__(self, name):
+        super().__init__(name)
+        self.__path__ = []
+        self.__version__ = "0.0.0+lsb.standin"
+        self.__dict__["__lsb_standin__"] = True
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if attr[:1].isupper():
+            cls = type(attr, (fake_diffusers.ComponentStandIn,), {"_lsb_real_name": attr, "__module__": self.__name__})
+            setattr(self, attr, cls)
+            return cls
+        raise StandInGap(f"'{self.__name__}.{attr}' is not simulated by lsb_harness (permissive stand-in module)")
+
+
+class _PermissiveFinder:
+    def find_spec(self, fullname, path=None, target=None):
+        import importlib.machinery
+
+        if fullname.split(".")[0] not in PERMISSIVE_MODULES:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec):
+        STATE.warn(f"'{spec.name}' replaced by a permissive lsb_harness stand-in (not checked)")
+        return _PermissiveModule(spec.name)
+
+    def exec_module(self, module):
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# import guard: harness-only packages are invisible to app.py unless its requirements list them
+# --------------------------------------------------------------------------------------------
+
+GUARDED = {"imageio": "imageio", "imageio_ffmpeg": "imageio-ffmpeg", "av": "av", "cv2": "opencv-python"}
+
+
+def install_import_guard(app_dir: Path, declared: set[str] | None):
+    if declared is None:
+        return
+    blocked = {m for m, pip in GUARDED.items() if pip not in declared}
+    if not blocked:
+        return
+    real_import = builtins.__import__
+    app_dir_s = str(app_dir)
+
+    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and name.split(".")[0] in blocked and globals is not None:
+            f = globals.get("__file__") or ""
+            if f and os.path.abspath(f).startswith(app_dir_s + os.sep):
+                top = name.split(".")[0]
+                raise ModuleNotFoundError(
+                    f"No module named '{top}' (lsb_harness: '{GUARDED[top]}' is not in the Space's requirements.txt, "
+                    "so the Space build would not install it)",
+                    name=top,
+                )
+        return real_import(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = guarded_import
+
+
+# --------------------------------------------------------------------------------------------
+# environment
+# --------------------------------------------------------------------------------------------
+
+
+def read_files_args(specs: list[str]) -> dict[str, list[str]]:
+    """--files FILE.txt (default list, first LoRA repo) or --files REPO=FILE.txt (one repo)."""
+    out: dict[str, list[str]] = {}
+    for spec in specs or []:
+        repo, path = "", spec
+        if "=" in spec and not os.path.exists(spec):
+            repo, path = spec.split("=", 1)
+        p = Path(path)
+        if not p.is_file():
+            raise HarnessError(f"--files: no such file {path}")
+        lines = [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()]
+        out[repo] = [ln.lstrip("/") for ln in lines if ln and not ln.startswith("#")]
+    return out
+
+
+def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.pop("SPACE_ID", None)  # keep Gradio from wrapping fns with the (absent) real spaces package
+    import gradio as gr  # the real one, imported before any stand-in exists
+
+    for name in ("torch", "spaces"):
+        for m in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[m]
+    sys.path.insert(0, str(STUBS_DIR))
+    fake_diffusers.install()
+    sys.meta_path.insert(1, _PermissiveFinder())
+    for m in [k for k in sys.modules if k.split(".")[0] in PERMISSIVE_MODULES]:
+        del sys.modules[m]
+
+    STATE.lora_files.update(read_files_args(files))
+    req_path = None
+    if requirements is None:
+        cand = app.parent / "requirements.txt"
+        req_path = cand if cand.is_file() else None
+    elif requirements.lower() != "none":
+        req_path = Path(requirements)
+        if not req_path.is_file():
+            raise HarnessError(f"--requirements: no such file {requirements}")
+    declared = reqcheck.parse_requirements(req_path.read_text(encoding="utf-8")) if req_path else None
+    STATE.__dict__["declared_requirements"] = declared
+    STATE.__dict__["requirements_path"] = str(req_path) if req_path else None
+    install_import_guard(app.parent.resolve(), declared)
+    return {"gr": gr}
+
+
+def _record_examples(gr):
+    from gradio import helpers
+
+    cls = helpers.Examples  # gr.Examples is helpers.create_examples, a function building this class
+    orig = cls.__init__
+    STATE.__dict__["examples"] = []
+
+    def init(self, *args, **kwargs):
+        orig(self, *args, **kwargs)
+        STATE.examples.append(self)
+
+    cls.__init__ = init
+
+
+def exec_app(app: Path, launch_impl) -> dict:
+    """Run app.py as __main__ with Blocks.launch replaced by launch_impl(blocks, kwargs)."""
+    import gradio as gr
+
+    _record_examples(gr)
+    captured: dict = {}
+    real_launch = gr.Blocks.launch
+    launch_sig = inspect.signature(real_launch)
+
+    def launch(self, *args, **kwargs):
+        try:
+            launch_sig.bind(self, *args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"Blocks.launch() {e}") from None
+        captured["blocks"] = self
+        STATE.launch_kwargs = {k: repr(v)[:120] for k, v in kwargs.items()}
+        return launch_impl(self, real_launch, kwargs)
+
+    gr.Blocks.launch = launch
+    app = app.resolve()
+    old_cwd, old_argv = os.getcwd(), sys.argv
+    os.chdir(app.parent)
+    sys.argv = [str(app)]
+    sys.path.insert(0, str(app.parent))
+    try:
+        captured["globals"] = runpy.run_path(str(app), run_name="__main__")
+    finally:
+        sys.argv = old_argv
+        if STATE.launch_kwargs is None:
+            os.chdir(old_cwd)
+    return captured
+
+
+# --------------------------------------------------------------------------------------------
+# analysis of the built Blocks
+# --------------------------------------------------------------------------------------------
+
+_SPECIAL_ANNOTATIONS = ("Request", "EventData", "SelectData", "OAuthProfile", "OAuthToken", "Progress", "LikeData",
+                        "KeyUpData", "DeletedFileData", "EditData", "RetryData", "UndoData", "CopyData", "DownloadData")
+
+
+def _unwrap_gpu(fn):
+    seen = 0
+    while fn is not None and seen < 10:
+        if getattr(fn, "_lsb_gpu", None):
+            return fn._lsb_gpu
+        fn = getattr(fn, "__wrapped__", None)
+        seen += 1
+    return None
+
+
+def _arity_problem(fn, n_inputs: int):
+    import gradio as gr
+
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    params = []
+    for p in sig.parameters.values():
+        ann = p.annotation
+        ann_s = ann if isinstance(ann, str) else getattr(ann, "__name__", "")
+        if isinstance(p.default, gr.Progress) or any(ann_s.endswith(s) for s in _SPECIAL_ANNOTATIONS):
+            continue
+        params.append(p)
+    sig2 = sig.replace(parameters=params)
+    try:
+        sig2.bind(*range(n_inputs))
+    except TypeError as e:
+        return str(e)
+    return None
+
+
+def analyse(blocks, g: dict) -> None:
+    import gradio as gr
+
+    if blocks is None:
+        for v in (g or {}).values():
+            if isinstance(v, gr.Blocks):
+                blocks = v
+        if blocks is None:
+            STATE.violation("no_blocks", "app.py defines no gr.Blocks/gr.Interface")
+            return
+        STATE.violation("no_launch", "app.py never calls demo.launch() when run as __main__ (a Space would not serve)")
+    fns = list(getattr(blocks, "fns", {}).values())
+    for bf in fns:
+        fn = getattr(bf, "fn", None)
+        if fn is None:
+            continue
+        rec = _unwrap_gpu(fn)
+        if rec is not None:
+            rec["bound_to_event"] = True
+        name = getattr(bf, "name", getattr(fn, "__name__", "?"))
+        prob = _arity_problem(fn, len(bf.inputs))
+        if prob:
+            STATE.violation("event_arity", f"event handler {name}() cannot take its {len(bf.inputs)} input(s): {prob}")
+    for ex in STATE.__dict__.get("examples", []):
+        fn = getattr(ex, "fn", None)
+        cache = getattr(ex, "cache_examples", False)
+        if cache and cache != "lazy":
+            STATE.violation(
+                "eager_example_cache",
+                "gr.Examples(cache_examples=True) without cache_mode='lazy': on ZeroGPU eager caching runs at build time without a GPU",
+            )
+        if fn is not None:
+            n = len(getattr(ex, "inputs", None) or [])
+            prob = _arity_problem(fn, n)
+            if prob:
+                STATE.violation(
+                    "examples_arity",
+                    f"gr.Examples fn {getattr(fn, '__name__', '?')}() cannot be called with the {n} example input(s): {prob} "
+                    "(every fn parameter not in inputs needs a default)",
+                )
+    if not STATE.gpu_functions:
+        STATE.violation("no_gpu_function", "no @spaces.GPU function: ZeroGPU fails with 'No @spaces.GPU function detected during startup'")
+    elif not any(r["bound_to_event"] for r in STATE.gpu_functions):
+        STATE.warn("no @spaces.GPU function is bound directly to a Gradio event (decorate the function Gradio calls)")
+    if not STATE.pipelines:
+        STATE.warn("no diffusers pipeline was created at module level")
+    for p in STATE.pipelines:
+        if not str(p.get("device", "")).startswith("cuda"):
+            STATE.warn(f"{p['class']} was never moved with .to('cuda') at module level")
+    if STATE.pipelines and not STATE.lora_loads:
+        STATE.violation("no_lora_loaded", "no pipe.load_lora_weights(...) call: the Space would not use the LoRA")
+
+
+def verdict(ok: bool, error: str | None, error_kind: str | None = None) -> dict:
+    p = STATE.pipelines[0] if STATE.pipelines else {}
+    lo = STATE.lora_loads[0] if STATE.lora_loads else {}
+    return {
+        "ok": ok,
+        "error": error,
+        "error_kind": error_kind,
+        "pipeline": p.get("class"),
+        "base": p.get("base"),
+        "lora": lo.get("repo"),
+        "weight_name": lo.get("weight_name"),
+        "gpu_functions": [
+            {k: v for k, v in r.items() if k in ("name", "duration", "size", "bound_to_event", "generator")}
+            for r in STATE.gpu_functions
+        ],
+        "violations": list(STATE.violations),
+        "warnings": list(STATE.warnings),
+        "pipelines": list(STATE.pipelines),
+        "loras": [{k: v for k, v in r.items() if k != "default_list"} for r in STATE.lora_loads],
+        "launch_kwargs": STATE.launch_kwargs,
+        "requirements": STATE.__dict__.get("requirements_path"),
+    }
+
+
+def describe_exception(e: BaseException) -> tuple[str, str]:
+    kind = "stand_in_gap" if isinstance(e, StandInGap) else "app"
+    return f"{type(e).__name__}: {e}", kind

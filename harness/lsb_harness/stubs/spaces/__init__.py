@@ -1,0 +1,113 @@
+"""Stand-in for the Hugging Face ZeroGPU `spaces` package (records @spaces.GPU decorations)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import numbers
+
+from lsb_harness.state import STATE, StandInGap
+
+__version__ = "0.0.0+lsb-standin"
+_SIZES = ("large", "xlarge")
+
+
+def _check_duration(value, fn_name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
+        raise ValueError(f"@spaces.GPU duration for {fn_name} must be a positive number of seconds, got {value!r}")
+
+
+def _check_result(obj, fn_name):
+    from torch import Tensor  # the stand-in
+
+    def walk(o, depth=0):
+        if depth > 4:
+            return
+        if isinstance(o, Tensor) and str(o.device).startswith("cuda"):
+            raise RuntimeError(
+                f"@spaces.GPU function {fn_name} returned a CUDA tensor; ZeroGPU functions must return CPU "
+                "objects (PIL images, numpy arrays, file paths) - on a real Space this call hangs"
+            )
+        if isinstance(o, (list, tuple)):
+            for x in o:
+                walk(x, depth + 1)
+        elif isinstance(o, dict):
+            for x in o.values():
+                walk(x, depth + 1)
+
+    walk(obj)
+
+
+def GPU(func=None, *, duration=60, size="large", **kwargs):
+    """`@spaces.GPU`, `@spaces.GPU()`, `@spaces.GPU(duration=N|callable, size="large"|"xlarge")`."""
+    if func is not None and not callable(func):
+        raise TypeError(f"spaces.GPU expects a function, got {type(func).__name__}")
+
+    def decorate(fn):
+        name = getattr(fn, "__qualname__", getattr(fn, "__name__", repr(fn)))
+        rec = {
+            "name": name,
+            "duration": duration if not callable(duration) else "callable",
+            "size": size,
+            "generator": inspect.isgeneratorfunction(fn),
+            "bound_to_event": False,
+            "calls": 0,
+        }
+        if kwargs:
+            rec["extra_kwargs"] = sorted(kwargs)
+            STATE.violation("spaces_gpu_kwargs", f"@spaces.GPU on {name} got unknown keyword(s) {sorted(kwargs)}")
+        if size not in _SIZES:
+            STATE.violation("spaces_gpu_size", f"@spaces.GPU(size={size!r}) on {name}: size must be one of {_SIZES}")
+        if not callable(duration):
+            try:
+                _check_duration(duration, name)
+            except ValueError as e:
+                STATE.violation("spaces_gpu_duration", str(e))
+        STATE.gpu_functions.append(rec)
+
+        def before(args, kw):
+            if callable(duration):
+                # Real ZeroGPU evaluates the callable with the same arguments as the function.
+                try:
+                    d = duration(*args, **kw)
+                except TypeError as e:
+                    raise TypeError(f"@spaces.GPU duration callable of {name} cannot take the call's arguments: {e}") from e
+                _check_duration(d, name)
+            rec["calls"] += 1
+            STATE.enter_gpu()
+
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def gen_wrapper(*args, **kw):
+                before(args, kw)
+                try:
+                    for item in fn(*args, **kw):
+                        _check_result(item, name)
+                        yield item
+                finally:
+                    STATE.exit_gpu()
+
+            wrapper = gen_wrapper
+        else:
+
+            @functools.wraps(fn)
+            def wrapper(*args, **kw):
+                before(args, kw)
+                try:
+                    out = fn(*args, **kw)
+                finally:
+                    STATE.exit_gpu()
+                _check_result(out, name)
+                return out
+
+        wrapper._lsb_gpu = rec
+        return wrapper
+
+    if func is not None:
+        return decorate(func)
+    return decorate
+
+
+def __getattr__(name):
+    raise StandInGap(f"module 'spaces' has no attribute {name!r} (the lsb_harness stand-in only simulates spaces.GPU)")

@@ -1,0 +1,67 @@
+//! `POST /webhooks/hub`: secret → size cap → JSON → classification → confirmed publish.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::ReceiverState;
+use super::error::ReceiverError;
+use super::verify::verify;
+use crate::domain::Job;
+use crate::domain::hub_event::{Decision, WebhookPayload, classify};
+
+/// Handles one delivery. The body is read only after the secret verified.
+pub async fn receive(
+    State(state): State<ReceiverState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ReceiverError> {
+    let result = handle(&state, &headers, query.as_deref(), body).await;
+    match &result {
+        Ok((_, Json(body))) => {
+            let outcome = if body.get("ignored").is_some() { "ignored" } else { "accepted" };
+            state.metrics.webhook(outcome);
+            tracing::info!(outcome, %body, "webhook");
+        }
+        Err(e) => {
+            state.metrics.webhook(e.outcome());
+            tracing::warn!(outcome = e.outcome(), status = e.status().as_u16(), error = %e, "webhook");
+        }
+    }
+    result
+}
+
+async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>, body: Body) -> Result<(StatusCode, Json<serde_json::Value>), ReceiverError> {
+    verify(state.secret.as_ref(), headers, query)?;
+    let bytes = read_capped(headers, body, state.max_body_bytes).await?;
+    let payload: WebhookPayload = serde_json::from_slice(&bytes).map_err(|e| ReceiverError::Malformed(e.to_string()))?;
+    let (lora, revision, spaces) = match classify(&payload, |l| state.spaces_for(l)) {
+        Decision::Ignore(reason) => return Ok((StatusCode::ACCEPTED, Json(json!({ "ignored": reason.to_string() })))),
+        Decision::Sync { lora, revision, spaces } => (lora, revision, spaces),
+    };
+    let now = OffsetDateTime::now_utc();
+    let mut ids = Vec::with_capacity(spaces.len());
+    for space in spaces {
+        let job = Job::sync(lora.clone(), revision.clone(), space, "webhook", now);
+        let started = std::time::Instant::now();
+        tokio::time::timeout(state.publish_timeout, state.broker.publish(&job))
+            .await
+            .map_err(|_| ReceiverError::Unavailable("broker confirm timed out".into()))?
+            .map_err(|e| ReceiverError::Unavailable(e.to_string()))?;
+        state.metrics.publish_seconds.observe(started.elapsed().as_secs_f64());
+        ids.push(job.id);
+    }
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job_ids": ids }))))
+}
+
+async fn read_capped(headers: &HeaderMap, body: Body, cap: usize) -> Result<bytes::Bytes, ReceiverError> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > cap) {
+        return Err(ReceiverError::TooLarge(cap));
+    }
+    axum::body::to_bytes(body, cap).await.map_err(|_| ReceiverError::TooLarge(cap))
+}

@@ -1,0 +1,272 @@
+//! Analyze stage, base model (knowledge §2.2): YAML `base_model` → prose ("trained on …",
+//! "Base: …", repo links) → the snippet's `from_pretrained` repo → filename hints → tags.
+//! Every source is also checked against the chosen one: sources naming another generation
+//! make the base ambiguous.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::card::Frontmatter;
+use super::profile::{Source, Sourced};
+use super::snippet;
+use crate::space::knowledge::{Family, Knowledge, normalise};
+
+/// What the card says about the base model.
+#[derive(Debug, Clone)]
+pub struct BaseChoice<'k> {
+    /// The diffusers repo to load, with evidence.
+    pub base: Option<Sourced<String>>,
+    /// The repo as the card declared it, when it differs from `base`.
+    pub declared: Option<String>,
+    /// The knowledge-table family.
+    pub family: Option<&'k Family>,
+    /// Sources that disagree with the choice.
+    pub conflicts: Vec<String>,
+}
+
+/// One piece of evidence for a base.
+struct Clue<'k> {
+    source: Source,
+    detail: String,
+    /// A repo id the source names (exact), if any.
+    repo: Option<String>,
+    family: Option<&'k Family>,
+    /// The hint that matched (for hint-based clues).
+    hint: Option<String>,
+}
+
+/// Finds the base model of a LoRA.
+pub fn find<'k>(k: &'k Knowledge, front: &Frontmatter, body: &str, code: &str, files: &[String], lora: &str) -> BaseChoice<'k> {
+    let mut clues = yaml_clues(k, front);
+    clues.extend(prose_clues(k, body, lora));
+    clues.extend(snippet_clues(k, code, lora));
+    clues.extend(file_clues(k, files));
+    let tag_clues = tag_clues(k, &front.tags);
+    let Some(first) = clues.iter().chain(&tag_clues).find(|c| c.family.is_some() || c.repo.is_some()) else {
+        return BaseChoice { base: None, declared: None, family: None, conflicts: vec![] };
+    };
+    let conflicts = clues
+        .iter()
+        .filter(|c| !compatible(first, c))
+        .map(|c| format!("{} says {}", source_name(c.source), c.repo.clone().or_else(|| c.family.map(|f| f.name.clone())).unwrap_or_default()))
+        .collect();
+    let (base, declared) = resolve_repo(k, first);
+    BaseChoice { base: Some(Sourced::new(base, first.source, first.detail.clone())), declared, family: first.family, conflicts }
+}
+
+/// The repo to load for a clue, and the declared repo when it was mapped to another one.
+fn resolve_repo(k: &Knowledge, clue: &Clue<'_>) -> (String, Option<String>) {
+    match (&clue.repo, clue.family) {
+        (Some(repo), _) => match k.family_by_repo(repo) {
+            Some(f) if f.repo.eq_ignore_ascii_case(repo) => (f.repo.clone(), None),
+            Some(f) => (f.repo.clone(), Some(repo.clone())),
+            None => (repo.clone(), None),
+        },
+        (None, Some(f)) => (f.repo.clone(), None),
+        (None, None) => (String::new(), None),
+    }
+}
+
+fn source_name(s: Source) -> &'static str {
+    match s {
+        Source::Yaml => "YAML base_model",
+        Source::CardSnippet => "the card's snippet",
+        Source::CardProse | Source::CardTable => "the card's text",
+        Source::FileList => "a weights filename",
+        _ => "another source",
+    }
+}
+
+/// Two clues agree when they name the same family, or one is a less specific hint of it.
+fn compatible(chosen: &Clue<'_>, other: &Clue<'_>) -> bool {
+    let (Some(a), Some(b)) = (chosen.family, other.family) else {
+        return other.family.is_none() || chosen.family.is_none() && other.repo == chosen.repo;
+    };
+    if a.id == b.id {
+        return true;
+    }
+    let contains = |f: &Family, hint: &str| f.hints.iter().any(|h| normalise(h).contains(hint));
+    match (&chosen.hint, &other.hint) {
+        (_, Some(h)) if contains(a, h) => true,
+        (Some(h), _) if contains(b, h) => true,
+        _ => other.repo.is_some() && chosen.repo.is_some() && a.generation == b.generation,
+    }
+}
+
+fn repo_clue<'k>(k: &'k Knowledge, repo: &str, source: Source, detail: String) -> Clue<'k> {
+    let (family, hint) = match k.family_by_repo(repo) {
+        Some(f) => (Some(f), None),
+        None => {
+            let name = repo.rsplit('/').next().unwrap_or(repo);
+            let f = k.family_by_hint(name);
+            (f, f.map(|_| normalise(name)))
+        }
+    };
+    Clue { source, detail, repo: Some(repo.to_owned()), family, hint }
+}
+
+fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -> Option<Clue<'k>> {
+    let family = k.family_by_hint(text)?;
+    let norm = normalise(text);
+    let hint = family.hints.iter().map(|h| normalise(h)).filter(|h| norm.contains(h.as_str())).max_by_key(String::len);
+    Some(Clue { source, detail, repo: None, family: Some(family), hint })
+}
+
+fn yaml_clues<'k>(k: &'k Knowledge, front: &Frontmatter) -> Vec<Clue<'k>> {
+    front
+        .base_model
+        .iter()
+        .filter(|r| r.contains('/'))
+        .map(|r| repo_clue(k, r, Source::Yaml, format!("base_model: {r}")))
+        .collect()
+}
+
+static BASE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:base model|base|trained (?:\w+ )*?on|fine-?tuned? (?:on|from)|built on)\b\s*\**\s*[:\-]?\s*(.{3,120})")
+        .unwrap_or_else(|_| unreachable!())
+});
+static HF_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"huggingface\.co/([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)").unwrap_or_else(|_| unreachable!())
+});
+
+fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
+    let mut out = Vec::new();
+    let prose = strip_code(body);
+    // Licence lines link the base's licence file, not the base the LoRA was trained on.
+    for line in prose.lines().filter(|l| !l.to_ascii_lowercase().contains("licen")) {
+        for caps in HF_LINK.captures_iter(line) {
+            if caps.get(0).is_some_and(|m| line[m.end()..].starts_with("/blob/") || line[m.end()..].starts_with("/resolve/")) {
+                continue;
+            }
+            let repo = caps.get(1).map_or("", |m| m.as_str());
+            if k.family_by_repo(repo).is_some() && !repo.eq_ignore_ascii_case(lora) {
+                out.push(repo_clue(k, repo, Source::CardProse, line.trim().to_owned()));
+            }
+        }
+        if let Some(frag) = BASE_LINE.captures(line).and_then(|c| c.get(1)) {
+            if let Some(clue) = hint_clue(k, frag.as_str(), Source::CardProse, line.trim().to_owned()) {
+                out.push(clue);
+            }
+        }
+    }
+    out
+}
+
+/// The body without fenced code blocks and HTML comments.
+pub fn strip_code(body: &str) -> String {
+    let body = strip_html_comments(body);
+    let mut out = String::new();
+    let mut fence: Option<char> = None;
+    for line in body.lines() {
+        let t = line.trim_start();
+        let opener = t.chars().next().filter(|c| (*c == '`' || *c == '~') && t.starts_with(&c.to_string().repeat(3)));
+        match (fence, opener) {
+            (None, Some(c)) => fence = Some(c),
+            (Some(f), Some(c)) if f == c => fence = None,
+            (None, _) => {
+                out.push_str(line);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn strip_html_comments(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("-->") {
+            Some(end) => rest = &rest[start + end + 3..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn snippet_clues<'k>(k: &'k Knowledge, code: &str, lora: &str) -> Vec<Clue<'k>> {
+    snippet::from_pretrained_repos(code)
+        .into_iter()
+        .filter(|r| !r.eq_ignore_ascii_case(lora))
+        .filter(|r| k.family_by_repo(r).is_some() || k.family_by_hint(r).is_some())
+        .take(1)
+        .map(|r| repo_clue(k, &r, Source::CardSnippet, format!("from_pretrained(\"{r}\") in the card's snippet")))
+        .collect()
+}
+
+fn file_clues<'k>(k: &'k Knowledge, files: &[String]) -> Vec<Clue<'k>> {
+    files
+        .iter()
+        .filter(|f| f.ends_with(".safetensors"))
+        .filter_map(|f| hint_clue(k, f.rsplit('/').next().unwrap_or(f), Source::FileList, format!("filename {f}")))
+        .take(1)
+        .collect()
+}
+
+fn tag_clues<'k>(k: &'k Knowledge, tags: &[String]) -> Vec<Clue<'k>> {
+    let mut out: Vec<Clue<'k>> = Vec::new();
+    for tag in tags {
+        if let Some(repo) = tag.strip_prefix("base_model:").map(|r| r.rsplit(':').next().unwrap_or(r)) {
+            out.push(repo_clue(k, repo, Source::Yaml, format!("tag {tag}")));
+        } else if let Some(clue) = hint_clue(k, tag, Source::Yaml, format!("tag {tag}")) {
+            out.push(clue);
+        }
+    }
+    // The most specific tag wins (`flux-kontext` over `flux`).
+    out.sort_by_key(|c| std::cmp::Reverse(c.hint.as_ref().map_or(usize::MAX, String::len)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lora::card;
+    use crate::space::knowledge::knowledge;
+
+    fn base_of(text: &str, files: &[&str]) -> (Option<String>, Option<String>, usize) {
+        let c = card::split(text);
+        let code = snippet::python_code(&c.body);
+        let files: Vec<String> = files.iter().map(|s| (*s).to_owned()).collect();
+        let b = find(knowledge(), &c.front, &c.body, &code, &files, "me/lora");
+        (b.base.map(|s| s.value), b.family.map(|f| f.id.clone()), b.conflicts.len())
+    }
+
+    #[test]
+    fn yaml_base_model_is_taken_first() {
+        let (base, fam, conflicts) = base_of("---\nbase_model: Qwen/Qwen-Image\n---\ntrained with ai-toolkit on Qwen-Image\n", &[]);
+        assert_eq!((base.as_deref(), fam.as_deref(), conflicts), (Some("Qwen/Qwen-Image"), Some("qwen-image"), 0));
+    }
+
+    #[test]
+    fn native_repo_is_mapped_to_the_diffusers_repo() {
+        let (base, _, _) = base_of("---\nbase_model:\n- Wan-AI/Wan2.1-I2V-14B-480P\n---\n", &[]);
+        assert_eq!(base.as_deref(), Some("Wan-AI/Wan2.1-I2V-14B-480P-Diffusers"));
+    }
+
+    #[test]
+    fn filename_hint_is_used_when_the_card_is_silent() {
+        let (base, _, _) = base_of("# effect\n", &["qwen-edit-2509-relight.safetensors"]);
+        assert_eq!(base.as_deref(), Some("Qwen/Qwen-Image-Edit-2509"));
+    }
+
+    #[test]
+    fn yaml_and_filename_naming_different_generations_conflict() {
+        let (_, fam, conflicts) = base_of("---\nbase_model: Lightricks/LTX-Video\n---\n", &["ltx-2.3-22b-ic-lora-pose.safetensors"]);
+        assert_eq!((fam.as_deref(), conflicts), (Some("ltx-video"), 1));
+    }
+
+    #[test]
+    fn a_generic_hint_does_not_conflict_with_a_specific_variant() {
+        let (_, _, conflicts) = base_of("---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n", &["my_flux_lora.safetensors"]);
+        assert_eq!(conflicts, 0);
+    }
+
+    #[test]
+    fn thin_card_has_no_base() {
+        assert_eq!(base_of("trained on ~40 pics of my cat\n", &["mochicat.safetensors"]).0, None);
+    }
+}

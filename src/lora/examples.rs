@@ -1,0 +1,156 @@
+//! Analyze stage, examples (knowledge §2.5): example prompts (widget texts, quoted prompts in
+//! the prose, the snippet's `prompt=`, "…, extra words" continuations of the trigger) and
+//! example input media in the repo (files the snippet loads and their siblings).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::base::strip_code;
+use super::card::Frontmatter;
+use super::profile::{Source, Sourced};
+use super::snippet;
+
+const MAX_EXAMPLES: usize = 6;
+
+static BACKTICK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`([^`\n]+)`").unwrap_or_else(|_| unreachable!()));
+
+/// Example prompts, strongest source first, de-duplicated.
+pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String]) -> Sourced<Vec<String>> {
+    let prose = strip_code(body);
+    let quoted: Vec<String> = prose
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix('>'))
+        .map(|l| l.trim().to_owned())
+        .filter(|l| triggers.iter().any(|t| l.starts_with(t.as_str())))
+        .collect();
+    let snippet_prompts = snippet::string_kwargs(code, "prompt");
+    let continuations = continuations(&prose, triggers);
+    let sources: [(&[String], &str); 4] = [
+        (&front.widget_texts, "YAML widget prompts"),
+        (&quoted, "prompts quoted in the card"),
+        (&snippet_prompts, "prompt= in the card's snippet"),
+        (&continuations, "\"…, more words\" continuations of the trigger"),
+    ];
+    let mut out: Vec<String> = Vec::new();
+    let mut used: Vec<&str> = Vec::new();
+    for (list, name) in sources {
+        let before = out.len();
+        for p in list.iter().map(|p| p.trim()).filter(|p| !p.is_empty() && p.len() <= 500) {
+            if !out.iter().any(|o| o == p) && out.len() < MAX_EXAMPLES {
+                out.push(p.to_owned());
+            }
+        }
+        if out.len() > before {
+            used.push(name);
+        }
+    }
+    let source = if front.widget_texts.is_empty() { if quoted.is_empty() && continuations.is_empty() { Source::CardSnippet } else { Source::CardProse } } else { Source::Yaml };
+    let detail = if used.is_empty() { "no example prompts in the card".to_owned() } else { used.join(" + ") };
+    Sourced::new(out, if used.is_empty() { Source::Default } else { source }, detail)
+}
+
+/// "`…, sun behind the subject`" → "<trigger>, sun behind the subject".
+fn continuations(prose: &str, triggers: &[String]) -> Vec<String> {
+    let Some(trigger) = triggers.first() else { return vec![] };
+    BACKTICK
+        .captures_iter(prose)
+        .filter_map(|c| c.get(1))
+        .filter_map(|m| m.as_str().strip_prefix('…').or_else(|| m.as_str().strip_prefix("...")))
+        .map(|rest| format!("{}{}", trigger.trim_end(), rest.trim_end()))
+        .collect()
+}
+
+const IMAGE_EXT: &[&str] = &[".png", ".jpg", ".jpeg", ".webp"];
+const VIDEO_EXT: &[&str] = &[".mp4", ".webm", ".mov"];
+static INPUTISH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(^|[/_\-.])(input|inputs|before|source|src|original|condition|control|ref|reference|in)([/_\-.]|\d|$)")
+        .unwrap_or_else(|_| unreachable!())
+});
+
+fn has_ext(f: &str, exts: &[&str]) -> bool {
+    let lower = f.to_ascii_lowercase();
+    exts.iter().any(|e| lower.ends_with(e))
+}
+
+fn split_path(f: &str) -> (&str, &str, &str) {
+    let (dir, name) = f.rsplit_once('/').unwrap_or(("", f));
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    (dir, stem, ext)
+}
+
+/// Example input media for a task that needs an image (`video == false`) or a video.
+pub fn media(files: &[String], front: &Frontmatter, code: &str, video: bool) -> Vec<String> {
+    let exts = if video { VIDEO_EXT } else { IMAGE_EXT };
+    let pool: Vec<&String> = files
+        .iter()
+        .filter(|f| has_ext(f, exts))
+        .filter(|f| !front.widget_outputs.iter().any(|o| o.trim_start_matches("./") == f.as_str()))
+        .collect();
+    let loaded: Vec<String> = snippet::loaded_media(code).into_iter().filter(|m| pool.iter().any(|f| *f == m)).collect();
+    if let Some(first) = loaded.first() {
+        let (dir, stem, ext) = split_path(first);
+        let suffix = stem.rsplit_once('_').map(|(_, s)| s).filter(|s| pool.iter().filter(|f| split_path(f).1.ends_with(&format!("_{s}"))).count() > 1);
+        return pool
+            .iter()
+            .filter(|f| {
+                let (d, s, e) = split_path(f);
+                d == dir && e == ext && suffix.is_none_or(|suf| s.ends_with(&format!("_{suf}")))
+            })
+            .map(|f| (*f).clone())
+            .collect();
+    }
+    let inputish: Vec<String> = pool.iter().filter(|f| INPUTISH.is_match(f)).map(|f| (*f).clone()).collect();
+    if !inputish.is_empty() {
+        return inputish;
+    }
+    // Inputs paired with an output of the other kind (teapot.png ↔ teapot.mp4 for image-to-video).
+    pool.iter()
+        .filter(|f| {
+            let (d, s, _) = split_path(f);
+            files.iter().any(|o| o != **f && !has_ext(o, exts) && split_path(o).0 == d && split_path(o).1 == s)
+        })
+        .map(|f| (*f).clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn snippet_loaded_image_and_its_same_suffix_siblings_are_inputs() {
+        let f = files(&["samples/street_day.jpg", "samples/street_golden.jpg", "samples/portrait_day.jpg", "samples/portrait_golden.jpg", "grid.jpg"]);
+        let m = media(&f, &Frontmatter::default(), "load_image(\"samples/street_day.jpg\")", false);
+        assert_eq!(m, vec!["samples/street_day.jpg", "samples/portrait_day.jpg"]);
+    }
+
+    #[test]
+    fn widget_outputs_are_never_inputs() {
+        let front = Frontmatter { widget_outputs: vec!["image_0.png".into()], ..Frontmatter::default() };
+        assert!(media(&files(&["image_0.png"]), &front, "", false).is_empty());
+    }
+
+    #[test]
+    fn image_paired_with_an_output_video_is_an_input() {
+        let f = files(&["examples/teapot.png", "examples/teapot.mp4", "examples/cat.png"]);
+        assert_eq!(media(&f, &Frontmatter::default(), "", false), vec!["examples/teapot.png"]);
+    }
+
+    #[test]
+    fn quoted_prompts_and_continuations_become_examples() {
+        let body = "> Next Shot: pull back.\n> unrelated quote\nSteer it, e.g. `…, lens flare`\n";
+        let p = prompts(&Frontmatter::default(), body, "", &["Next Shot:".into()]).value;
+        assert_eq!(p, vec!["Next Shot: pull back.", "Next Shot:, lens flare"]);
+    }
+
+    #[test]
+    fn widget_prompts_are_deduplicated() {
+        let front = Frontmatter { widget_texts: vec!["a".into(), "a".into(), "b".into()], ..Frontmatter::default() };
+        assert_eq!(prompts(&front, "", "", &[]).value, vec!["a", "b"]);
+    }
+}

@@ -1,0 +1,233 @@
+//! Reading a card's Python snippets (analyze stage): fenced code blocks, keyword arguments,
+//! pipeline classes and repo ids. Text only — nothing here is ever executed or copied into
+//! generated code; values are parsed into numbers or strings and re-emitted by the renderer.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// One fenced code block of a Markdown body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeBlock {
+    /// The info string (`python`, `py`, `""`).
+    pub lang: String,
+    /// The code.
+    pub code: String,
+}
+
+/// All fenced (```` ``` ```` or `~~~`) code blocks, in order.
+pub fn code_blocks(body: &str) -> Vec<CodeBlock> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, String, String)> = None; // (fence, lang, code)
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        match &mut current {
+            None => {
+                if let Some(fence) = fence_of(trimmed) {
+                    let lang = trimmed[fence.len()..].trim().to_ascii_lowercase();
+                    current = Some((fence, lang, String::new()));
+                }
+            }
+            Some((fence, lang, code)) => {
+                if trimmed.starts_with(fence.as_str()) && trimmed.trim_matches(|c| c == '`' || c == '~').is_empty() {
+                    blocks.push(CodeBlock { lang: std::mem::take(lang), code: std::mem::take(code) });
+                    current = None;
+                } else {
+                    code.push_str(line);
+                    code.push('\n');
+                }
+            }
+        }
+    }
+    blocks
+}
+
+fn fence_of(line: &str) -> Option<String> {
+    let ch = line.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = line.chars().take_while(|c| *c == ch).count();
+    (n >= 3).then(|| std::iter::repeat_n(ch, n).collect())
+}
+
+/// The Python code of the card: blocks tagged python/py, or untagged blocks that use diffusers.
+pub fn python_code(body: &str) -> String {
+    code_blocks(body)
+        .into_iter()
+        .filter(|b| {
+            matches!(b.lang.as_str(), "python" | "py" | "python3")
+                || (b.lang.is_empty() && (b.code.contains("diffusers") || b.code.contains("from_pretrained")))
+        })
+        .map(|b| b.code)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+static STRING_LIT: &str = r#"(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"#;
+
+fn kwarg_string_re(name: &str) -> Regex {
+    Regex::new(&format!(r"\b{}\s*=\s*{STRING_LIT}", regex::escape(name))).unwrap_or_else(|_| never())
+}
+
+fn never() -> Regex {
+    // A regex that matches nothing; only reached if a built pattern were invalid.
+    Regex::new(r"[^\s\S]").unwrap_or_else(|_| unreachable!("constant regex"))
+}
+
+fn unquote(caps: &regex::Captures<'_>, first: usize) -> String {
+    let raw = caps.get(first).or_else(|| caps.get(first + 1)).map_or("", |m| m.as_str());
+    raw.replace("\\\"", "\"").replace("\\'", "'").replace("\\n", "\n").replace("\\\\", "\\")
+}
+
+/// Every string value of `name=` in `code`, in order.
+pub fn string_kwargs(code: &str, name: &str) -> Vec<String> {
+    kwarg_string_re(name).captures_iter(code).map(|c| unquote(&c, 1)).collect()
+}
+
+/// The first numeric value of `name=` in `code`.
+pub fn number_kwarg(code: &str, name: &str) -> Option<f64> {
+    let re = Regex::new(&format!(r"\b{}\s*=\s*(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)\b", regex::escape(name))).ok()?;
+    re.captures(code)?.get(1)?.as_str().parse().ok()
+}
+
+/// Every numeric keyword argument in `code` whose name is in `names`, first value of each.
+pub fn number_kwargs(code: &str, names: &[&str]) -> Vec<(String, f64)> {
+    names.iter().filter_map(|n| number_kwarg(code, n).map(|v| ((*n).to_owned(), v))).collect()
+}
+
+static CLASS_IMPORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"from[ \t]+diffusers(?:\.[\w.]+)?[ \t]+import[ \t]+(?:\(([\w\s,]+)\)|([\w \t,]+))").unwrap_or_else(|_| never())
+});
+static CLASS_USE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b([A-Z]\w*Pipeline\w*)\.from_pretrained").unwrap_or_else(|_| never()));
+
+/// Pipeline classes the code imports from diffusers or calls `from_pretrained` on, in order
+/// of appearance, without the auto classes (`DiffusionPipeline`, `AutoPipeline*`).
+pub fn pipeline_classes(code: &str) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for caps in CLASS_IMPORT.captures_iter(code) {
+        let Some(list) = caps.get(1).or_else(|| caps.get(2)) else { continue };
+        for name in list.as_str().split(',').map(str::trim) {
+            found.push((list.start(), name.to_owned()));
+        }
+    }
+    for caps in CLASS_USE.captures_iter(code) {
+        if let Some(m) = caps.get(1) {
+            found.push((m.start(), m.as_str().to_owned()));
+        }
+    }
+    found.sort_by_key(|(pos, _)| *pos);
+    let mut out: Vec<String> = Vec::new();
+    for (_, name) in found {
+        if name.contains("Pipeline") && !is_auto_class(&name) && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+/// `DiffusionPipeline` and `AutoPipelineFor*` resolve the class at run time: no evidence.
+pub fn is_auto_class(name: &str) -> bool {
+    name == "DiffusionPipeline" || name.starts_with("AutoPipeline")
+}
+
+static REPO_ID: &str = r"([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)";
+
+/// Repo ids passed as the first argument of `from_pretrained` (directly or via a variable).
+pub fn from_pretrained_repos(code: &str) -> Vec<String> {
+    let direct = Regex::new(&format!(r#"from_pretrained\(\s*["']{REPO_ID}["']"#)).unwrap_or_else(|_| never());
+    let via_var = Regex::new(r"from_pretrained\(\s*([A-Za-z_]\w*)\s*[,)]").unwrap_or_else(|_| never());
+    let mut out: Vec<(usize, String)> = direct
+        .captures_iter(code)
+        .filter_map(|c| c.get(1).map(|m| (m.start(), m.as_str().to_owned())))
+        .collect();
+    for caps in via_var.captures_iter(code) {
+        let Some(var) = caps.get(1) else { continue };
+        let assign = Regex::new(&format!(r#"\b{}\s*=\s*["']{REPO_ID}["']"#, regex::escape(var.as_str())));
+        if let Some(value) = assign.ok().and_then(|re| re.captures(code)).and_then(|c| c.get(1)) {
+            out.push((var.start(), value.as_str().to_owned()));
+        }
+    }
+    out.sort_by_key(|(pos, _)| *pos);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Files passed to `load_image` / `load_video` (example inputs).
+pub fn loaded_media(code: &str) -> Vec<String> {
+    let re = Regex::new(&format!(r"load_(?:image|video)\(\s*{STRING_LIT}")).unwrap_or_else(|_| never());
+    re.captures_iter(code).map(|c| unquote(&c, 1)).collect()
+}
+
+/// The LoRA scale a snippet sets: `adapter_weights=[s]`, `{"scale": s}`, `lora_scale=s`.
+pub fn lora_scale(code: &str) -> Option<(f64, String)> {
+    let patterns = [
+        r"adapter_weights\s*=\s*\[?\s*(\d+(?:\.\d+)?)",
+        r#"["']scale["']\s*:\s*(\d+(?:\.\d+)?)"#,
+        r"\blora_scale\s*=\s*(\d+(?:\.\d+)?)",
+    ];
+    for pattern in patterns {
+        let re = Regex::new(pattern).ok()?;
+        if let Some(caps) = re.captures(code) {
+            let (Some(whole), Some(num)) = (caps.get(0), caps.get(1)) else { continue };
+            if let Ok(v) = num.as_str().parse() {
+                return Some((v, whole.as_str().to_owned()));
+            }
+        }
+    }
+    None
+}
+
+/// The `fps=` of an `export_to_video(...)` / `encode_video(...)` call.
+pub fn export_fps(code: &str) -> Option<f64> {
+    let re = Regex::new(r"(?:export_to_video|encode_video)\([^)]*\bfps\s*=\s*(\d+(?:\.\d+)?)").ok()?;
+    re.captures(code)?.get(1)?.as_str().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SNIPPET: &str = "```python\nfrom diffusers import FluxKontextPipeline, AutoencoderKL\n\
+        model_id = \"a/b-Diffusers\"\npipe = FluxKontextPipeline.from_pretrained(model_id)\n\
+        pipe.load_lora_weights('x/y', weight_name=\"w.safetensors\")\n\
+        out = pipe(image=load_image(\"s/in.jpg\"), guidance_scale=2.5, num_inference_steps=28)\n\
+        export_to_video(v, \"o.mp4\", fps=26)\n```\n";
+
+    #[test]
+    fn fenced_python_blocks_are_found_and_others_skipped() {
+        let body = format!("text\n```\nCAKEIFY a [thing]\n```\n{SNIPPET}");
+        let blocks = code_blocks(&body);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].lang, "");
+        assert!(python_code(&body).contains("FluxKontextPipeline"));
+        assert!(!python_code(&body).contains("CAKEIFY"));
+    }
+
+    #[test]
+    fn keyword_values_are_read_as_numbers_and_strings() {
+        let code = python_code(SNIPPET);
+        assert_eq!(string_kwargs(&code, "weight_name"), vec!["w.safetensors"]);
+        assert_eq!(number_kwarg(&code, "guidance_scale"), Some(2.5));
+        assert_eq!(number_kwarg(&code, "num_inference_steps"), Some(28.0));
+        assert_eq!(number_kwarg(&code, "true_cfg_scale"), None);
+        assert_eq!(export_fps(&code), Some(26.0));
+        assert_eq!(loaded_media(&code), vec!["s/in.jpg"]);
+    }
+
+    #[test]
+    fn auto_classes_are_not_evidence_of_a_pipeline_class() {
+        let code = "from diffusers import DiffusionPipeline\nfrom diffusers import AutoPipelineForText2Image\n";
+        assert!(pipeline_classes(code).is_empty());
+        assert_eq!(pipeline_classes(&python_code(SNIPPET)), vec!["FluxKontextPipeline"]);
+    }
+
+    #[test]
+    fn repo_passed_through_a_variable_is_resolved() {
+        assert_eq!(from_pretrained_repos(&python_code(SNIPPET)), vec!["a/b-Diffusers"]);
+    }
+
+    #[test]
+    fn lora_scale_is_read_from_set_adapters_or_attention_kwargs() {
+        assert_eq!(lora_scale("pipe.set_adapters(['a'], adapter_weights=[0.8])").map(|s| s.0), Some(0.8));
+        assert_eq!(lora_scale("joint_attention_kwargs={\"scale\": 0.6}").map(|s| s.0), Some(0.6));
+        assert_eq!(lora_scale("pipe.set_adapters(\"cakeify\")"), None);
+    }
+}

@@ -1,0 +1,102 @@
+//! Analyze stage, task (knowledge §2.3): a plausible `pipeline_tag` → a base that serves one
+//! task → the card snippet's pipeline class → task words in the prose → the base's native
+//! task. Auto-generated `text-to-image` tags (ai-toolkit, the Kontext trainer) are not trusted
+//! when the base cannot do text-to-image.
+
+use super::base::strip_code;
+use super::card::Frontmatter;
+use super::profile::{Source, Sourced, Task};
+use crate::space::knowledge::Family;
+
+/// The task, plus a note when the card's own tag was overruled.
+pub fn find(front: &Frontmatter, body: &str, card_classes: &[String], family: Option<&Family>) -> (Option<Sourced<Task>>, Option<String>) {
+    let tag = front.pipeline_tag.as_deref().and_then(Task::parse);
+    let tasks = family.map(Family::tasks).unwrap_or_default();
+    let mut note = None;
+    if let Some(t) = tag {
+        if family.is_none() || tasks.contains(&t) {
+            return (Some(Sourced::new(t, Source::Yaml, format!("pipeline_tag: {t}"))), None);
+        }
+        note = Some(format!("pipeline_tag {t} is implausible for the base; ignored"));
+    }
+    let Some(f) = family else {
+        return (from_prose(body, &Task::ALL), note);
+    };
+    if let [only] = tasks.as_slice() {
+        return (Some(Sourced::new(*only, Source::BaseDefault, format!("{} serves only {only}", f.name))), note);
+    }
+    let by_class = card_classes.iter().find_map(|c| {
+        let owners: Vec<Task> = tasks.iter().copied().filter(|t| f.classes_for(*t).contains(c)).collect();
+        match owners.as_slice() {
+            [one] => Some(Sourced::new(*one, Source::CardSnippet, format!("{c} in the card's snippet"))),
+            _ => None,
+        }
+    });
+    let found = by_class
+        .or_else(|| from_prose(body, &tasks))
+        .or_else(|| f.native_task().map(|t| Sourced::new(t, Source::BaseDefault, format!("native task of {}", f.name))));
+    (found, note)
+}
+
+const TASK_WORDS: &[(&str, Task)] = &[
+    ("image-to-video", Task::ImageToVideo),
+    ("image to video", Task::ImageToVideo),
+    ("i2v", Task::ImageToVideo),
+    ("video-to-video", Task::VideoToVideo),
+    ("video to video", Task::VideoToVideo),
+    ("ic-lora", Task::VideoToVideo),
+    ("text-to-video", Task::TextToVideo),
+    ("text to video", Task::TextToVideo),
+    ("t2v", Task::TextToVideo),
+    ("image-to-image", Task::ImageToImage),
+    ("image editing", Task::ImageToImage),
+    ("text-to-image", Task::TextToImage),
+    ("text to image", Task::TextToImage),
+];
+
+/// The first allowed task named in the prose.
+fn from_prose(body: &str, allowed: &[Task]) -> Option<Sourced<Task>> {
+    let prose = strip_code(body).to_ascii_lowercase();
+    TASK_WORDS
+        .iter()
+        .filter(|(_, t)| allowed.contains(t))
+        .filter_map(|(w, t)| prose.find(w).map(|pos| (pos, *w, *t)))
+        .min_by_key(|(pos, _, _)| *pos)
+        .map(|(_, w, t)| Sourced::new(t, Source::CardProse, format!("card text mentions \"{w}\"")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::space::knowledge::knowledge;
+
+    fn fam(id: &str) -> Option<&'static Family> {
+        knowledge().family(id)
+    }
+
+    #[test]
+    fn auto_generated_text_to_image_tag_is_overruled_by_an_edit_base() {
+        let front = Frontmatter { pipeline_tag: Some("text-to-image".into()), ..Frontmatter::default() };
+        let (task, note) = find(&front, "", &[], fam("flux-kontext-dev"));
+        assert_eq!(task.map(|t| t.value), Some(Task::ImageToImage));
+        assert!(note.is_some());
+    }
+
+    #[test]
+    fn plausible_pipeline_tag_is_taken() {
+        let front = Frontmatter { pipeline_tag: Some("image-to-video".into()), ..Frontmatter::default() };
+        let (task, _) = find(&front, "", &[], fam("ltx-video-0.9.5"));
+        assert_eq!(task.map(|t| (t.value, t.evidence.source)), Some((Task::ImageToVideo, Source::Yaml)));
+    }
+
+    #[test]
+    fn snippet_class_decides_between_tasks_of_a_video_family() {
+        let (task, _) = find(&Frontmatter::default(), "", &["LTXImageToVideoPipeline".into()], fam("ltx-video"));
+        assert_eq!(task.map(|t| t.value), Some(Task::ImageToVideo));
+    }
+
+    #[test]
+    fn without_base_or_tag_or_words_the_task_is_unknown() {
+        assert_eq!(find(&Frontmatter::default(), "my cat lora", &[], None).0, None);
+    }
+}

@@ -1,0 +1,193 @@
+//! Analyze stage, trigger words and prompt templates (knowledge §2.4): YAML `instance_prompt`
+//! → ai-toolkit's "No trigger words defined." → a trigger line or section in the prose
+//! ("Trigger: `X`", "Start the prompt with `X`", "use the word X") → a first word shared by
+//! the widget prompts.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::base::strip_code;
+use super::card::Frontmatter;
+use super::profile::{PromptTemplate, Source, Sourced};
+use super::snippet::code_blocks;
+
+static TRIGGER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(trigger|activation|activate|instance prompt|instruction\b|start (?:the|your) prompt|begin (?:with|your prompt)|keyword|use the (?:word|token|phrase))")
+        .unwrap_or_else(|_| unreachable!())
+});
+static BACKTICK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`([^`\n]+)`").unwrap_or_else(|_| unreachable!()));
+static USE_THE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)use the (?:word|token|keyword|trigger(?: word)?|phrase)\s+["'*]*([^\s"'*,.;:]+)"#)
+        .unwrap_or_else(|_| unreachable!())
+});
+static COLON_FORM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)trigger(?: words?| phrase)?\s*\**\s*[:=]\s*\**\s*["']?([^"'`*\n]{1,60}?)["']?\s*\**\s*$"#)
+        .unwrap_or_else(|_| unreachable!())
+});
+
+/// Trigger words, with evidence.
+pub fn find(front: &Frontmatter, body: &str) -> Sourced<Vec<String>> {
+    if let Some(p) = front.instance_prompt.as_deref().filter(|p| !is_none_word(p)) {
+        return Sourced::new(vec![p.to_owned()], Source::Yaml, format!("instance_prompt: {p}"));
+    }
+    if body.contains("No trigger words defined") {
+        return Sourced::new(vec![], Source::CardProse, "card says \"No trigger words defined.\"");
+    }
+    let prose = strip_code(body);
+    if let Some(found) = from_trigger_line(&prose).or_else(|| from_trigger_section(&prose)) {
+        return found;
+    }
+    if let Some(word) = shared_first_word(&front.widget_texts) {
+        return Sourced::new(vec![word.clone()], Source::Yaml, format!("every widget prompt starts with {word}"));
+    }
+    Sourced::new(vec![], Source::Default, "no trigger word found in the card")
+}
+
+fn is_none_word(p: &str) -> bool {
+    matches!(p.to_ascii_lowercase().as_str(), "none" | "null" | "n/a" | "-")
+}
+
+fn is_trigger_candidate(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty() && t.len() <= 120 && !t.contains(".safetensors") && !t.contains("pip install")
+}
+
+fn from_trigger_line(prose: &str) -> Option<Sourced<Vec<String>>> {
+    for line in prose.lines().filter(|l| TRIGGER_WORDS.is_match(l) && !l.trim_start().starts_with('#')) {
+        let start = TRIGGER_WORDS.find(line).map_or(0, |m| m.start());
+        let span = BACKTICK
+            .captures_iter(line)
+            .filter_map(|c| c.get(1))
+            .find(|m| m.start() >= start && is_trigger_candidate(m.as_str()))
+            .or_else(|| BACKTICK.captures_iter(line).filter_map(|c| c.get(1)).find(|m| is_trigger_candidate(m.as_str())));
+        let word = span
+            .map(|m| m.as_str().trim().to_owned())
+            .or_else(|| USE_THE_WORD.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned()))
+            .or_else(|| COLON_FORM.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().trim().to_owned()));
+        if let Some(word) = word.filter(|w| is_trigger_candidate(w)) {
+            return Some(Sourced::new(vec![word], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
+        }
+    }
+    None
+}
+
+fn from_trigger_section(prose: &str) -> Option<Sourced<Vec<String>>> {
+    let mut in_section = false;
+    for line in prose.lines() {
+        if line.trim_start().starts_with('#') {
+            in_section = TRIGGER_WORDS.is_match(line) || line.to_ascii_lowercase().contains("prompt");
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        if let Some(m) = BACKTICK.captures(line).and_then(|c| c.get(1)).filter(|m| is_trigger_candidate(m.as_str())) {
+            return Some(Sourced::new(vec![m.as_str().trim().to_owned()], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
+        }
+    }
+    None
+}
+
+/// A first word every widget prompt shares and that looks like a made-up token.
+fn shared_first_word(prompts: &[String]) -> Option<String> {
+    let first = prompts.first()?.split_whitespace().next()?.to_owned();
+    let made_up = first.chars().any(|c| c.is_ascii_digit()) || first.ends_with(',') || first.chars().all(|c| c.is_uppercase());
+    (prompts.len() >= 2 && made_up && prompts.iter().all(|p| p.split_whitespace().next() == Some(first.as_str()))).then_some(first)
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[([^\[\]\n]{1,40})\]|\{([A-Za-z_ ]{1,40})\}|<([A-Za-z_ ]{1,40})>").unwrap_or_else(|_| unreachable!())
+});
+
+/// A one-line, non-Python code block containing the trigger and one `[placeholder]`.
+pub fn template(body: &str, triggers: &[String]) -> Option<Sourced<PromptTemplate>> {
+    let trigger = triggers.first()?;
+    code_blocks(body)
+        .into_iter()
+        .filter(|b| !matches!(b.lang.as_str(), "python" | "py" | "python3" | "bash" | "sh" | "shell"))
+        .filter_map(|b| b.code.lines().find(|l| l.contains(trigger.as_str())).map(str::to_owned))
+        .find_map(|line| parse_template(line.trim()))
+        .map(|t| Sourced::new(t, Source::CardProse, "prompt template in the card"))
+}
+
+fn parse_template(line: &str) -> Option<PromptTemplate> {
+    let caps = PLACEHOLDER.captures(line)?;
+    let whole = caps.get(0)?;
+    let inner = caps.get(1).or_else(|| caps.get(2)).or_else(|| caps.get(3))?.as_str();
+    let name: String = inner.split_whitespace().last()?.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if name.is_empty() || PLACEHOLDER.find_iter(line).count() != 1 {
+        return None;
+    }
+    Some(PromptTemplate {
+        prefix: line[..whole.start()].to_owned(),
+        placeholder: name.to_ascii_lowercase(),
+        suffix: line[whole.end()..].to_owned(),
+    })
+}
+
+/// The rare token inside a DreamBooth phrase (`TOK` in "a photo of TOK corgi").
+pub fn rare_token(phrase: &str) -> Option<String> {
+    let words: Vec<&str> = phrase.split_whitespace().collect();
+    if words.len() < 2 {
+        return None;
+    }
+    words
+        .iter()
+        .find(|w| matches!(**w, "TOK" | "sks" | "ohwx" | "zwx") || (w.chars().any(|c| c.is_ascii_digit()) && w.chars().any(|c| c.is_alphabetic())))
+        .map(|w| (*w).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trig(body: &str) -> Vec<String> {
+        find(&Frontmatter::default(), body).value
+    }
+
+    #[test]
+    fn yaml_instance_prompt_is_the_trigger() {
+        let front = Frontmatter { instance_prompt: Some("a photo of TOK corgi".into()), ..Frontmatter::default() };
+        assert_eq!(find(&front, "").value, vec!["a photo of TOK corgi"]);
+    }
+
+    #[test]
+    fn backticked_word_on_a_trigger_line_is_the_trigger() {
+        assert_eq!(trig("**Trigger:** start the prompt with `inksk3tch,`\n"), vec!["inksk3tch,"]);
+        assert_eq!(trig("Always begin with **`Next Shot:`** followed by a move.\n"), vec!["Next Shot:"]);
+    }
+
+    #[test]
+    fn first_backtick_span_of_a_trigger_section_is_the_trigger() {
+        assert_eq!(trig("## Trigger\n\n`r0t4tion 360` - use it inside:\n"), vec!["r0t4tion 360"]);
+    }
+
+    #[test]
+    fn plain_prose_use_the_word_is_understood() {
+        assert_eq!(trig("use the word mochicat in the prompt. works ok at 0.8\n"), vec!["mochicat"]);
+    }
+
+    #[test]
+    fn ai_toolkit_no_trigger_sentence_means_none() {
+        assert!(trig("## Trigger words\nNo trigger words defined.\n").is_empty());
+    }
+
+    #[test]
+    fn code_in_fences_is_not_read_as_a_trigger() {
+        assert!(trig("```python\n# trigger: `evil`\n```\n").is_empty());
+    }
+
+    #[test]
+    fn template_with_bracket_placeholder_is_parsed() {
+        let body = "```\nCAKEIFY a cake shaped like [your object]\n```\n";
+        let t = template(body, &["CAKEIFY".into()]).map(|t| t.value);
+        assert_eq!(t.map(|t| t.display()).as_deref(), Some("CAKEIFY a cake shaped like {object}"));
+    }
+
+    #[test]
+    fn rare_token_is_found_in_dreambooth_phrases() {
+        assert_eq!(rare_token("a photo of TOK corgi").as_deref(), Some("TOK"));
+        assert_eq!(rare_token("inksk3tch,"), None);
+    }
+}

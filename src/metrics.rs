@@ -1,0 +1,136 @@
+//! Prometheus metrics, one registry per process, passed down explicitly (no statics).
+//! Exposed as text on `GET /metrics` by the receiver and by the worker's health port.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// `outcome` label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    /// What happened.
+    pub outcome: String,
+}
+
+/// `kind` + `outcome` labels of jobs.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabels {
+    /// `sync`, `smoke`, `cleanup`.
+    pub kind: String,
+    /// `done`, `retry`, `dead_letter`.
+    pub outcome: String,
+}
+
+/// `stage` label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StageLabel {
+    /// Pipeline stage name.
+    pub stage: String,
+}
+
+/// `route` + `status` labels of Hub calls.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HubCallLabels {
+    /// Route template, e.g. `/api/{type}s/{id}/commit/{rev}`.
+    pub route: String,
+    /// HTTP status, or `error` when there was none.
+    pub status: String,
+}
+
+/// `queue` label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct QueueLabel {
+    /// Queue name.
+    pub queue: String,
+}
+
+/// Every series the service exports.
+pub struct Metrics {
+    registry: Registry,
+    /// `lsb_webhooks_total{outcome}`: deliveries by outcome.
+    pub webhooks: Family<OutcomeLabel, Counter>,
+    /// `lsb_publish_seconds`: publish-to-confirm latency.
+    pub publish_seconds: Histogram,
+    /// `lsb_jobs_total{kind,outcome}`: finished jobs.
+    pub jobs: Family<JobLabels, Counter>,
+    /// `lsb_stage_seconds{stage}`: pipeline stage durations.
+    pub stage_seconds: Family<StageLabel, Histogram>,
+    /// `lsb_hub_calls_total{route,status}`: Hub HTTP calls.
+    pub hub_calls: Family<HubCallLabels, Counter>,
+    /// `lsb_retries_total`: jobs sent to a retry tier.
+    pub retries: Counter,
+    /// `lsb_dead_letters_total`: jobs parked in the dead-letter queue.
+    pub dead_letters: Counter,
+    /// `lsb_queue_depth{queue}`: messages ready in a queue, where known.
+    pub queue_depth: Family<QueueLabel, Gauge>,
+}
+
+impl Metrics {
+    /// A fresh registry with every series registered.
+    pub fn new() -> Arc<Self> {
+        let mut registry = Registry::with_prefix("lsb");
+        let webhooks = Family::<OutcomeLabel, Counter>::default();
+        registry.register("webhooks", "Webhook deliveries by outcome", webhooks.clone());
+        let publish_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
+        registry.register("publish_seconds", "Publish-to-confirm latency of jobs", publish_seconds.clone());
+        let jobs = Family::<JobLabels, Counter>::default();
+        registry.register("jobs", "Finished jobs by kind and outcome", jobs.clone());
+        let stage_seconds = Family::<StageLabel, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 16)));
+        registry.register("stage_seconds", "Pipeline stage durations", stage_seconds.clone());
+        let hub_calls = Family::<HubCallLabels, Counter>::default();
+        registry.register("hub_calls", "Hub HTTP calls by route and status", hub_calls.clone());
+        let retries = Counter::default();
+        registry.register("retries", "Jobs sent to a retry tier", retries.clone());
+        let dead_letters = Counter::default();
+        registry.register("dead_letters", "Jobs parked in the dead-letter queue", dead_letters.clone());
+        let queue_depth = Family::<QueueLabel, Gauge>::default();
+        registry.register("queue_depth", "Messages ready in a queue", queue_depth.clone());
+        Arc::new(Self { registry, webhooks, publish_seconds, jobs, stage_seconds, hub_calls, retries, dead_letters, queue_depth })
+    }
+
+    /// Counts one webhook delivery.
+    pub fn webhook(&self, outcome: &str) {
+        self.webhooks.get_or_create(&OutcomeLabel { outcome: outcome.to_owned() }).inc();
+    }
+
+    /// Records one stage duration.
+    pub fn stage(&self, stage: &str, took: Duration) {
+        self.stage_seconds.get_or_create(&StageLabel { stage: stage.to_owned() }).observe(took.as_secs_f64());
+    }
+
+    /// Counts one finished job.
+    pub fn job(&self, kind: &str, outcome: &str) {
+        self.jobs.get_or_create(&JobLabels { kind: kind.to_owned(), outcome: outcome.to_owned() }).inc();
+    }
+
+    /// The OpenMetrics text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_series_is_exposed_with_its_labels() {
+        let m = Metrics::new();
+        m.webhook("accepted");
+        m.job("sync", "done");
+        m.stage("fetch", Duration::from_millis(3));
+        m.publish_seconds.observe(0.001);
+        let text = m.render();
+        for needle in ["lsb_webhooks_total{outcome=\"accepted\"} 1", "lsb_jobs_total{kind=\"sync\",outcome=\"done\"} 1", "lsb_stage_seconds_count{stage=\"fetch\"} 1", "lsb_publish_seconds_count 1", "lsb_retries_total", "lsb_dead_letters_total"] {
+            assert!(text.contains(needle), "{needle} missing from\n{text}");
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! RabbitMQ backend (lapin): topology declared idempotently, persistent mandatory publishes
+//! awaited for their publisher confirm under a timeout, a supervisor that reconnects the
+//! publishing connection (and drives `/readyz`), and per-shard consumers with manual acks.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
+    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
+use time::OffsetDateTime;
+use tokio::sync::{RwLock, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::envelope::{self, SIGNATURE_HEADER};
+use super::topology::{Arg, Topology};
+use super::{Handler, Outcome, QueueError};
+use crate::config::Secret;
+use crate::domain::Job;
+
+/// Header on dead letters: why the job was parked.
+pub const REASON_HEADER: &str = "x-lsb-reason";
+/// Header on dead letters: attempts made.
+pub const ATTEMPT_HEADER: &str = "x-lsb-attempt";
+/// Header on dead letters: when it was parked (RFC 3339).
+pub const DEAD_AT_HEADER: &str = "x-lsb-dead-at";
+
+/// Connection settings of the broker handle.
+#[derive(Debug, Clone)]
+pub struct AmqpSettings {
+    /// Broker URL.
+    pub url: String,
+    /// Names and arguments.
+    pub topology: Topology,
+    /// Envelope signing key.
+    pub signing_key: Secret,
+    /// How long a publish waits for its confirm (also bounds every broker await).
+    pub confirm_timeout: Duration,
+}
+
+struct Inner {
+    settings: AmqpSettings,
+    channel: RwLock<Option<(Arc<Connection>, Channel)>>,
+    ready: AtomicBool,
+    shutdown: CancellationToken,
+}
+
+/// A cloneable handle on the RabbitMQ connection used for publishing.
+#[derive(Clone)]
+pub struct AmqpBroker {
+    inner: Arc<Inner>,
+}
+
+impl AmqpBroker {
+    /// Starts the supervisor that connects (and reconnects) in the background; publishes
+    /// fail with [`QueueError::Unavailable`] until it is connected. Stops with `shutdown`.
+    pub fn start(settings: AmqpSettings, shutdown: CancellationToken) -> Self {
+        let inner = Arc::new(Inner { settings, channel: RwLock::new(None), ready: AtomicBool::new(false), shutdown });
+        tokio::spawn(supervise(inner.clone()));
+        Self { inner }
+    }
+
+    /// Waits until connected, at most `limit`.
+    pub async fn wait_ready(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self.is_ready() {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        true
+    }
+
+    /// Whether the publishing connection is up.
+    pub fn is_ready(&self) -> bool {
+        self.inner.ready.load(Ordering::Acquire)
+    }
+
+    /// The topology in use.
+    pub fn topology(&self) -> &Topology {
+        &self.inner.settings.topology
+    }
+
+    pub(super) async fn publish(&self, job: &Job, delay: Option<Duration>) -> Result<(), QueueError> {
+        let t = &self.inner.settings.topology;
+        let exchange = match delay {
+            None => t.jobs_exchange(),
+            Some(d) => t.delay(Topology::tier_for(d)),
+        };
+        let key = Topology::routing_key(t.shard_of(&job.space));
+        let (body, sig) = envelope::seal(job, self.inner.settings.signing_key.expose().as_bytes());
+        let headers = table([(SIGNATURE_HEADER, text(&sig))]);
+        self.publish_raw(&exchange, &key, &body, &job.id, headers).await
+    }
+
+    /// Parks a job in the dead-letter queue with its reason (confirmed).
+    pub async fn dead_letter(&self, job: &Job, reason: &str) -> Result<(), QueueError> {
+        let (body, sig) = envelope::seal(job, self.inner.settings.signing_key.expose().as_bytes());
+        self.dead_letter_raw(&body, Some(&sig), &job.id, job.attempt, reason).await
+    }
+
+    async fn dead_letter_raw(&self, body: &[u8], sig: Option<&str>, id: &str, attempt: u32, reason: &str) -> Result<(), QueueError> {
+        let now = OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let mut headers = table([(REASON_HEADER, text(reason)), (DEAD_AT_HEADER, text(&now)), (ATTEMPT_HEADER, AMQPValue::LongLongInt(i64::from(attempt)))]);
+        if let Some(sig) = sig {
+            headers.insert(SIGNATURE_HEADER.into(), text(sig));
+        }
+        let dead = self.inner.settings.topology.dead();
+        self.publish_raw(&dead, "", body, id, headers).await
+    }
+
+    async fn publish_raw(&self, exchange: &str, key: &str, body: &[u8], id: &str, headers: FieldTable) -> Result<(), QueueError> {
+        let guard = self.inner.channel.read().await;
+        let Some((_, ch)) = guard.as_ref() else { return Err(QueueError::Unavailable("not connected".into())) };
+        let props = BasicProperties::default()
+            .with_delivery_mode(2) // Ref AMQP 0-9-1 §1.8 basic.properties: 2 = persistent
+            .with_content_type("application/json".into())
+            .with_message_id(id.into())
+            .with_headers(headers);
+        // Ref AMQP 0-9-1 basic.publish: mandatory => unroutable messages come back instead of vanishing.
+        let opts = BasicPublishOptions { mandatory: true, ..BasicPublishOptions::default() };
+        let limit = self.inner.settings.confirm_timeout;
+        let confirm = tokio::time::timeout(limit, async { ch.basic_publish(exchange.into(), key.into(), opts, body, props).await?.await }).await;
+        drop(guard);
+        match confirm {
+            Err(_) => Err(QueueError::ConfirmTimeout(limit)),
+            Ok(Err(e)) => {
+                self.mark_broken().await;
+                Err(QueueError::Amqp(e))
+            }
+            Ok(Ok(Confirmation::Ack(None))) => Ok(()),
+            Ok(Ok(Confirmation::Ack(Some(ret)))) => Err(QueueError::Refused(format!("unroutable: {}", ret.reply_text))),
+            Ok(Ok(Confirmation::Nack(_))) => Err(QueueError::Refused("nack".into())),
+            Ok(Ok(Confirmation::NotRequested)) => Err(QueueError::Refused("confirms not enabled".into())),
+        }
+    }
+
+    async fn mark_broken(&self) {
+        self.inner.ready.store(false, Ordering::Release);
+        if let Some((conn, _)) = self.inner.channel.write().await.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), conn.close(320, "reconnecting".into())).await;
+        }
+    }
+
+    pub(super) async fn consume(&self, handler: Handler, concurrency: usize, shutdown: CancellationToken) -> Result<(), QueueError> {
+        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        let mut failures = 0u32;
+        while !shutdown.is_cancelled() {
+            match self.consume_once(&handler, &permits, &shutdown).await {
+                Ok(()) => failures = 0,
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, "consumer connection lost; reconnecting");
+                }
+            }
+            let pause = backoff(failures);
+            tokio::select! { _ = shutdown.cancelled() => {}, _ = tokio::time::sleep(pause) => {} }
+        }
+        Ok(())
+    }
+
+    async fn consume_once(&self, handler: &Handler, permits: &Arc<Semaphore>, shutdown: &CancellationToken) -> Result<(), QueueError> {
+        let s = &self.inner.settings;
+        let conn = self.bounded(Connection::connect(&s.url, ConnectionProperties::default())).await?;
+        declare(&self.bounded(conn.create_channel()).await?, &s.topology, s.confirm_timeout).await?;
+        let stop = shutdown.child_token();
+        let mut shards = tokio::task::JoinSet::new();
+        for k in 0..s.topology.shards {
+            let ch = self.bounded(conn.create_channel()).await?;
+            // Ref AMQP 0-9-1 basic.qos: one unacked delivery per shard keeps a Space's jobs in order.
+            self.bounded(ch.basic_qos(1, BasicQosOptions::default())).await?;
+            let queue = s.topology.shard_queue(k);
+            let consumer = self.bounded(ch.basic_consume(queue.as_str().into(), format!("lsb-{}-{k}", std::process::id()).into(), BasicConsumeOptions::default(), FieldTable::default())).await?;
+            shards.spawn(shard_loop(self.clone(), consumer, handler.clone(), permits.clone(), stop.clone()));
+        }
+        tracing::info!(shards = s.topology.shards, "consuming");
+        let result = tokio::select! {
+            _ = shutdown.cancelled() => Ok(()),
+            Some(r) = shards.join_next() => r.unwrap_or_else(|e| Err(QueueError::Unavailable(e.to_string()))),
+        };
+        stop.cancel();
+        while shards.join_next().await.is_some() {}
+        let _ = tokio::time::timeout(Duration::from_secs(2), conn.close(200, "bye".into())).await;
+        result
+    }
+
+    async fn bounded<T>(&self, f: impl std::future::Future<Output = lapin::Result<T>>) -> Result<T, QueueError> {
+        let limit = self.inner.settings.confirm_timeout;
+        tokio::time::timeout(limit, f).await.map_err(|_| QueueError::ConfirmTimeout(limit))?.map_err(QueueError::Amqp)
+    }
+
+    async fn settle(&self, delivery: &lapin::message::Delivery, job: Option<Job>, outcome: Outcome) -> Result<(), QueueError> {
+        let durable = match (job, outcome) {
+            (_, Outcome::Done) => Ok(()),
+            (Some(mut job), Outcome::Retry { after, error }) => {
+                job.attempt += 1;
+                tracing::info!(job_id = %job.id, attempt = job.attempt, ?after, %error, "retrying later");
+                self.publish(&job, Some(after)).await
+            }
+            (Some(job), Outcome::DeadLetter { reason }) => {
+                tracing::warn!(job_id = %job.id, %reason, "dead-lettering");
+                self.dead_letter(&job, &reason).await
+            }
+            (None, Outcome::Retry { error: reason, .. } | Outcome::DeadLetter { reason }) => {
+                let id = delivery.properties.message_id().as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default();
+                tracing::warn!(message_id = %id, %reason, "dead-lettering an unreadable envelope");
+                self.dead_letter_raw(&delivery.data, None, &id, 0, &reason).await
+            }
+        };
+        match durable {
+            Ok(()) => self.bounded(delivery.acker.ack(BasicAckOptions::default())).await.map(|_| ()),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not record the outcome; requeueing the delivery");
+                let _ = self.bounded(delivery.acker.nack(BasicNackOptions { requeue: true, ..BasicNackOptions::default() })).await;
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn shard_loop(broker: AmqpBroker, mut consumer: lapin::Consumer, handler: Handler, permits: Arc<Semaphore>, stop: CancellationToken) -> Result<(), QueueError> {
+    loop {
+        let next = tokio::select! { _ = stop.cancelled() => return Ok(()), d = consumer.next() => d };
+        let delivery = match next {
+            None => return Err(QueueError::Unavailable("consumer stream ended".into())),
+            Some(Err(e)) => return Err(QueueError::Amqp(e)),
+            Some(Ok(d)) => d,
+        };
+        let Ok(_permit) = permits.acquire().await else { return Ok(()) };
+        let sig = header_text(&delivery.properties, SIGNATURE_HEADER);
+        let key = broker.inner.settings.signing_key.expose().as_bytes().to_vec();
+        match envelope::open(&delivery.data, sig.as_deref(), &key) {
+            Ok(job) => {
+                let outcome = handler(job.clone()).await;
+                broker.settle(&delivery, Some(job), outcome).await?;
+            }
+            Err(e) => broker.settle(&delivery, None, Outcome::DeadLetter { reason: e.to_string() }).await?,
+        }
+    }
+}
+
+async fn supervise(inner: Arc<Inner>) {
+    let mut failures = 0u32;
+    while !inner.shutdown.is_cancelled() {
+        match open_publisher(&inner.settings).await {
+            Ok((conn, ch)) => {
+                failures = 0;
+                let conn = Arc::new(conn);
+                *inner.channel.write().await = Some((conn.clone(), ch));
+                inner.ready.store(true, Ordering::Release);
+                tracing::info!("broker connected");
+                while conn.status().connected() && inner.ready.load(Ordering::Acquire) && !inner.shutdown.is_cancelled() {
+                    tokio::select! { _ = inner.shutdown.cancelled() => {}, _ = tokio::time::sleep(Duration::from_millis(200)) => {} }
+                }
+                inner.ready.store(false, Ordering::Release);
+                if let Some((c, _)) = inner.channel.write().await.take() {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), c.close(200, "bye".into())).await;
+                }
+                if !inner.shutdown.is_cancelled() {
+                    tracing::warn!("broker connection lost; reconnecting");
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error = %e, attempt = failures, "cannot connect to the broker");
+            }
+        }
+        tokio::select! { _ = inner.shutdown.cancelled() => {}, _ = tokio::time::sleep(backoff(failures)) => {} }
+    }
+}
+
+async fn open_publisher(s: &AmqpSettings) -> Result<(Connection, Channel), QueueError> {
+    let t = s.confirm_timeout;
+    let timed = |e| QueueError::ConfirmTimeout(e);
+    let conn = tokio::time::timeout(t, Connection::connect(&s.url, ConnectionProperties::default())).await.map_err(|_| timed(t))??;
+    let ch = tokio::time::timeout(t, conn.create_channel()).await.map_err(|_| timed(t))??;
+    declare(&ch, &s.topology, t).await?;
+    // Ref RabbitMQ publisher confirms (confirm.select): every publish gets an ack/nack.
+    tokio::time::timeout(t, ch.confirm_select(ConfirmSelectOptions::default())).await.map_err(|_| timed(t))??;
+    Ok((conn, ch))
+}
+
+/// Declares every exchange, queue and binding of `t` (idempotent; a queue declared before
+/// with other arguments fails with PRECONDITION_FAILED, naming it).
+pub async fn declare(ch: &Channel, t: &Topology, limit: Duration) -> Result<(), QueueError> {
+    let timed = |_| QueueError::ConfirmTimeout(limit);
+    let durable = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
+    for ex in t.exchanges() {
+        let kind = if ex.kind == "fanout" { ExchangeKind::Fanout } else { ExchangeKind::Direct };
+        tokio::time::timeout(limit, ch.exchange_declare(ex.name.as_str().into(), kind, durable, FieldTable::default())).await.map_err(timed)??;
+    }
+    for q in t.queues() {
+        let args = FieldTable::from(q.args.iter().map(|(k, v)| (ShortString::from(*k), arg_value(v))).collect::<std::collections::BTreeMap<_, _>>());
+        tokio::time::timeout(limit, ch.queue_declare(q.name.as_str().into(), QueueDeclareOptions::durable(), args)).await.map_err(timed)??;
+        tokio::time::timeout(limit, ch.queue_bind(q.name.as_str().into(), q.exchange.as_str().into(), q.routing_key.as_str().into(), QueueBindOptions::default(), FieldTable::default()))
+            .await
+            .map_err(timed)??;
+    }
+    Ok(())
+}
+
+fn arg_value(a: &Arg) -> AMQPValue {
+    match a {
+        Arg::Str(s) => text(s),
+        Arg::Owned(s) => text(s),
+        Arg::Int(i) => AMQPValue::LongLongInt(*i),
+        Arg::Bool(b) => AMQPValue::Boolean(*b),
+    }
+}
+
+fn text(s: &str) -> AMQPValue {
+    AMQPValue::LongString(LongString::from(s.as_bytes().to_vec()))
+}
+
+fn table<const N: usize>(pairs: [(&str, AMQPValue); N]) -> FieldTable {
+    let mut t = FieldTable::default();
+    for (k, v) in pairs {
+        t.insert(k.into(), v);
+    }
+    t
+}
+
+/// A text header of a message, if present.
+pub fn header_text(props: &BasicProperties, name: &str) -> Option<String> {
+    let headers = props.headers().as_ref()?;
+    match headers.inner().get(name)? {
+        AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
+        AMQPValue::LongLongInt(i) => Some(i.to_string()),
+        other => Some(format!("{other:?}")),
+    }
+}
+
+/// Reconnect pause: 100 ms doubling to 5 s.
+fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(5))
+}

@@ -1,0 +1,92 @@
+//! When the profile cannot be turned into a Space: the text of the Hub discussion that asks
+//! the LoRA owner, once and batched, for what is missing — with the exact `lora-space.toml`
+//! lines that would settle each question.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lora::profile::{LoraProfile, MissingField};
+use crate::space::overrides::OVERRIDES_FILE;
+use crate::space::render::readme::md_code;
+
+/// A discussion asking for input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeedsInput {
+    /// Questions, one per missing item.
+    pub missing: Vec<String>,
+    /// Discussion title.
+    pub title: String,
+    /// Discussion body (Markdown).
+    pub body_markdown: String,
+}
+
+/// The `lora-space.toml` lines that answer a missing item (as a TOML example).
+fn toml_lines(field: MissingField, p: &LoraProfile) -> Vec<String> {
+    match field {
+        MissingField::BaseModel | MissingField::AmbiguousBaseModel | MissingField::UnsupportedBaseFamily => {
+            vec!["base_model = \"black-forest-labs/FLUX.1-dev\"  # the diffusers repo it was trained on".into()]
+        }
+        MissingField::Task => vec!["task = \"text-to-image\"  # or image-to-image, text-to-video, image-to-video, video-to-video".into()],
+        MissingField::WeightsFile => {
+            let first = p.weight_candidates.first().map_or("my_lora.safetensors".to_owned(), Clone::clone);
+            vec![format!("weights_file = {}", toml_string(&first))]
+        }
+        MissingField::Recipe => vec!["steps = 28".into(), "guidance = 3.5".into()],
+    }
+}
+
+/// A TOML basic string (same escaping rules as JSON for what we emit).
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+/// Builds the discussion for a profile that needs input.
+pub fn needs_input(p: &LoraProfile) -> NeedsInput {
+    let missing: Vec<String> = p.missing.iter().map(|m| m.question.clone()).collect();
+    let mut body = vec![
+        format!("lora-space-bot could not generate the demo Space for [{lora}](https://huggingface.co/{lora}) from its model card alone.", lora = p.lora),
+        String::new(),
+        "**What is missing** (answer once; nothing is guessed):".to_owned(),
+        String::new(),
+    ];
+    for (i, m) in p.missing.iter().enumerate() {
+        let marker = if m.blocking { "" } else { " *(optional)*" };
+        body.push(format!("{}. {}{marker}", i + 1, crate::space::render::md_text(&m.question)));
+    }
+    body.extend(known_values(p));
+    body.push(String::new());
+    body.push(format!("Add a `{OVERRIDES_FILE}` file to the Space repo with the lines that apply, for example:"));
+    body.push(String::new());
+    body.push("```toml".to_owned());
+    let mut seen = Vec::new();
+    for m in &p.missing {
+        for line in toml_lines(m.field, p) {
+            if !seen.contains(&line) {
+                body.push(line.clone());
+                seen.push(line);
+            }
+        }
+    }
+    body.push("```".to_owned());
+    body.push(String::new());
+    body.push("The bot regenerates the Space as soon as the file is committed or the LoRA changes.".to_owned());
+    NeedsInput { missing, title: format!("lora-space-bot: input needed to build the demo for {}", p.lora), body_markdown: body.join("\n") + "\n" }
+}
+
+fn known_values(p: &LoraProfile) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(w) = &p.weight_name {
+        lines.push(format!("- weights file: {}", md_code(&w.value)));
+    }
+    if !p.triggers().is_empty() {
+        lines.push(format!("- trigger: {}", p.triggers().iter().map(|t| md_code(t)).collect::<Vec<_>>().join(", ")));
+    }
+    if p.lora_scale.evidence.source != crate::lora::profile::Source::Default {
+        lines.push(format!("- LoRA scale: {}", p.lora_scale.value));
+    }
+    if lines.is_empty() {
+        return lines;
+    }
+    let mut out = vec![String::new(), "**Already understood from the card:**".to_owned(), String::new()];
+    out.extend(lines);
+    out
+}

@@ -1,0 +1,300 @@
+//! The plan stage: a [`LoraProfile`] (+ the base model's card) → a [`SpacePlan`], the complete
+//! description of the Space to render: verified pipeline class, prompt handling, the few
+//! controls this LoRA needs, examples, video timing, GPU duration and README metadata.
+
+use serde::{Deserialize, Serialize};
+
+use super::knowledge::{ClassShape, Family, knowledge};
+use super::plan_examples::{ExampleRow, example_rows};
+use super::plan_readme::{ReadmePlan, readme_plan};
+use super::verify;
+use crate::lora::profile::{GuidanceParam, LoraProfile, PromptTemplate, Resolution, Sourced, Task};
+
+/// How the user's text becomes the pipeline prompt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum PromptPlan {
+    /// A free prompt; the trigger (if any) is prepended unless already present.
+    Free {
+        /// The trigger to prepend.
+        trigger: Option<String>,
+    },
+    /// A fixed template; the user fills one placeholder.
+    Template {
+        /// The template.
+        template: PromptTemplate,
+    },
+    /// A fixed instruction (edit LoRAs); the user may append extra direction.
+    FixedInstruction {
+        /// The instruction.
+        instruction: String,
+    },
+}
+
+/// Video timing.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct VideoPlan {
+    /// Export frames per second.
+    pub fps: u32,
+    /// Default frame count (valid `step*k+1`).
+    pub num_frames: u32,
+    /// Frames must be `frame_step*k + 1`.
+    pub frame_step: u32,
+    /// Default clip length in seconds (one decimal).
+    pub default_seconds: f64,
+    /// Longest clip offered.
+    pub max_seconds: f64,
+}
+
+/// Everything the renderer needs; no card text is interpreted after this point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpacePlan {
+    /// LoRA repo id.
+    pub lora: String,
+    /// Base repo id.
+    pub base_model: String,
+    /// Family id.
+    pub family: String,
+    /// Task.
+    pub task: Task,
+    /// What the LoRA does (hint shown in the UI header).
+    pub sub_task: Option<String>,
+    /// Verified pipeline class.
+    pub pipeline_class: Sourced<String>,
+    /// How the class takes inputs and returns outputs.
+    pub shape: ClassShapePlan,
+    /// `torch_dtype` name.
+    pub dtype: String,
+    /// `variant=` for `from_pretrained`.
+    pub variant: Option<String>,
+    /// Load the VAE in float32 (Wan).
+    pub vae_float32: bool,
+    /// UniPC flow shift (Wan).
+    pub flow_shift: Option<f64>,
+    /// `weight_name=`.
+    pub weight_name: String,
+    /// Prompt handling.
+    pub prompt: PromptPlan,
+    /// Default steps.
+    pub steps: u32,
+    /// Default guidance.
+    pub guidance: f64,
+    /// Guidance keyword.
+    pub guidance_param: GuidanceParam,
+    /// Few-step LoRA/base: steps and guidance are fixed, no sliders.
+    pub lock_steps: bool,
+    /// Adapter weight.
+    pub lora_scale: f64,
+    /// Slider range for the adapter weight, when the card gives one.
+    pub scale_slider: Option<(f64, f64)>,
+    /// Per-call scale kwarg (`joint_attention_kwargs`, ...).
+    pub scale_kwarg: String,
+    /// Negative prompt passed to the pipeline.
+    pub negative_prompt: Option<String>,
+    /// Show a negative-prompt box.
+    pub show_negative: bool,
+    /// Default output size.
+    pub resolution: Resolution,
+    /// Aspect presets (label, size), default first.
+    pub aspect_presets: Vec<(String, Resolution)>,
+    /// Width/height multiple.
+    pub multiple: u32,
+    /// Size the output from the input image's aspect.
+    pub follow_input_aspect: bool,
+    /// Video timing (video tasks).
+    pub video: Option<VideoPlan>,
+    /// Extra numeric kwargs for the pipeline call.
+    pub extra_call_kwargs: Vec<(String, f64)>,
+    /// `gr.Examples` rows.
+    pub examples: Vec<ExampleRow>,
+    /// Base or LoRA needs an `HF_TOKEN` secret.
+    pub needs_token: bool,
+    /// `@spaces.GPU(duration=...)`.
+    pub gpu_duration: u32,
+    /// `@spaces.GPU(size=...)` when `large` is not enough.
+    pub gpu_size: Option<String>,
+    /// Family requirement extras.
+    pub extra_requirements: Vec<String>,
+    /// Install diffusers from git.
+    pub diffusers_git: bool,
+    /// README metadata.
+    pub readme: ReadmePlan,
+    /// Space files the bot must not write.
+    pub leave_alone: Vec<String>,
+    /// Notes for the PR body (class verification, fallbacks).
+    pub notes: Vec<String>,
+}
+
+/// Serializable copy of the class call shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassShapePlan {
+    /// `image` / `image_list`.
+    pub image: Option<String>,
+    /// Video input style.
+    pub video: Option<String>,
+    /// `images` / `frames` / `frames_audio`.
+    pub output: String,
+}
+
+impl From<&ClassShape> for ClassShapePlan {
+    fn from(s: &ClassShape) -> Self {
+        ClassShapePlan { image: s.image.clone(), video: s.video.clone(), output: s.output.clone() }
+    }
+}
+
+/// Why a plan could not be made (the profile still needs input).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// A required value is missing from the profile.
+    #[error("cannot plan the Space: {0}")]
+    Missing(&'static str),
+    /// No pipeline class is known for this family and task.
+    #[error("no pipeline class for {family} / {task}")]
+    NoClass {
+        /// Family id.
+        family: String,
+        /// Task.
+        task: Task,
+    },
+}
+
+/// Builds the plan. Fails only when the profile needs user input.
+pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> Result<SpacePlan, PlanError> {
+    let k = knowledge();
+    let f = profile.family.as_deref().and_then(|id| k.family(id)).ok_or(PlanError::Missing("base model family"))?;
+    let task = profile.task.as_ref().map(|t| t.value).ok_or(PlanError::Missing("task"))?;
+    let base_model = profile.base_model.as_ref().map(|b| b.value.clone()).ok_or(PlanError::Missing("base model"))?;
+    let weight_name = profile.weight_name.as_ref().map(|w| w.value.clone()).ok_or(PlanError::Missing("weights file"))?;
+    let verified = verify::pipeline_class(k, Some(f), task, profile.card_pipeline_class.as_deref(), base_card)
+        .ok_or_else(|| PlanError::NoClass { family: f.id.clone(), task })?;
+    let shape = k.shape(&verified.class.value).map(ClassShapePlan::from).ok_or_else(|| PlanError::NoClass { family: f.id.clone(), task })?;
+    let prompt = prompt_plan(profile, task);
+    let resolution = snap(profile.resolution.as_ref().map_or(Resolution { width: f.resolution[0], height: f.resolution[1] }, |r| r.value), f.multiple);
+    let video = task.outputs_video().then(|| video_plan(profile, f));
+    let few_step = f.few_step || profile.steps.as_ref().is_some_and(|s| s.value <= 8);
+    let mut notes: Vec<String> = verified.note.into_iter().collect();
+    notes.extend(profile.notes.iter().cloned());
+    Ok(SpacePlan {
+        lora: profile.lora.to_string(),
+        family: f.id.clone(),
+        task,
+        sub_task: profile.sub_task.as_ref().map(|s| s.value.clone()),
+        pipeline_class: verified.class,
+        dtype: f.dtype.clone(),
+        variant: f.variant.clone(),
+        vae_float32: f.vae_float32,
+        flow_shift: f.flow_shift,
+        prompt: prompt.clone(),
+        steps: profile.steps.as_ref().map_or(f.steps, |s| s.value),
+        guidance: profile.guidance.as_ref().map_or(f.guidance, |g| g.value),
+        guidance_param: profile.guidance_param,
+        lock_steps: few_step,
+        lora_scale: profile.lora_scale.value,
+        scale_slider: profile.lora_scale_range,
+        scale_kwarg: f.scale_kwarg.clone(),
+        negative_prompt: profile.negative_prompt.as_ref().map(|n| n.value.clone()),
+        show_negative: f.expose_negative && !few_step,
+        aspect_presets: aspect_presets(resolution, &profile.resolution_alternatives, f),
+        resolution,
+        multiple: f.multiple,
+        follow_input_aspect: profile.follow_input_aspect || task.needs_image(),
+        video,
+        extra_call_kwargs: profile.extra_call_kwargs.clone(),
+        examples: example_rows(profile, &prompt, task),
+        needs_token: profile.base_gated,
+        gpu_duration: if few_step && !task.outputs_video() { f.gpu_duration.min(30) } else { f.gpu_duration },
+        gpu_size: f.gpu_size.clone(),
+        extra_requirements: f.requirements.clone(),
+        diffusers_git: f.diffusers_git,
+        readme: readme_plan(profile, f, task, &base_model, hardware),
+        base_model,
+        weight_name,
+        shape,
+        leave_alone: profile.leave_alone.clone(),
+        notes,
+    })
+}
+
+fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
+    if let Some(t) = &profile.prompt_template {
+        return PromptPlan::Template { template: t.value.clone() };
+    }
+    let trigger = profile.triggers().first().cloned();
+    match trigger {
+        Some(t) if task.needs_image() && t.split_whitespace().count() >= 3 => PromptPlan::FixedInstruction { instruction: t },
+        other => PromptPlan::Free { trigger: other },
+    }
+}
+
+fn snap(r: Resolution, multiple: u32) -> Resolution {
+    let m = multiple.max(1);
+    let down = |v: u32| (v / m).max(1) * m;
+    Resolution { width: down(r.width), height: down(r.height) }
+}
+
+/// The nearest common aspect label of a size (`16:9`).
+pub fn aspect_label(r: Resolution) -> String {
+    const RATIOS: &[(u32, u32)] = &[(1, 1), (16, 9), (9, 16), (4, 3), (3, 4), (3, 2), (2, 3), (21, 9), (9, 21), (5, 4), (4, 5)];
+    let ratio = (f64::from(r.width) / f64::from(r.height.max(1))).ln();
+    let (a, b) = RATIOS
+        .iter()
+        .min_by(|x, y| {
+            let dx = (ratio - (f64::from(x.0) / f64::from(x.1)).ln()).abs();
+            let dy = (ratio - (f64::from(y.0) / f64::from(y.1)).ln()).abs();
+            dx.total_cmp(&dy)
+        })
+        .copied()
+        .unwrap_or((1, 1));
+    format!("{a}:{b} ({}×{})", r.width, r.height)
+}
+
+fn aspect_presets(default: Resolution, alternatives: &[Resolution], f: &Family) -> Vec<(String, Resolution)> {
+    let mut sizes = vec![default];
+    let presets = f.aspect_presets.iter().map(|[w, h]| Resolution { width: *w, height: *h });
+    for r in alternatives.iter().map(|r| snap(*r, f.multiple)).chain(presets) {
+        if !sizes.contains(&r) {
+            sizes.push(r);
+        }
+    }
+    sizes.into_iter().map(|r| (aspect_label(r), r)).collect()
+}
+
+fn video_plan(profile: &LoraProfile, f: &Family) -> VideoPlan {
+    let fps = profile.fps.as_ref().map(|v| v.value).or(f.fps).unwrap_or(24).max(1);
+    let step = f.frame_step.unwrap_or(8).max(1);
+    let frames = profile.num_frames.as_ref().map(|v| v.value).or(f.num_frames).unwrap_or(8 * step + 1);
+    let valid = ((frames.saturating_sub(1)) / step) * step + 1;
+    let default_seconds = (f64::from(valid) / f64::from(fps) * 10.0).ceil() / 10.0;
+    let max_seconds = f64::from(f.max_seconds.unwrap_or(5)).max(default_seconds);
+    VideoPlan { fps, num_frames: valid, frame_step: step, default_seconds, max_seconds }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aspect_labels_name_the_nearest_common_ratio() {
+        assert_eq!(aspect_label(Resolution { width: 1664, height: 928 }), "16:9 (1664×928)");
+        assert_eq!(aspect_label(Resolution { width: 1024, height: 1024 }), "1:1 (1024×1024)");
+    }
+
+    #[test]
+    fn resolutions_snap_down_to_the_family_multiple() {
+        assert_eq!(snap(Resolution { width: 1000, height: 577 }, 16), Resolution { width: 992, height: 576 });
+    }
+
+    #[test]
+    fn video_default_seconds_reproduce_the_frame_count() {
+        let k = knowledge();
+        let f = k.family("wan21-i2v-480p").expect("family");
+        let v = video_plan(&crate::lora::analyze(&crate::lora::AnalyzeInput {
+            lora: &"a/b".parse().expect("id"),
+            card: "",
+            files: &[],
+            overrides: None,
+        }), f);
+        let frames = (((v.default_seconds * f64::from(v.fps)) as u32 - 1) / v.frame_step) * v.frame_step + 1;
+        assert_eq!((v.num_frames, frames), (81, 81));
+    }
+}

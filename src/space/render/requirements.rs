@@ -1,0 +1,90 @@
+//! Render stage, `requirements.txt` (knowledge §7): derived from the imports `app.py`
+//! actually has, plus the family extras and the diffusers stack. Never lists what the Space
+//! runtime provides (gradio, spaces, huggingface_hub, torch).
+
+use crate::space::plan::SpacePlan;
+use crate::space::pyparse::{self, PyParseError};
+
+/// Modules the ZeroGPU Gradio runtime provides.
+pub const RUNTIME_MODULES: &[&str] = &["gradio", "spaces", "huggingface_hub", "torch"];
+
+/// Packages that must never appear in requirements.txt.
+pub const FORBIDDEN_PACKAGES: &[&str] = &["gradio", "spaces", "huggingface_hub", "huggingface-hub"];
+
+/// Python standard-library modules a generated app may import.
+pub const STDLIB: &[&str] = &[
+    "__future__", "abc", "argparse", "base64", "collections", "contextlib", "copy", "dataclasses", "datetime", "enum",
+    "functools", "glob", "hashlib", "io", "itertools", "json", "logging", "math", "os", "pathlib", "random", "re",
+    "shutil", "string", "subprocess", "sys", "tempfile", "textwrap", "threading", "time", "typing", "urllib", "uuid",
+    "warnings",
+];
+
+/// The pip package that provides an importable module.
+pub fn package_for(module: &str) -> String {
+    match module {
+        "PIL" => "pillow".into(),
+        "cv2" => "opencv-python".into(),
+        "controlnet_aux" => "controlnet-aux".into(),
+        "imageio_ffmpeg" => "imageio-ffmpeg".into(),
+        "google" => "protobuf".into(),
+        "av" => "av".into(),
+        other => other.replace('_', "-").to_ascii_lowercase(),
+    }
+}
+
+const DIFFUSERS_GIT: &str = "git+https://github.com/huggingface/diffusers";
+const STACK: &[&str] = &["transformers", "accelerate", "peft", "safetensors"];
+
+/// Renders requirements.txt for the rendered `app`.
+pub fn render_requirements(plan: &SpacePlan, app: &str) -> Result<String, PyParseError> {
+    let imports = pyparse::parse(app)?.imports();
+    let mut packages: Vec<String> = imports
+        .iter()
+        .filter(|m| !RUNTIME_MODULES.contains(&m.as_str()) && !STDLIB.contains(&m.as_str()))
+        .map(|m| package_for(m))
+        .filter(|p| p != "diffusers")
+        .collect();
+    packages.extend(plan.extra_requirements.iter().cloned());
+    packages.retain(|p| !FORBIDDEN_PACKAGES.contains(&p.as_str()) && !STACK.contains(&p.as_str()));
+    packages.sort();
+    packages.dedup();
+    let diffusers = if plan.diffusers_git { DIFFUSERS_GIT } else { "diffusers" };
+    let mut lines: Vec<String> = vec![diffusers.to_owned()];
+    lines.extend(STACK.iter().map(|s| (*s).to_owned()));
+    lines.extend(packages);
+    Ok(lines.join("\n") + "\n")
+}
+
+/// The requirement name of a requirements.txt line (`pkg>=1` → `pkg`, git URL → repo name).
+pub fn requirement_name(line: &str) -> Option<String> {
+    let line = line.split('#').next().unwrap_or("").trim();
+    if line.is_empty() || line.starts_with('-') {
+        return None;
+    }
+    if let Some(url) = line.strip_prefix("git+") {
+        let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
+        return Some(name.split('@').next().unwrap_or(name).trim_end_matches(".git").to_ascii_lowercase());
+    }
+    let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(line.len());
+    Some(line[..end].replace('_', "-").to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirement_names_ignore_versions_extras_and_git_urls() {
+        assert_eq!(requirement_name("imageio-ffmpeg>=0.5").as_deref(), Some("imageio-ffmpeg"));
+        assert_eq!(requirement_name("git+https://github.com/huggingface/diffusers").as_deref(), Some("diffusers"));
+        assert_eq!(requirement_name("# comment"), None);
+        assert_eq!(requirement_name("Pillow[extra]==10").as_deref(), Some("pillow"));
+    }
+
+    #[test]
+    fn modules_map_to_their_pip_packages() {
+        assert_eq!(package_for("PIL"), "pillow");
+        assert_eq!(package_for("cv2"), "opencv-python");
+        assert_eq!(package_for("numpy"), "numpy");
+    }
+}

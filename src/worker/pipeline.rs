@@ -1,0 +1,186 @@
+//! The ONLY place that sequences I/O for a sync job, one call per stage:
+//! fetch LoRA → fetch Space → analyze → base card → generate → diff → publish.
+//! Everything between the calls is pure (lora, space, publish::pr_body).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::domain::{CommitSha, Job, RepoId, RepoType};
+use crate::hub::{HubError, NotFoundKind};
+use crate::lora::{AnalyzeInput, LoraProfile, analyze};
+use crate::publish::{self, Published};
+use crate::space::overrides::{OVERRIDES_FILE, Overrides, OverridesError, parse_overrides};
+use crate::space::{Generation, generate};
+
+use super::WorkerContext;
+
+/// Files the generator owns in a Space.
+pub const GENERATED_FILES: [&str; 3] = ["app.py", "requirements.txt", "README.md"];
+
+/// Why a sync job failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// A Hub call failed.
+    #[error("hub: {0}")]
+    Hub(#[from] HubError),
+    /// The LoRA repo does not exist or the token cannot read it.
+    #[error("LoRA repo {0} not found or not readable by the bot's token")]
+    LoraNotFound(RepoId),
+    /// The Space does not exist.
+    #[error("Space {0} not found; create it (or let the operator allow creation) and link it again")]
+    SpaceNotFound(RepoId),
+    /// The LoRA has no commit on main.
+    #[error("LoRA repo {0} has no main branch head")]
+    NoHead(RepoId),
+    /// The Space's overrides file is invalid.
+    #[error("{OVERRIDES_FILE} in the Space is invalid: {0}")]
+    Overrides(#[from] OverridesError),
+    /// A job kind this worker does not run yet.
+    #[error("job kind {0} is not supported by this worker")]
+    Unsupported(&'static str),
+}
+
+impl PipelineError {
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Hub(e) if e.is_transient())
+    }
+    /// The wait the Hub asked for, if any.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Hub(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+}
+
+/// What a sync job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// The Space's main already has exactly these files.
+    SpaceUpToDate { lora_sha: CommitSha },
+    /// A PR was opened, updated, or already had these files.
+    Published(Published),
+    /// The card is too thin: a discussion asks for what is missing.
+    NeedsInput { discussion: u64 },
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SpaceUpToDate { lora_sha } => write!(f, "Space already matches LoRA {}", lora_sha.short()),
+            Self::Published(p) => write!(f, "{p}"),
+            Self::NeedsInput { discussion } => write!(f, "asked for input in discussion #{discussion}"),
+        }
+    }
+}
+
+/// The LoRA as read at its current main head.
+pub struct LoraSnapshot {
+    /// Head of main when read.
+    pub sha: CommitSha,
+    /// Every file path.
+    pub files: Vec<String>,
+    /// README.md text ("" when absent).
+    pub card: String,
+}
+
+/// The Space as read at its main head.
+pub struct SpaceSnapshot {
+    /// Head of main.
+    pub sha: Option<CommitSha>,
+    /// Every file path.
+    pub files: Vec<String>,
+    /// Current content of the generated files that exist.
+    pub generated: BTreeMap<String, String>,
+    /// The overrides file, if present.
+    pub overrides: Option<Overrides>,
+}
+
+/// Regenerates the Space for `job.lora` at its current main head and opens or updates the PR.
+pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineError> {
+    let t = std::time::Instant::now();
+    let lora = fetch_lora(ctx, &job.lora).await?;
+    let space = fetch_space(ctx, &job.space).await?;
+    ctx.metrics.stage("fetch", t.elapsed());
+    let t = std::time::Instant::now();
+    let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &lora.card, files: &lora.files, overrides: space.overrides.as_ref() });
+    ctx.metrics.stage("analyze", t.elapsed());
+    let base_card = fetch_base_card(ctx, &profile).await;
+    let t = std::time::Instant::now();
+    let generation = generate(&profile, base_card.as_deref(), &ctx.generator);
+    ctx.metrics.stage("generate", t.elapsed());
+    let t = std::time::Instant::now();
+    let report = publish_stage(ctx, job, &lora, &space, &profile, generation).await;
+    ctx.metrics.stage("publish", t.elapsed());
+    report
+}
+
+async fn publish_stage(ctx: &WorkerContext, job: &Job, lora: &LoraSnapshot, space: &SpaceSnapshot, profile: &LoraProfile, generation: Generation) -> Result<Report, PipelineError> {
+    match generation {
+        Generation::NeedsInput(need) => {
+            let num = publish::ask_for_input(&ctx.hub, &job.space, &ctx.bot_user, &need).await?;
+            Ok(Report::NeedsInput { discussion: num })
+        }
+        Generation::Ready(generated) => {
+            if generated.files.iter().all(|(path, content)| space.generated.get(path) == Some(content)) {
+                return Ok(Report::SpaceUpToDate { lora_sha: lora.sha.clone() });
+            }
+            let change = publish::Change { space: &job.space, lora: &job.lora, lora_sha: &lora.sha, profile, current: &space.generated, generated: &generated };
+            Ok(Report::Published(publish::open_or_update(&ctx.hub, &ctx.bot_user, &change).await?))
+        }
+    }
+}
+
+async fn fetch_lora(ctx: &WorkerContext, lora: &RepoId) -> Result<LoraSnapshot, PipelineError> {
+    let info = ctx.hub.model_info(lora, None).await.map_err(|e| not_found_as(e, || PipelineError::LoraNotFound(lora.clone())))?;
+    let sha = info.sha.ok_or_else(|| PipelineError::NoHead(lora.clone()))?;
+    let files = ctx.hub.list_files(RepoType::Model, lora, sha.as_str()).await?;
+    let card = if files.iter().any(|f| f == "README.md") { text_file(ctx, RepoType::Model, lora, sha.as_str(), "README.md").await?.unwrap_or_default() } else { String::new() };
+    Ok(LoraSnapshot { sha, files, card })
+}
+
+async fn fetch_space(ctx: &WorkerContext, space: &RepoId) -> Result<SpaceSnapshot, PipelineError> {
+    let info = ctx.hub.space_info(space, None).await.map_err(|e| not_found_as(e, || PipelineError::SpaceNotFound(space.clone())))?;
+    let rev = info.sha.as_ref().map_or("main", CommitSha::as_str).to_owned();
+    let files = ctx.hub.list_files(RepoType::Space, space, &rev).await?;
+    let mut generated = BTreeMap::new();
+    for path in GENERATED_FILES.iter().filter(|p| files.iter().any(|f| f == *p)) {
+        if let Some(text) = text_file(ctx, RepoType::Space, space, &rev, path).await? {
+            generated.insert((*path).to_owned(), text);
+        }
+    }
+    let overrides = match files.iter().any(|f| f == OVERRIDES_FILE) {
+        true => text_file(ctx, RepoType::Space, space, &rev, OVERRIDES_FILE).await?.map(|t| parse_overrides(&t)).transpose()?,
+        false => None,
+    };
+    Ok(SpaceSnapshot { sha: info.sha, files, generated, overrides })
+}
+
+/// The base model's card, for pipeline-class verification; unreadable → `None` (the
+/// generator falls back to its knowledge table and says so).
+async fn fetch_base_card(ctx: &WorkerContext, profile: &LoraProfile) -> Option<String> {
+    let base: RepoId = profile.base_model.as_ref()?.value.parse().ok()?;
+    match text_file(ctx, RepoType::Model, &base, "main", "README.md").await {
+        Ok(card) => card,
+        Err(e) => {
+            tracing::info!(base = %base, error = %e, "base model card not readable; using the knowledge table");
+            None
+        }
+    }
+}
+
+async fn text_file(ctx: &WorkerContext, ty: RepoType, repo: &RepoId, rev: &str, path: &str) -> Result<Option<String>, HubError> {
+    match ctx.hub.download(ty, repo, rev, path).await {
+        Ok(f) => Ok(Some(String::from_utf8_lossy(&f.bytes).into_owned())),
+        Err(e) if e.is_not_found(NotFoundKind::EntryNotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn not_found_as(e: HubError, permanent: impl FnOnce() -> PipelineError) -> PipelineError {
+    match e {
+        HubError::NotFound { .. } | HubError::Unauthorized { .. } | HubError::Forbidden { .. } => permanent(),
+        other => PipelineError::Hub(other),
+    }
+}
