@@ -144,7 +144,12 @@ impl SimHandle {
 
     /// Every call so far, in arrival order.
     pub fn calls(&self) -> Vec<CallRecord> {
-        self.sim.world().calls.clone()
+        self.sim.world().calls.iter().map(|(_, c)| c.clone()).collect()
+    }
+
+    /// Forgets the calls so far (to assert on what follows a setup).
+    pub fn clear_calls(&self) {
+        self.sim.world().calls.clear();
     }
 
     /// Every answered (or failed) webhook delivery so far.

@@ -92,3 +92,13 @@ async fn the_call_log_records_method_path_status_and_user() {
     assert_eq!((calls[0].method.as_str(), calls[0].path.as_str(), calls[0].status, calls[0].user.as_deref()), ("GET", "/api/whoami-v2", Some(200), Some(OTHER_USER)));
     assert_eq!((calls[1].path.as_str(), calls[1].query.as_deref(), calls[1].status, calls[1].user.as_deref()), ("/api/models/a/b", Some("x=1"), Some(401), None));
 }
+
+#[tokio::test]
+async fn clearing_the_call_log_keeps_only_later_calls() {
+    let sim = spawn_sim().await;
+    raw(&sim, reqwest::Method::GET, "api/whoami-v2", Some(OTHER_TOKEN), None).await;
+    sim.clear_calls();
+    raw(&sim, reqwest::Method::GET, "api/models/a/b", Some(OTHER_TOKEN), None).await;
+    let calls = sim.calls();
+    assert_eq!(calls.iter().map(|c| (c.path.as_str(), c.status)).collect::<Vec<_>>(), [("/api/models/a/b", Some(404))]);
+}
