@@ -94,8 +94,22 @@ impl HubClient {
 
     /// Sends a call with the retry rule of its [`Replay`].
     pub(crate) async fn send(&self, call: Call) -> Result<Response, HubError> {
-        let attempt = || self.send_once(&call);
-        match call.replay {
+        self.with_replay(call.replay, || self.send_once(&call)).await
+    }
+
+    /// Sends and decodes a JSON response; a body cut short is retried like a failed send.
+    pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, HubError> {
+        self.with_replay(call.replay, || async { decode(call.route, self.send_once(&call).await?).await }).await
+    }
+
+    /// Runs `attempt` once, or with backoff on transient errors when replay is safe.
+    async fn with_replay<T, F, Fut>(&self, replay: Replay, attempt: F) -> Result<T, HubError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, HubError>>,
+    {
+        let mut attempt = attempt;
+        match replay {
             Replay::Never => attempt().await,
             Replay::Safe => {
                 attempt
@@ -107,13 +121,6 @@ impl HubClient {
                     .await
             }
         }
-    }
-
-    /// Sends and decodes a JSON response.
-    pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, HubError> {
-        let route = call.route;
-        let resp = self.send(call).await?;
-        decode(route, resp).await
     }
 
     async fn send_once(&self, call: &Call) -> Result<Response, HubError> {

@@ -166,7 +166,7 @@ pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>
     if let (true, Some(h)) = (b.pull_request, &head) {
         repo.refs.insert(pr_ref.clone(), h.clone());
     }
-    hooks::fire(&sim, &w, ty, &id, Trigger::Discussion { num, action: "create" });
+    hooks::fire(&sim, &w, ty, &id, Trigger::Discussion { num, action: "create", comment: Some(event_id) });
     if b.pull_request {
         hooks::fire(&sim, &w, ty, &id, Trigger::RepoContent { updated: vec![(pr_ref, None, head)] });
     }

@@ -81,7 +81,7 @@ fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
     let mut v = json!({
         "_id": repo.object_id, "id": repo.id.to_string(), "author": repo.owner(), "sha": commit.oid,
         "lastModified": iso(commit.date), "createdAt": iso(repo.created_at), "private": repo.private,
-        "gated": false, "disabled": false, "likes": 0, "siblings": siblings,
+        "gated": repo.gated.as_ref().map_or(json!(false), |g| json!(g)), "disabled": false, "likes": 0, "siblings": siblings,
     });
     if let Some(c) = &card {
         for key in ["pipeline_tag", "library_name"] {

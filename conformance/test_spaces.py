@@ -1,0 +1,62 @@
+"""Spaces: create_repo(space), runtime, duplicate_repo (duplicate_space before 2.x), secrets, variables, delete_repo."""
+
+import time
+
+import pytest
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
+
+def _wait_for_stage(api, repo_id, stage, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runtime = api.get_space_runtime(repo_id)
+        if runtime.stage == stage:
+            return runtime
+        time.sleep(0.05)
+    raise AssertionError(f"{repo_id} never reached {stage}")
+
+
+def test_create_repo_space_returns_its_url(api, endpoint):
+    url = api.create_repo("sim-user/fresh-space", repo_type="space", space_sdk="gradio", exist_ok=True)
+    assert url == f"{endpoint}/spaces/sim-user/fresh-space"
+    assert url.repo_type == "space"
+    assert api.get_space_runtime("sim-user/fresh-space").stage == "NO_APP_FILE"
+
+
+def test_create_repo_twice_is_a_conflict_unless_exist_ok(api):
+    api.create_repo("sim-user/twice", exist_ok=True)
+    with pytest.raises(HfHubHTTPError) as err:
+        api.create_repo("sim-user/twice")
+    assert err.value.response.status_code == 409
+    api.create_repo("sim-user/twice", exist_ok=True)
+
+
+def test_get_space_runtime_reaches_running(api, space):
+    runtime = _wait_for_stage(api, space, "RUNNING")
+    assert runtime.hardware == "cpu-basic"
+
+
+def test_duplicate_repo_of_a_space_copies_files(api, other_api, space):
+    url = other_api.duplicate_repo(space, to_id="other-user/copy", repo_type="space", private=True, exist_ok=True)
+    assert url.repo_id == "other-user/copy"
+    assert "app.py" in other_api.list_repo_files("other-user/copy", repo_type="space")
+    assert other_api.space_info("other-user/copy").private is True
+
+
+def test_add_space_secret_and_variable(api, space):
+    api.add_space_secret(space, "HF_TOKEN", "hf_xyz", description="gated base")
+    variables = api.add_space_variable(space, "MODEL_ID", "a/b", description="the LoRA")
+    assert variables["MODEL_ID"].value == "a/b"
+    assert variables["MODEL_ID"].description == "the LoRA"
+    assert "MODEL_ID" in api.get_space_variables(space)
+    api.delete_space_secret(space, "HF_TOKEN")
+    api.delete_space_variable(space, "MODEL_ID")
+    assert "MODEL_ID" not in api.get_space_variables(space)
+
+
+def test_delete_repo_removes_it(api):
+    repo_id = "sim-user/to-delete"
+    api.create_repo(repo_id, repo_type="space", space_sdk="gradio", exist_ok=True)
+    api.delete_repo(repo_id, repo_type="space")
+    with pytest.raises(RepositoryNotFoundError):
+        api.space_info(repo_id)
