@@ -241,6 +241,7 @@ class PipelineStandIn:
     _lsb_method_sigs: dict = {}
     _lsb_swallows_kwargs = False
     _lsb_rules: list = []
+    _lsb_lora_kwargs: set | None = None
 
     def __init__(self, **components):
         d = self.__dict__
@@ -340,6 +341,14 @@ class PipelineStandIn:
         extra_keys = sorted(set(a) - {"pretrained_model_name_or_path_or_dict", "adapter_name", "weight_name", "subfolder", "hotswap"})
         if extra_keys:
             rec["other_kwargs"] = extra_keys
+        if self._lsb_lora_kwargs is not None:
+            ignored = [k for k in extra_keys if k not in self._lsb_lora_kwargs]
+            if ignored:
+                STATE.violation(
+                    "lora_kwarg_ignored",
+                    f"{self._lsb_real_name}.load_lora_weights(..., {', '.join(k + '=' for k in ignored)}): not a keyword "
+                    "diffusers reads; it is silently ignored",
+                )
         if isinstance(repo, str):
             files = STATE.files_for(repo)
             if files is None:
@@ -665,7 +674,16 @@ def _make_pipeline_class(rs, modname, node) -> type:
         f = rs.find_method(modname, node, m)
         if f is not None:
             msigs[m] = signature_of(f[2])
+    lora_kw = None
+    lw = rs.find_method(modname, node, "load_lora_weights")
+    lsd = rs.find_method(modname, node, "lora_state_dict")
+    if lw is not None and lsd is not None:
+        a = consumed_var_kwargs(lw[2], allow_forwarding=True)
+        b = consumed_var_kwargs(lsd[2])
+        if a is not None and b is not None:
+            lora_kw = set(a) | set(b) | {p.name for p in signature_of(lsd[2]).parameters.values()}
     attrs = {
+        "_lsb_lora_kwargs": lora_kw,
         "_lsb_rules": rules,
         "_lsb_swallows_kwargs": call is not None and consumed_var_kwargs(call[2]) is not None,
         "_lsb_real_name": node.name,

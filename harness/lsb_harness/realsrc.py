@@ -287,7 +287,7 @@ class RealSource:
         return fields
 
 
-def consumed_var_kwargs(fn: ast.FunctionDef) -> list[str] | None:
+def consumed_var_kwargs(fn: ast.FunctionDef, allow_forwarding: bool = False) -> list[str] | None:
     """Names a function body reads out of its **kwargs (kwargs.pop("x"), kwargs.get("x"), kwargs["x"], "x" in kwargs).
 
     None when the function has no **kwargs or passes it on wholesale (f(**kwargs)), i.e. accepts anything.
@@ -303,7 +303,7 @@ def consumed_var_kwargs(fn: ast.FunctionDef) -> list[str] | None:
                     and f.attr in ("pop", "get") and node.args and isinstance(node.args[0], ast.Constant)):
                 names.append(node.args[0].value)
             for k in node.keywords:
-                if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kw:
+                if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kw and not allow_forwarding:
                     return None  # forwarded: anything goes
         elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == kw:
             if isinstance(node.slice, ast.Constant):

@@ -131,6 +131,12 @@ def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
         del sys.modules[m]
 
     STATE.lora_files.update(read_files_args(files))
+    if not os.environ.get("HF_TOKEN"):
+        os.environ["HF_TOKEN"] = DUMMY_TOKEN  # the Space would have the secret; private/gated loads read it
+    import tempfile
+
+    patch_hub(Path(tempfile.mkdtemp(prefix="lsb_hub_")))
+    capture_warnings()
     req_path = None
     if requirements is None:
         cand = app.parent / "requirements.txt"
@@ -144,6 +150,69 @@ def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
     STATE.__dict__["requirements_path"] = str(req_path) if req_path else None
     install_import_guard(app.parent.resolve(), declared)
     return {"gr": gr}
+
+
+DUMMY_TOKEN = "hf_lsbHarnessDummyTokenNotReal"
+
+
+def _placeholder_file(path: Path) -> None:
+    from . import media
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ext = path.suffix.lower()
+    if ext in (".png", ".jpg", ".jpeg", ".webp"):
+        media.make_image(0, path.name, 64, 64).save(path)
+    elif ext in (".mp4", ".mov", ".webm"):
+        media.write_mp4([media.make_image(0, path.name, 64, 48, i) for i in range(9)], str(path), 8)
+    else:
+        path.write_bytes(b"")
+
+
+def patch_hub(cache_dir: Path) -> None:
+    """huggingface_hub network calls: served from the --files lists, or a clear StandInGap."""
+    import huggingface_hub
+
+    def hf_hub_download(repo_id, filename, *, subfolder=None, repo_type=None, revision=None, local_dir=None, **kw):
+        full = f"{subfolder.strip('/')}/{filename}" if subfolder else filename
+        files = STATE.lora_files.get(repo_id)
+        if files is None:
+            raise StandInGap(
+                f"hf_hub_download({repo_id!r}, {full!r}): the Hub is not reachable from the harness and no file list "
+                f"was given for this repo (pass --files {repo_id}=FILES.txt)"
+            )
+        if full not in files:
+            raise FileNotFoundError(
+                f"404 Client Error. Entry Not Found for url: https://huggingface.co/{repo_id}/resolve/main/{full}. "
+                f"(lsb_harness: files in {repo_id}: {files})"
+            )
+        dest = Path(local_dir) / full if local_dir else cache_dir / repo_id.replace("/", "--") / full
+        if not dest.exists():
+            _placeholder_file(dest)
+        return str(dest)
+
+    def snapshot_download(repo_id, *a, **k):
+        raise StandInGap(f"snapshot_download({repo_id!r}): the Hub is not reachable from the lsb_harness")
+
+    def login(*a, **k):
+        STATE.warn("huggingface_hub.login() was called: ignored by the harness (use the HF_TOKEN secret instead)")
+
+    huggingface_hub.hf_hub_download = hf_hub_download
+    huggingface_hub.snapshot_download = snapshot_download
+    huggingface_hub.login = login
+
+
+def capture_warnings() -> None:
+    import warnings
+
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if len(STATE.warnings) < 60 and not issubclass(category, (ResourceWarning, ImportWarning)):
+            STATE.warn(f"{category.__name__}: {message} ({os.path.basename(str(filename))}:{lineno})")
+        original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    warnings.simplefilter("default")
 
 
 def _record_examples(gr):
