@@ -192,3 +192,9 @@ def test_check_lora_kwarg_typo_is_flagged(app_copy):
     v, _ = check(app, APPS / "flux_t2i" / "files.txt")
     assert "lora_kwarg_ignored" in codes(v)
     assert "weights_name=" in " ".join(x["message"] for x in v["violations"])
+
+
+def test_check_import_order(app_copy):
+    app = app_copy("flux_t2i", edit=lambda s: s.replace("import spaces  # must come before torch\n", "import torch\nimport spaces\n"))
+    v, _ = check(app, APPS / "flux_t2i" / "files.txt")
+    assert "import_order" in codes(v)

@@ -275,3 +275,17 @@ def test_qwen_true_cfg_without_negative_prompt_warns(env):
     assert len(STATE.warnings) == n
     run(true_cfg_scale=4.0)
     assert any("true CFG is silently disabled" in w for w in STATE.warnings[n:])
+
+
+def test_async_gpu_function(env):
+    import asyncio
+
+    diffusers, torch, spaces = env
+    pipe = diffusers.FluxPipeline.from_pretrained("f").to("cuda")
+
+    @spaces.GPU(duration=30)
+    async def run(prompt):
+        return pipe(prompt=prompt).images[0]
+
+    img = asyncio.run(run("x"))
+    assert isinstance(img, Image.Image)
