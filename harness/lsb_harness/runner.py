@@ -213,6 +213,7 @@ def capture_warnings() -> None:
 
     warnings.showwarning = show
     warnings.simplefilter("default")
+    warnings.filterwarnings("ignore", category=ResourceWarning)
 
 
 def _record_examples(gr):
