@@ -268,6 +268,8 @@ class PipelineStandIn:
         rec["base"] = obj._lsb_base
         rec["dtype"] = repr(kwargs.get("torch_dtype", kwargs.get("dtype")))
         rec["components_passed"] = sorted(comps)
+        if "dtype" in kwargs:
+            rec["dtype_kwarg"] = True
         STATE.pipelines.append(rec)
         return obj
 
@@ -619,6 +621,32 @@ class PipelineStandIn:
 
 
 _CLASS_CACHE: dict[tuple[str, str], type] = {}
+_AUTO_T2I = {"DiffusionPipeline", "AutoPipelineForText2Image"}
+_AUTO_OTHER = {"AutoPipelineForImage2Image", "AutoPipelineForInpainting"}
+
+
+def _make_auto_class(name: str, modname: str) -> type:
+    """DiffusionPipeline / AutoPipelineFor*: the real class comes from the base repo's model_index.json,
+    which the harness cannot read; the knowledge table maps known bases to their class."""
+
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        from . import rules
+
+        target = rules.default_class(pretrained_model_name_or_path) if name in _AUTO_T2I else None
+        if target is None:
+            raise StandInGap(
+                f"{name}.from_pretrained({pretrained_model_name_or_path!r}): the harness cannot tell which pipeline "
+                "class this resolves to without the Hub (use the explicit pipeline class in app.py)"
+            )
+        import importlib
+
+        real_cls = getattr(importlib.import_module(PKG), target)
+        STATE.warn(f"{name}.from_pretrained({pretrained_model_name_or_path!r}) simulated as {target} (knowledge table)")
+        return real_cls.from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+
+    return type(name, (ComponentStandIn,), {"_lsb_real_name": name, "__module__": modname,
+                                            "from_pretrained": classmethod(from_pretrained),
+                                            "from_single_file": classmethod(from_pretrained)})
 
 
 def make_class(rs: RealSource, modname: str, node) -> type:
@@ -626,7 +654,9 @@ def make_class(rs: RealSource, modname: str, node) -> type:
     if key in _CLASS_CACHE:
         return _CLASS_CACHE[key]
     bases = rs.base_names(modname, node)
-    if "DiffusionPipeline" in bases and node.name != "DiffusionPipeline":
+    if node.name in _AUTO_T2I | _AUTO_OTHER:
+        cls = _make_auto_class(node.name, modname)
+    elif "DiffusionPipeline" in bases and node.name != "DiffusionPipeline":
         cls = _make_pipeline_class(rs, modname, node)
     else:
         fields = rs.dataclass_fields(node)

@@ -145,7 +145,9 @@ def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
         req_path = Path(requirements)
         if not req_path.is_file():
             raise HarnessError(f"--requirements: no such file {requirements}")
-    declared = reqcheck.parse_requirements(req_path.read_text(encoding="utf-8")) if req_path else None
+    req_text = req_path.read_text(encoding="utf-8") if req_path else None
+    declared = reqcheck.parse_requirements(req_text) if req_text is not None else None
+    STATE.__dict__["requirements_text"] = req_text
     STATE.__dict__["declared_requirements"] = declared
     STATE.__dict__["requirements_path"] = str(req_path) if req_path else None
     install_import_guard(app.parent.resolve(), declared)
@@ -352,6 +354,19 @@ def analyse(blocks, g: dict) -> None:
     for p in STATE.pipelines:
         if not str(p.get("device", "")).startswith("cuda"):
             STATE.warn(f"{p['class']} was never moved with .to('cuda') at module level")
+    from . import rules
+
+    for p in STATE.pipelines:
+        msg = rules.check_base_class(p.get("class", ""), p.get("base"))
+        if msg:
+            code = "base_not_diffusers" if "native" in msg else "class_base_mismatch"
+            STATE.violation(code, msg)
+    req_text = STATE.__dict__.get("requirements_text")
+    if req_text is not None:
+        for code, msg in rules.requirement_violations(
+            req_text, [p.get("class", "") for p in STATE.pipelines], any(p.get("dtype_kwarg") for p in STATE.pipelines)
+        ):
+            STATE.violation(code, msg)
     if STATE.pipelines and not STATE.lora_loads:
         STATE.violation("no_lora_loaded", "no pipe.load_lora_weights(...) call: the Space would not use the LoRA")
 

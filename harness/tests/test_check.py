@@ -198,3 +198,10 @@ def test_check_import_order(app_copy):
     app = app_copy("flux_t2i", edit=lambda s: s.replace("import spaces  # must come before torch\n", "import torch\nimport spaces\n"))
     v, _ = check(app, APPS / "flux_t2i" / "files.txt")
     assert "import_order" in codes(v)
+
+
+def test_check_class_base_mismatch_and_requirement_pins(app_copy):
+    app = app_copy("kontext_i2i", edit=lambda s: s.replace('"black-forest-labs/FLUX.1-Kontext-dev"', '"black-forest-labs/FLUX.1-dev"'),
+                   requirements="diffusers==0.35.0\ntorch==2.5.0\ntransformers\n")
+    v, _ = check(app, APPS / "kontext_i2i" / "files.txt")
+    assert {"class_base_mismatch", "torch_pin"} <= codes(v)

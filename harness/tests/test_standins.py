@@ -289,3 +289,15 @@ def test_async_gpu_function(env):
 
     img = asyncio.run(run("x"))
     assert isinstance(img, Image.Image)
+
+
+def test_diffusion_pipeline_resolves_known_bases(env):
+    diffusers, torch, _ = env
+    from lsb_harness.state import StandInGap
+
+    p = diffusers.DiffusionPipeline.from_pretrained("Qwen/Qwen-Image-Edit-2509", torch_dtype=torch.bfloat16)
+    assert type(p).__name__ == "QwenImageEditPlusPipeline"
+    p = diffusers.AutoPipelineForText2Image.from_pretrained("black-forest-labs/FLUX.1-dev")
+    assert type(p).__name__ == "FluxPipeline"
+    with pytest.raises(StandInGap, match="cannot tell which pipeline"):
+        diffusers.DiffusionPipeline.from_pretrained("someone/custom-model")
