@@ -27,7 +27,7 @@ def test_check_flux_ok():
 
 def test_check_all_samples_ok():
     for name, cls in [("kontext_i2i", "FluxKontextPipeline"), ("wan_i2v", "WanImageToVideoPipeline"),
-                      ("ltx_i2v", "LTXImageToVideoPipeline")]:
+                      ("ltx_i2v", "LTXImageToVideoPipeline"), ("ltx2_t2v", "LTX2Pipeline")]:
         v, cp = check(APPS / name / "app.py", APPS / name / "files.txt")
         assert v["ok"] and v["pipeline"] == cls and v["violations"] == [], (name, v, cp.stderr[-2000:])
 
