@@ -136,6 +136,7 @@ def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
     import tempfile
 
     patch_hub(Path(tempfile.mkdtemp(prefix="lsb_hub_")))
+    patch_gradio_url_downloads()
     capture_warnings()
     req_path = None
     if requirements is None:
@@ -201,6 +202,44 @@ def patch_hub(cache_dir: Path) -> None:
     huggingface_hub.hf_hub_download = hf_hub_download
     huggingface_hub.snapshot_download = snapshot_download
     huggingface_hub.login = login
+
+
+def patch_gradio_url_downloads() -> None:
+    """No network here: http(s) file inputs (e.g. /gradio_api/info example_input URLs) become synthetic files."""
+    import hashlib
+    import sys as _sys
+    from urllib.parse import urlparse
+
+    from gradio import processing_utils
+
+    def offline(url: str, cache_dir: str) -> str:
+        name = Path(urlparse(url).path.rstrip("/")).name or "file"
+        dest = Path(cache_dir) / ("lsb_" + hashlib.sha256(url.encode()).hexdigest()[:16]) / name
+        if not dest.exists():
+            ext = dest.suffix.lower()
+            if ext in (".png", ".jpg", ".jpeg", ".webp", ".mp4", ".mov", ".webm"):
+                _placeholder_file(dest)
+            elif ext == ".wav":
+                import wave
+
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with wave.open(str(dest), "wb") as w:
+                    w.setnchannels(1)
+                    w.setsampwidth(2)
+                    w.setframerate(16000)
+                    w.writeframes(b"\x00\x00" * 1600)
+            else:
+                raise Exception(f"lsb_harness: no network, cannot download {url}")
+            print(f"lsb_harness: no network; URL input {url} replaced by a synthetic {ext} file", file=_sys.stderr)
+        return str(dest)
+
+    async def async_offline(url: str, cache_dir: str) -> str:
+        return offline(url, cache_dir)
+
+    processing_utils.async_ssrf_protected_download = async_offline
+    processing_utils.ssrf_protected_download = offline
+    processing_utils.save_url_to_cache = offline
+    processing_utils.unsafe_download = offline
 
 
 def capture_warnings() -> None:

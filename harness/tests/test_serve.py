@@ -164,3 +164,16 @@ def test_streaming_generator_handler(app_copy, serve):
     event, data = s.call("generate", ["a fox", "1:1", 2, False])
     assert event == "complete", data
     assert sniff(s.download(data[0])) == "png"
+
+
+def test_info_example_input_urls_work_offline(app_copy, serve):
+    # A generic smoke client may send /gradio_api/info's example_input (a GitHub URL for gr.Image):
+    # no network here, so the harness serves a synthetic image for it.
+    s = serve(app_copy("kontext_i2i"), APPS / "kontext_i2i" / "files.txt")
+    assert s.wait(), _stderr(s)
+    params = s.get_json("/gradio_api/info")["named_endpoints"]["/edit"]["parameters"]
+    example_image = params[0]["example_input"]
+    assert example_image["path"].startswith("https://")
+    event, data = s.call("edit", [example_image, "neon", 1, False])
+    assert event == "complete", data
+    assert sniff(s.download(data[0])) == "png"
