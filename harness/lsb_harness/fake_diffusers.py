@@ -211,6 +211,17 @@ def _check_image_arg(cls_name, name, value):
             )
 
 
+def _short(v) -> str:
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        r = repr(v)
+        return r if len(r) <= 60 else r[:57] + "...'"
+    if isinstance(v, Image.Image):
+        return f"<PIL {v.size[0]}x{v.size[1]} {v.mode}>"
+    if isinstance(v, (list, tuple)):
+        return f"[{len(v)} x {type(v[0]).__name__ if v else '-'}]"
+    return f"<{type(v).__name__}>"
+
+
 def _call_warning(msg: str) -> None:
     STATE.warn(msg)
     print(f"lsb_harness warning: {msg}", file=sys.stderr, flush=True)
@@ -500,6 +511,8 @@ class PipelineStandIn:
         self._lsb_validate(values, bound)
         out = self._lsb_make_output(values)
         STATE.calls.append({"pipeline": cls_name, "kwargs": sorted(bound.arguments)})
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in bound.arguments.items())
+        print(f"lsb_harness call: {cls_name}({shown})", file=sys.stderr, flush=True)
         return out
 
     def _lsb_validate(self, v, bound):

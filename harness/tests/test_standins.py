@@ -301,3 +301,16 @@ def test_diffusion_pipeline_resolves_known_bases(env):
     assert type(p).__name__ == "FluxPipeline"
     with pytest.raises(StandInGap, match="cannot tell which pipeline"):
         diffusers.DiffusionPipeline.from_pretrained("someone/custom-model")
+
+
+def test_torch_extras(env):
+    _, torch, _ = env
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        pass
+    with torch.amp.autocast("cuda"):
+        pass
+    g = torch.Generator().manual_seed(1)
+    assert torch.randn(2, 3, generator=g).shape == (2, 3)
+    assert torch.cat([torch.ones(1, 2), torch.zeros(1, 2)]).shape == (2, 2)
+    assert torch.version.cuda
+    assert torch.cuda.get_device_properties(0).total_memory > 0
