@@ -249,6 +249,7 @@ class PipelineStandIn:
     _lsb_out_fields: list[str] = ["images"]
     _lsb_components: list[str] = []
     _lsb_members: set[str] = set()
+    _lsb_methods: set[str] = set()
     _lsb_method_sigs: dict = {}
     _lsb_swallows_kwargs = False
     _lsb_rules: list = []
@@ -452,8 +453,11 @@ class PipelineStandIn:
             return comps[name]
         if name in _KNOWN_ATTRS:
             return _KNOWN_ATTRS[name]
-        if name in type(self)._lsb_members:
+        if name in type(self)._lsb_methods:
             return self._lsb_noop_method(name)
+        if name in type(self)._lsb_members:
+            # a property or an attribute set in the real __init__ (image_processor, ...): permissive
+            return _Permissive(f"{self._lsb_real_name}.{name}")
         raise AttributeError(f"'{self._lsb_real_name}' object has no attribute '{name}'")
 
     def __setattr__(self, name, value):
@@ -735,6 +739,7 @@ def _make_pipeline_class(rs, modname, node) -> type:
         "_lsb_out_fields": out_fields,
         "_lsb_components": comps,
         "_lsb_members": members,
+        "_lsb_methods": rs.method_names(modname, node),
         "_lsb_method_sigs": msigs,
         "__module__": modname,
         "__qualname__": node.name,

@@ -228,6 +228,17 @@ class RealSource:
                     return mod, c, node
         return None
 
+    def method_names(self, modname: str, cls: ast.ClassDef) -> set[str]:
+        """Plain methods (not properties) along the MRO."""
+        names = set()
+        for _, c in self.mro(modname, cls):
+            for node in c.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    decos = {d.id if isinstance(d, ast.Name) else getattr(d, "attr", "") for d in node.decorator_list}
+                    if "property" not in decos and not any(str(x).endswith("setter") for x in decos):
+                        names.add(node.name)
+        return names
+
     def member_names(self, modname: str, cls: ast.ClassDef) -> set[str]:
         names = set()
         for _, c in self.mro(modname, cls):

@@ -314,3 +314,18 @@ def test_torch_extras(env):
     assert torch.cat([torch.ones(1, 2), torch.zeros(1, 2)]).shape == (2, 2)
     assert torch.version.cuda
     assert torch.cuda.get_device_properties(0).total_memory > 0
+
+
+def test_pipeline_attributes(env):
+    diffusers, torch, _ = env
+    pipe = diffusers.FluxPipeline.from_pretrained("f")
+    pipe.image_processor.postprocess  # attribute set in the real __init__: permissive
+    pipe.vae.enable_tiling()
+    with pytest.raises(AttributeError, match="enable_vae_tiling"):
+        pipe.enable_vae_tiling()  # removed from FluxPipeline in current diffusers: the real one raises too
+    pipe.fuse_lora(lora_scale=0.8)
+    with pytest.raises(TypeError, match="fuse_lora"):
+        pipe.fuse_lora(bogus=1)
+    assert pipe.vae_scale_factor == 8
+    with pytest.raises(AttributeError, match="no attribute 'vocoder'"):
+        pipe.vocoder
