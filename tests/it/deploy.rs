@@ -486,11 +486,23 @@ fn systemd_units_are_hardened_and_restart_on_failure() {
 
 // ---- Kubernetes -----------------------------------------------------------------------------
 
+/// Every manifest of a kustomization directory, following directory resources.
+fn kustomize(dir: &str) -> Vec<Value> {
+    let kustomization = yaml_docs(&format!("{dir}/kustomization.yaml")).remove(0);
+    strs(kustomization.get("resources"))
+        .iter()
+        .flat_map(|r| {
+            let path = format!("{dir}/{r}");
+            let resolved = repo().join(&path).canonicalize().unwrap_or_else(|e| panic!("{path}: {e}"));
+            // kustomize refuses a base that contains the overlay ("cycle detected").
+            assert!(!repo().join(dir).canonicalize().expect("dir").starts_with(&resolved) || !resolved.is_dir(), "{dir} uses {r}, a directory that contains it");
+            if resolved.is_dir() { kustomize(path.trim_end_matches('/')) } else { yaml_docs(&path) }
+        })
+        .collect()
+}
+
 fn k8s_docs() -> Vec<Value> {
-    let kustomization = yaml_docs("deploy/k8s/kustomization.yaml").remove(0);
-    let mut docs: Vec<Value> = strs(kustomization.get("resources")).iter().flat_map(|r| yaml_docs(&format!("deploy/k8s/{r}"))).collect();
-    docs.extend(yaml_docs("deploy/k8s/keda/scaledobject.yaml"));
-    docs
+    kustomize("deploy/k8s/keda")
 }
 
 fn k8s_kind(kind: &str) -> Vec<Value> {
@@ -558,7 +570,7 @@ fn k8s_containers_run_real_subcommands_with_known_env_and_a_configuration_that_l
 #[test]
 fn k8s_configmap_holds_production_toml_verbatim_and_a_site_toml_that_parses() {
     let data = configmap_data("lora-space-bot-config");
-    assert_eq!(data["production.toml"].as_str(), Some(read("config/production.toml").as_str()), "copy config/production.toml into deploy/k8s/configmap.yaml");
+    assert_eq!(data["production.toml"].as_str(), Some(read("config/production.toml").as_str()), "copy config/production.toml into deploy/k8s/base/configmap.yaml");
     data["site.toml"].as_str().expect("site.toml").parse::<toml::Table>().expect("site.toml is TOML");
 }
 
@@ -587,6 +599,15 @@ fn k8s_receiver_probes_readyz_and_healthz_on_the_configured_listen_port() {
 }
 
 #[test]
+fn keda_overlay_adds_only_the_autoscaler_to_the_base() {
+    let kinds = |docs: Vec<Value>| docs.iter().map(|d| format!("{}/{}", d["kind"], d["metadata"]["name"])).collect::<BTreeSet<_>>();
+    let (base, all) = (kinds(kustomize("deploy/k8s/base")), kinds(k8s_docs()));
+    assert!(base.is_subset(&all), "the keda overlay must include the whole base");
+    let extra: BTreeSet<String> = all.difference(&base).map(|k| k.split('/').next().unwrap_or_default().trim_matches('"').to_owned()).collect();
+    assert_eq!(extra, BTreeSet::from(["ScaledObject".to_owned(), "TriggerAuthentication".to_owned()]));
+}
+
+#[test]
 fn pod_disruption_budgets_select_existing_deployments() {
     let deployments = k8s_kind("Deployment");
     let pdbs = k8s_kind("PodDisruptionBudget");
@@ -606,7 +627,6 @@ fn keda_scales_the_worker_deployment_on_exactly_the_shard_queues_up_to_the_shard
     let worker = k8s_containers().into_iter().find(|(_, _, c)| subcommand(&k8s_argv(c)) == Some("work")).expect("a work container").0;
     assert_eq!(target, worker);
     assert_eq!(so["spec"]["maxReplicaCount"].as_u64(), Some(u64::from(t.shards)), "replicas beyond the shard count are idle standbys");
-    assert_eq!(strs(yaml_docs("deploy/k8s/keda/kustomization.yaml")[0].get("resources")), ["../", "scaledobject.yaml"]);
     let trigger = &so["spec"]["triggers"][0];
     assert_eq!(trigger["type"], "rabbitmq");
     assert_eq!(text(trigger, "/metadata/protocol"), "http", "useRegex needs the http protocol");
