@@ -1,12 +1,13 @@
 //! The one integration-test binary: real RabbitMQ, the Hub simulator and the app on local ports.
 
 mod cli;
+mod deploy;
 mod etiquette;
 mod faults;
 mod generator;
 mod helpers;
-mod processes;
 mod hub_client;
+mod processes;
 mod receiver;
 mod sim;
 mod spine;
