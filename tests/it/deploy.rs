@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 /// Subcommands the deployment files already call but the CLI does not have yet. Each entry
 /// must still be missing (see `pending_subcommands_are_still_missing_from_the_cli`).
-const PENDING_SUBCOMMANDS: &[&str] = &["healthcheck"];
+const PENDING_SUBCOMMANDS: &[&str] = &[];
 
 /// Variables the config layer reads by name (src/config.rs, src/cli.rs); any other must be
 /// `LSB__SECTION__KEY` for a key documented in config/default.toml.
