@@ -64,9 +64,11 @@ RUN python3 -m venv /opt/lsb-harness/venv \
  && /opt/lsb-harness/venv/bin/pip install --no-cache-dir --upgrade pip \
  && /opt/lsb-harness/venv/bin/pip install --no-cache-dir -r /opt/lsb-harness/requirements.txt
 COPY harness/lsb_harness /opt/lsb-harness/lsb_harness
-# `python3 -m lsb_harness ...` resolves to the venv and finds the package.
+# `python3 -m lsb_harness ...` resolves to the venv and finds the package. The user has no
+# home and the root filesystem may be read-only: caches (Gradio, Python) go to /tmp.
 ENV PATH=/opt/lsb-harness/venv/bin:${PATH} \
-    PYTHONPATH=/opt/lsb-harness
+    PYTHONPATH=/opt/lsb-harness \
+    HOME=/tmp
 USER 10001:10001
 HEALTHCHECK NONE
 CMD ["work"]

@@ -2,7 +2,8 @@
 //! deploy/rabbitmq) against the code: every `lora-space-bot` invocation they contain parses
 //! with the real CLI, every environment variable they set is one the config layer reads,
 //! every config file they name exists and loads, and definitions.json is the topology the
-//! deployed configuration declares. Pure file checks: no broker, no network.
+//! deployed configuration declares. File checks, plus one on the local broker: definitions.json
+//! imported with `rabbitmqctl` and declared over by the app.
 //!
 //! `LSB_BLESS=1 cargo test --test it deploy` rewrites deploy/rabbitmq/definitions.json from
 //! the code (after a change to the topology or to config/production.toml).

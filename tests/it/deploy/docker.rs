@@ -51,7 +51,7 @@ pub(super) fn dockerfile_stages() -> BTreeMap<String, Stage> {
 }
 
 /// Environment variables the images set that are not the bot's configuration, and why.
-pub(super) const IMAGE_ONLY_ENV: &[&str] = &["PATH", "PYTHONPATH"]; // worker-smoke: the harness venv and package
+pub(super) const IMAGE_ONLY_ENV: &[&str] = &["PATH", "PYTHONPATH", "HOME"]; // worker-smoke: the harness venv, its package, a writable home
 
 pub(super) fn runtime_stages() -> Vec<(String, Stage)> {
     let stages = dockerfile_stages();

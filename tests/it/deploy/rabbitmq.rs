@@ -92,3 +92,47 @@ pub(super) fn users_example_lets_the_amqp_url_user_reach_every_declared_name() {
         assert!(denied.is_empty(), "`{access}` permission of {} misses {denied:?}", url.username());
     }
 }
+
+/// Imports definitions.json (renamed to a unique prefix) with `rabbitmqctl`, as the broker
+/// does at boot, then lets the app declare the same topology over it: RabbitMQ refuses a
+/// declaration whose arguments differ from an existing queue's, so this proves the file's
+/// JSON arguments are equivalent to the app's AMQP ones. Needs the local broker's
+/// `rabbitmqctl` (installed with it by scripts/rabbitmq.sh) and root or the rabbitmq user.
+#[tokio::test]
+async fn definitions_json_imported_into_rabbitmq_is_exactly_what_the_app_declares() {
+    use lora_space_bot::queue::amqp::declare;
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::Duration;
+
+    let t = Topology { prefix: crate::helpers::unique_prefix("deploy"), ..deployed_topology() };
+    let _cleanup = crate::helpers::TopologyCleanup(t.clone());
+    let renamed = read("deploy/rabbitmq/definitions.json").replace("\"lsb.", &format!("\"{}.", t.prefix));
+    // rabbitmqctl reads the file as the rabbitmq user.
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("definitions.json");
+    std::fs::write(&file, renamed).expect("write");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = std::process::Command::new("rabbitmqctl").arg("import_definitions").arg(&file).output().expect("rabbitmqctl on PATH (scripts/rabbitmq.sh install)");
+    assert!(out.status.success(), "rabbitmqctl import_definitions failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+
+    let conn = lapin::Connection::connect(&crate::helpers::amqp_url(), lapin::ConnectionProperties::default()).await.expect("connect");
+    let last = t.queues().last().expect("queues").name.clone();
+    let passive = lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
+    let mut imported = false;
+    for _ in 0..40 {
+        let ch = conn.create_channel().await.expect("channel");
+        if ch.queue_declare(last.as_str().into(), passive, lapin::types::FieldTable::default()).await.is_ok() {
+            imported = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(imported, "the import did not create {last}");
+    let same = declare(&conn.create_channel().await.expect("channel"), &t, Duration::from_secs(5)).await;
+    let other = Topology { delivery_limit: t.delivery_limit + 1, ..t.clone() };
+    let different = declare(&conn.create_channel().await.expect("channel"), &other, Duration::from_secs(5)).await;
+    let _ = conn.close(200, "bye".into()).await;
+    assert!(same.is_ok(), "the app's declaration conflicts with the imported definitions: {:?}", same.err());
+    assert!(different.is_err(), "a different x-delivery-limit must be refused over the imported queues");
+}
