@@ -128,6 +128,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CheckConfig => {
             let s = Settings::load(&cli.config, &env)?;
+            s.validate_receiver()?;
             println!("{s:#?}");
             Ok(())
         }
@@ -152,6 +153,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => (false, None),
             };
             settings.worker.dry_run |= work.is_some_and(|a| a.dry_run);
+            if serve {
+                settings.validate_receiver().context("configuration")?;
+            }
             run_roles(&settings, serve, work.is_some(), shutdown).await
         }
     }

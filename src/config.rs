@@ -190,13 +190,6 @@ impl Settings {
 
     fn validate(raw: RawSettings, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let webhook_secret = secret_from(env, "WEBHOOK_SECRET", raw.receiver.secret_file.as_deref(), "receiver.secret_file")?;
-        if webhook_secret.is_none() && !raw.receiver.insecure_no_secret {
-            return Err(ConfigError::Invalid {
-                key: "receiver.secret_file",
-                problem: "no webhook secret is configured".into(),
-                fix: "set WEBHOOK_SECRET (the secret entered in the Hub's webhook settings) or receiver.secret_file; only for local experiments, receiver.insecure_no_secret = true",
-            });
-        }
         let token_file = env.get("HF_TOKEN_PATH").map(PathBuf::from).or_else(|| raw.hub.token_file.clone());
         let hub_token = secret_from(env, "HF_TOKEN", token_file.as_deref(), "hub.token_file")?;
         let signing_key = secret_from(env, "LSB_SIGNING_KEY", raw.amqp.signing_key_file.as_deref(), "amqp.signing_key_file")?
@@ -222,6 +215,18 @@ impl Settings {
             hub_token,
             signing_key,
         })
+    }
+
+    /// Checks what the receiver role needs: a webhook secret, unless explicitly insecure.
+    pub fn validate_receiver(&self) -> Result<(), ConfigError> {
+        if self.webhook_secret.is_none() && !self.receiver.insecure_no_secret {
+            return Err(ConfigError::Invalid {
+                key: "receiver.secret_file",
+                problem: "no webhook secret is configured".into(),
+                fix: "set WEBHOOK_SECRET (the secret entered in the Hub's webhook settings) or receiver.secret_file; only for local experiments, receiver.insecure_no_secret = true",
+            });
+        }
+        Ok(())
     }
 
     /// The Spaces linked to `lora`.
@@ -343,8 +348,9 @@ mod tests {
     }
 
     #[test]
-    fn missing_webhook_secret_is_refused_naming_the_fix() {
-        let err = Settings::load(&[], &env(&[("LSB_SIGNING_KEY", "k")])).expect_err("must fail");
+    fn missing_webhook_secret_is_refused_for_the_receiver_naming_the_fix() {
+        let s = Settings::load(&[], &env(&[("LSB_SIGNING_KEY", "k")])).expect("workers need no webhook secret");
+        let err = s.validate_receiver().expect_err("the receiver does");
         assert!(err.to_string().contains("WEBHOOK_SECRET"), "{err}");
     }
 
