@@ -77,7 +77,8 @@ fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
         .iter()
         .map(|(p, e)| if blobs { json!({ "rfilename": p, "size": e.data.len(), "blobId": e.oid }) } else { json!({ "rfilename": p }) })
         .collect();
-    let mut tags: Vec<Value> = card.as_ref().and_then(|c| c.get("tags")).and_then(|t| t.as_array()).cloned().unwrap_or_default();
+    // The Hub normalises card tags to strings (a YAML `- 360` is the tag "360").
+    let mut tags: Vec<Value> = card.as_ref().and_then(|c| c.get("tags")).map(super::super::payload::tag_strings).unwrap_or_default();
     let mut v = json!({
         "_id": repo.object_id, "id": repo.id.to_string(), "author": repo.owner(), "sha": commit.oid,
         "lastModified": iso(commit.date), "createdAt": iso(repo.created_at), "private": repo.private,
@@ -88,7 +89,7 @@ fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
             if let Some(x) = c.get(key) {
                 v[key] = x.clone();
                 if key == "library_name" {
-                    tags.insert(0, x.clone());
+                    tags.insert(0, Value::String(super::super::payload::scalar_text(x)));
                 }
             }
         }
