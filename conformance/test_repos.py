@@ -84,3 +84,10 @@ def test_bad_token_is_an_http_401(endpoint):
     with pytest.raises(HfHubHTTPError) as err:
         HfApi(token="hf_bad").whoami()
     assert err.value.response.status_code == 401
+
+
+def test_model_info_with_expand_returns_only_those_properties(api, model):
+    info = api.model_info(model, expand=["sha", "private"])
+    assert len(info.sha) == 40
+    assert info.private is False
+    assert info.siblings is None
