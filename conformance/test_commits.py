@@ -70,3 +70,11 @@ def test_readme_with_invalid_space_metadata_is_rejected_before_commit(api, space
     readme = b"---\nsdk: gradio\nshort_description: " + b"x" * 61 + b"\n---\n"
     with pytest.raises((ValueError, HfHubHTTPError)):
         api.upload_file(path_or_fileobj=readme, path_in_repo="README.md", repo_id=space, repo_type="space")
+
+
+def test_hf_hub_download_reads_a_pr_revision_of_a_space(api, space, tmp_path):
+    from huggingface_hub import hf_hub_download
+
+    pr = api.create_commit(space, [CommitOperationAdd("app.py", b"v2\n")], commit_message="v2", repo_type="space", create_pr=True)
+    path = hf_hub_download(space, "app.py", repo_type="space", revision=pr.pr_revision, cache_dir=tmp_path)
+    assert open(path, "rb").read() == b"v2\n"
