@@ -60,3 +60,30 @@ def test_delete_repo_removes_it(api):
     api.delete_repo(repo_id, repo_type="space")
     with pytest.raises(RepositoryNotFoundError):
         api.space_info(repo_id)
+
+
+def test_secrets_can_be_updated_and_deleting_a_missing_key_does_not_fail(api, space):
+    api.add_space_secret(space, "foo", "123")
+    api.add_space_secret(space, "foo", "789", description="This is a secret")
+    api.delete_space_secret(space, "foo")
+    api.delete_space_secret(space, "missing_key")
+
+
+def test_variables_are_upserted_and_listed(api, space):
+    api.add_space_variable(space, "foo", "123")
+    api.add_space_variable(space, "MODEL_REPO_ID", "user/repo")
+    api.add_space_variable(space, "MODEL_PAPER", "arXiv", description="found it there")
+    api.add_space_variable(space, "foo", "456", description="updated description")
+    api.delete_space_variable(space, "missing_key")
+    variables = api.get_space_variables(space)
+    assert len(variables) == 3
+    assert (variables["foo"].value, variables["foo"].description) == ("456", "updated description")
+
+
+def test_pause_then_restart_leaves_the_paused_stage(api):
+    repo_id = "sim-user/pausable"
+    api.create_repo(repo_id, repo_type="space", space_sdk="gradio", exist_ok=True)
+    api.upload_file(path_or_fileobj=b"", path_in_repo="app.py", repo_id=repo_id, repo_type="space")
+    assert api.pause_space(repo_id).stage == "PAUSED"
+    api.restart_space(repo_id)
+    assert api.get_space_runtime(repo_id).stage != "PAUSED"
