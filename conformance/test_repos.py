@@ -91,3 +91,24 @@ def test_model_info_with_expand_returns_only_those_properties(api, model):
     assert len(info.sha) == 40
     assert info.private is False
     assert info.siblings is None
+
+
+def test_update_repo_settings_toggles_visibility_and_gating(api, model, anon_api):
+    api.update_repo_settings(model, visibility="private")
+    assert api.model_info(model, expand=["private"]).private is True
+    api.update_repo_settings(model, visibility="public", gated="manual")
+    info = api.model_info(model)
+    assert (info.private, info.gated) == (False, "manual")
+    assert anon_api.model_info(model).gated == "manual"
+
+
+def test_create_repo_exist_ok_on_someone_elses_repo_returns_its_url(api, other_api):
+    repo_id = other_api.create_repo("other-user/theirs", exist_ok=True).repo_id
+    url = api.create_repo(repo_id, exist_ok=True)
+    assert url.repo_id == repo_id
+
+
+def test_delete_repo_of_a_missing_repo_names_repository_not_found_and_missing_ok_passes(api):
+    with pytest.raises(RepositoryNotFoundError):
+        api.delete_repo("sim-user/repo-that-does-not-exist")
+    api.delete_repo("sim-user/repo-that-does-not-exist", missing_ok=True)

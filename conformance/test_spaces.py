@@ -87,3 +87,18 @@ def test_pause_then_restart_leaves_the_paused_stage(api):
     assert api.pause_space(repo_id).stage == "PAUSED"
     api.restart_space(repo_id)
     assert api.get_space_runtime(repo_id).stage != "PAUSED"
+
+
+def test_a_static_space_starts_with_the_hubs_template_and_duplicates_to_the_callers_namespace(api, other_api):
+    src = other_api.create_repo("other-user/static-src", repo_type="space", space_sdk="static", exist_ok=True).repo_id
+    other_api.upload_file(path_or_fileobj=b"data", path_in_repo="temp/new_file.md", repo_id=src, repo_type="space")
+    files = api.list_repo_files(src, repo_type="space")
+    assert files == [".gitattributes", "README.md", "index.html", "style.css", "temp/new_file.md"]
+    copy = api.duplicate_repo(src, repo_type="space")
+    assert copy.repo_id == "sim-user/static-src"
+    assert api.list_repo_files(copy.repo_id, repo_type="space") == files
+
+
+def test_duplicating_a_missing_space_is_repository_not_found(api):
+    with pytest.raises(RepositoryNotFoundError):
+        api.duplicate_repo("other-user/repo-that-does-not-exist", repo_type="space")

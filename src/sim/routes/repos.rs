@@ -169,6 +169,11 @@ pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>
         let sdk = b.sdk.as_deref().unwrap_or("gradio");
         let readme = format!("---\ntitle: {}\nemoji: 🚀\ncolorFrom: blue\ncolorTo: green\nsdk: {sdk}\npinned: false\n---\n", id.name());
         files.insert("README.md".to_owned(), Bytes::from(readme));
+        if sdk == "static" {
+            let html = format!("<!doctype html>\n<html>\n<head><link rel=\"stylesheet\" href=\"style.css\" /></head>\n<body><h1>{}</h1></body>\n</html>\n", id.name());
+            files.insert("index.html".to_owned(), Bytes::from(html));
+            files.insert("style.css".to_owned(), Bytes::from_static(b"body { padding: 2rem; font-family: sans-serif; }\n"));
+        }
     }
     let mut w = sim.world();
     ops::create_repo(&sim, &mut w, ty, &id, private, b.sdk.as_deref(), files)?;
