@@ -112,3 +112,21 @@ def test_delete_repo_of_a_missing_repo_names_repository_not_found_and_missing_ok
     with pytest.raises(RepositoryNotFoundError):
         api.delete_repo("sim-user/repo-that-does-not-exist")
     api.delete_repo("sim-user/repo-that-does-not-exist", missing_ok=True)
+
+
+def test_list_repo_tree_with_expand_names_each_entrys_last_commit(api, model):
+    touched = api.upload_file(path_or_fileobj=b"v2", path_in_repo="sub/dir/w.txt", repo_id=model, commit_message="Retrain")
+    later = api.upload_file(path_or_fileobj=b"x", path_in_repo="other.txt", repo_id=model, commit_message="Other")
+    tree = {e.path: e for e in api.list_repo_tree(model, recursive=True, expand=True)}
+    assert tree["sub/dir/w.txt"].last_commit.oid == touched.oid
+    assert tree["sub/dir/w.txt"].last_commit.title == "Retrain"
+    assert tree["sub"].last_commit.oid == touched.oid
+    assert tree["other.txt"].last_commit.oid == later.oid
+    plain = next(e for e in api.list_repo_tree(model) if e.path == "other.txt")
+    assert plain.last_commit is None
+
+
+def test_an_empty_path_lists_the_same_tree_as_the_root_and_an_unknown_one_is_entry_not_found(api, model):
+    assert {e.path for e in api.list_repo_tree(model, path_in_repo="")} == {e.path for e in api.list_repo_tree(model)}
+    with pytest.raises(EntryNotFoundError):
+        list(api.list_repo_tree(model, path_in_repo="unknown"))
