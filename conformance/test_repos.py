@@ -130,3 +130,13 @@ def test_an_empty_path_lists_the_same_tree_as_the_root_and_an_unknown_one_is_ent
     assert {e.path for e in api.list_repo_tree(model, path_in_repo="")} == {e.path for e in api.list_repo_tree(model)}
     with pytest.raises(EntryNotFoundError):
         list(api.list_repo_tree(model, path_in_repo="unknown"))
+
+
+def test_get_hf_file_metadata_reads_commit_etag_and_size(api, model):
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    meta = get_hf_file_metadata(hf_hub_url(model, "sub/dir/w.txt"))
+    assert meta.commit_hash == api.model_info(model).sha
+    assert meta.size == 7
+    blob = {e.path: e for e in api.list_repo_tree(model, recursive=True)}["sub/dir/w.txt"].blob_id
+    assert meta.etag == blob
