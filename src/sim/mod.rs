@@ -37,6 +37,7 @@ pub use error::SimError;
 pub use faults::{Fault, FaultRule};
 pub use handle::{CommitView, DiscussionView, SimHandle};
 pub use record::{CallRecord, Delivery};
+pub use seed::seed_token;
 pub use state::BuildOutcome;
 
 /// How the simulator starts.

@@ -20,6 +20,8 @@ async fn seeding_a_directory_creates_repos_owned_by_their_namespace() {
     assert!(sim.wait_until(WAIT, |s| s.space_stage(&rid("alice/pixel-demo")).as_deref() == Some("RUNNING")).await);
     let info = client(&sim, None).model_info(&id, None).await.expect("public info");
     assert_eq!(info.author.as_deref(), Some("alice"));
+    let alice = client(&sim, Some(&lora_space_bot::sim::seed_token("alice")));
+    assert_eq!(alice.whoami().await.expect("seeded users can sign in").name, "alice");
     assert_eq!(info.card_data.as_ref().and_then(|c| c["tags"][0].as_str()), Some("lora"));
 }
 
