@@ -46,7 +46,7 @@ pub async fn run() -> anyhow::Result<()> {
     let broker = Broker::Memory(MemoryBroker::new(Topology { prefix: "demo".into(), shards: 2, delivery_limit: 3 }));
     let receiver_url = start_receiver(&broker, &lora, &space, &secret, &shutdown).await?;
     let hub = HubClient::new(&HubSettings { endpoint: hub_sim.base_url(), token: Some(Secret::new(&token)), ..HubSettings::default() })?;
-    let ctx = Arc::new(WorkerContext::build(hub.clone(), GeneratorSettings::default(), 3, crate::metrics::Metrics::new()).await?);
+    let ctx = Arc::new(WorkerContext::build(hub.clone(), GeneratorSettings::default(), crate::worker::WorkerPolicy::default(), crate::metrics::Metrics::new()).await?);
     let (b, sd) = (broker.clone(), shutdown.clone());
     let worker = tokio::spawn(async move { worker::run(ctx, &b, 2, sd).await });
 
@@ -93,6 +93,7 @@ async fn start_receiver(broker: &Broker, lora: &RepoId, space: &RepoId, secret: 
         max_body_bytes: 256 * 1024,
         publish_timeout: Duration::from_secs(5),
         metrics: crate::metrics::Metrics::new(),
+        debounce: Duration::ZERO,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);

@@ -33,6 +33,9 @@ pub struct ReceiverState {
     pub publish_timeout: std::time::Duration,
     /// Metrics registry.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Debounce window: jobs reach workers only after it (rounded up to a delay tier), so a
+    /// burst of pushes collapses into one PR for the newest head. Zero publishes directly.
+    pub debounce: std::time::Duration,
 }
 
 impl ReceiverState {

@@ -48,7 +48,10 @@ async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>,
     for space in spaces {
         let job = Job::sync(lora.clone(), revision.clone(), space, "webhook", now);
         let started = std::time::Instant::now();
-        tokio::time::timeout(state.publish_timeout, state.broker.publish(&job))
+        let publish = async {
+            if state.debounce.is_zero() { state.broker.publish(&job).await } else { state.broker.publish_delayed(&job, state.debounce).await }
+        };
+        tokio::time::timeout(state.publish_timeout, publish)
             .await
             .map_err(|_| ReceiverError::Unavailable("broker confirm timed out".into()))?
             .map_err(|e| ReceiverError::Unavailable(e.to_string()))?;

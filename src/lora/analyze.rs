@@ -6,7 +6,7 @@
 use super::card::{self, Card};
 use super::profile::{Flag, GuidanceParam, LoraProfile, Resolution, Source, Sourced, Task};
 use super::recipe::CardRecipe;
-use super::{base, examples, missing, recipe, snippet, task, triggers, weights};
+use super::{base, examples, extras, missing, recipe, snippet, task, triggers, weights};
 use crate::domain::ids::RepoId;
 use crate::space::knowledge::{Family, knowledge};
 
@@ -35,6 +35,7 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
 
     let w = weights::choose(input.files, &body, &code);
     profile.weight_name = w.chosen;
+    profile.weight_name_2 = w.second;
     profile.weight_candidates = w.candidates;
     profile.flags.extend(w.flags);
 
@@ -42,12 +43,20 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
     profile.base_model = b.base;
     profile.base_model_as_declared = b.declared;
     profile.family = b.family.map(|f| f.id.clone());
+    profile.base_by_analogy = b.by_analogy;
     let mut conflicts = b.conflicts;
     let mut family = b.family;
     if let Some(base) = input.overrides.and_then(|o| o.base_model.as_ref()) {
-        family = k.family_by_repo(base);
-        profile.base_model = Some(ov(family.map_or(base.clone(), |f| f.repo.clone()), "base_model"));
-        profile.family = family.map(|f| f.id.clone());
+        let (f, by_analogy) = base::family_for_repo(k, base);
+        family = f;
+        let repo = if by_analogy { base.clone() } else { f.map_or(base.clone(), |f| f.repo.clone()) };
+        profile.base_model = Some(ov(repo, "base_model"));
+        profile.family = f.map(|f| f.id.clone());
+        profile.base_by_analogy = false;
+        if let (true, Some(f)) = (by_analogy, f) {
+            let message = format!("{base} is not in the knowledge table: using the {} recipe by analogy", f.name);
+            profile.flags.push(Flag { kind: "by-analogy".into(), message });
+        }
         conflicts.clear();
     }
 
@@ -64,14 +73,20 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
     profile.prompt_template = triggers::template(&body, profile.triggers());
     profile.examples = examples::prompts(&front, &body, &code, profile.triggers());
     profile.sub_task = sub_task(&body);
+    profile.hints = super::subtask::hints(&body);
 
     let card_recipe = recipe::read(&front, &body, &code);
     apply_recipe(&mut profile, card_recipe, family);
+    extras::apply_few_step(&mut profile, &lora, family);
+    extras::apply_reference_scale(&mut profile);
+    profile.vae = extras::vae(&body, &code);
+    profile.license = front.license.clone();
     if let Some(t) = profile.task.as_ref().map(|t| t.value) {
         if t.needs_image() || t == Task::VideoToVideo {
             profile.example_media = examples::media(input.files, &front, &code, !t.needs_image());
         }
     }
+    examples::fill_template_examples(&mut profile);
     if let Some(o) = input.overrides {
         apply_overrides(&mut profile, o);
     }
@@ -85,11 +100,17 @@ fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
         base_model: None,
         base_model_as_declared: None,
         family: None,
+        base_by_analogy: false,
         task: None,
         sub_task: None,
+        hints: Default::default(),
         card_pipeline_class: None,
         weight_name: None,
+        weight_name_2: None,
         weight_candidates: vec![],
+        few_step: false,
+        license: None,
+        vae: None,
         trigger_words: Sourced::new(vec![], Source::Default, "no trigger word found"),
         prompt_template: None,
         steps: None,
@@ -142,7 +163,12 @@ fn apply_recipe(p: &mut LoraProfile, r: CardRecipe, family: Option<&Family>) {
     p.guidance = match card_guidance {
         Some((g, param)) if param == f.guidance_param => Some(g),
         Some((g, _)) => {
-            p.notes.push(format!("card sets {} but {} uses {}; kept the family default", g.evidence.detail, f.name, f.guidance_param.as_str()));
+            p.notes.push(format!(
+                "card sets {} but {} uses {}; kept the family default",
+                g.evidence.detail,
+                f.name,
+                f.guidance_param.as_str()
+            ));
             None
         }
         None => None,
@@ -171,7 +197,19 @@ fn apply_recipe(p: &mut LoraProfile, r: CardRecipe, family: Option<&Family>) {
 }
 
 /// Lines trainer templates write on every card: no information about what the LoRA does.
-const BOILERPLATE: &[&str] = &["These are ", "The weights were", "Was LoRA", "For more details", "You should use", "Please adhere", "Download", "[Download"];
+const BOILERPLATE: &[&str] = &[
+    "These are ",
+    "The weights were",
+    "Was LoRA",
+    "For more details",
+    "You should use",
+    "Please adhere",
+    "Download",
+    "[Download",
+    "Model trained with",
+    "Weights for this model",
+    "No trigger words",
+];
 
 fn sub_task(body: &str) -> Option<Sourced<String>> {
     let prose = base::strip_code(body);

@@ -23,6 +23,8 @@ pub struct BaseChoice<'k> {
     pub family: Option<&'k Family>,
     /// Sources that disagree with the choice.
     pub conflicts: Vec<String>,
+    /// The repo is not in the knowledge table; `family` was matched from its name only.
+    pub by_analogy: bool,
 }
 
 /// One piece of evidence for a base.
@@ -37,22 +39,53 @@ struct Clue<'k> {
 }
 
 /// Finds the base model of a LoRA.
-pub fn find<'k>(k: &'k Knowledge, front: &Frontmatter, body: &str, code: &str, files: &[String], lora: &str) -> BaseChoice<'k> {
+pub fn find<'k>(
+    k: &'k Knowledge,
+    front: &Frontmatter,
+    body: &str,
+    code: &str,
+    files: &[String],
+    lora: &str,
+) -> BaseChoice<'k> {
     let mut clues = yaml_clues(k, front);
     clues.extend(prose_clues(k, body, lora));
     clues.extend(snippet_clues(k, code, lora));
     clues.extend(file_clues(k, files));
     let tag_clues = tag_clues(k, &front.tags);
     let Some(first) = clues.iter().chain(&tag_clues).find(|c| c.family.is_some() || c.repo.is_some()) else {
-        return BaseChoice { base: None, declared: None, family: None, conflicts: vec![] };
+        return BaseChoice { base: None, declared: None, family: None, conflicts: vec![], by_analogy: false };
     };
     let conflicts = clues
         .iter()
         .filter(|c| !compatible(first, c))
-        .map(|c| format!("{} says {}", source_name(c.source), c.repo.clone().or_else(|| c.family.map(|f| f.name.clone())).unwrap_or_default()))
+        .map(|c| {
+            format!(
+                "{} says {}",
+                source_name(c.source),
+                c.repo.clone().or_else(|| c.family.map(|f| f.name.clone())).unwrap_or_default()
+            )
+        })
         .collect();
     let (base, declared) = resolve_repo(k, first);
-    BaseChoice { base: Some(Sourced::new(base, first.source, first.detail.clone())), declared, family: first.family, conflicts }
+    let by_analogy = first.family.is_some() && first.repo.as_ref().is_some_and(|r| k.family_by_repo(r).is_none());
+    BaseChoice {
+        base: Some(Sourced::new(base, first.source, first.detail.clone())),
+        declared,
+        family: first.family,
+        conflicts,
+        by_analogy,
+    }
+}
+
+/// The family of a repo id: from the table, else by analogy from its name (`true`).
+pub fn family_for_repo<'k>(k: &'k Knowledge, repo: &str) -> (Option<&'k Family>, bool) {
+    match k.family_by_repo(repo) {
+        Some(f) => (Some(f), false),
+        None => {
+            let f = k.family_by_hint(repo.rsplit('/').next().unwrap_or(repo));
+            (f, f.is_some())
+        }
+    }
 }
 
 /// The repo to load for a clue, and the declared repo when it was mapped to another one.
@@ -113,17 +146,27 @@ fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -
     Some(Clue { source, detail, repo: None, family: Some(family), hint })
 }
 
+/// Only well-formed Hub repo ids may become a base model (they reach code and Markdown).
+fn is_repo_id(s: &str) -> bool {
+    s.parse::<crate::domain::ids::RepoId>().is_ok()
+}
+
 fn yaml_clues<'k>(k: &'k Knowledge, front: &Frontmatter) -> Vec<Clue<'k>> {
     front
         .base_model
         .iter()
-        .filter(|r| r.contains('/'))
+        .filter(|r| is_repo_id(r))
         .map(|r| repo_clue(k, r, Source::Yaml, format!("base_model: {r}")))
         .collect()
 }
 
 static BASE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:base model|base|trained (?:\w+ )*?on|fine-?tuned? (?:on|from)|built on)\b\s*\**\s*[:\-]?\s*(.{3,120})")
+        .unwrap_or_else(|_| unreachable!())
+});
+/// "SDXL LoRA for …", "Wan 2.1 I2V 14B 480p effect LoRA", "a LoRA for LTX-Video 0.9.5".
+static LORA_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)((?:[\w.\-/]+\s+){1,6})LoRA\b|\bLoRA\s+(?:weights\s+)?(?:for|on)\s+\**\[?([\w.\-/ ]{3,60})")
         .unwrap_or_else(|_| unreachable!())
 });
 static HF_LINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -136,7 +179,10 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
     // Licence lines link the base's licence file, not the base the LoRA was trained on.
     for line in prose.lines().filter(|l| !l.to_ascii_lowercase().contains("licen")) {
         for caps in HF_LINK.captures_iter(line) {
-            if caps.get(0).is_some_and(|m| line[m.end()..].starts_with("/blob/") || line[m.end()..].starts_with("/resolve/")) {
+            if caps
+                .get(0)
+                .is_some_and(|m| line[m.end()..].starts_with("/blob/") || line[m.end()..].starts_with("/resolve/"))
+            {
                 continue;
             }
             let repo = caps.get(1).map_or("", |m| m.as_str());
@@ -144,9 +190,15 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
                 out.push(repo_clue(k, repo, Source::CardProse, line.trim().to_owned()));
             }
         }
-        if let Some(frag) = BASE_LINE.captures(line).and_then(|c| c.get(1)) {
-            if let Some(clue) = hint_clue(k, frag.as_str(), Source::CardProse, line.trim().to_owned()) {
+        let base_frag = BASE_LINE.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned());
+        let lora_frags = LORA_PHRASE
+            .captures_iter(line)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned()));
+        for frag in base_frag.into_iter().chain(lora_frags) {
+            let frag = frag.replace(lora, " ");
+            if let Some(clue) = hint_clue(k, &frag, Source::CardProse, line.trim().to_owned()) {
                 out.push(clue);
+                break;
             }
         }
     }
@@ -210,7 +262,8 @@ fn file_clues<'k>(k: &'k Knowledge, files: &[String]) -> Vec<Clue<'k>> {
 fn tag_clues<'k>(k: &'k Knowledge, tags: &[String]) -> Vec<Clue<'k>> {
     let mut out: Vec<Clue<'k>> = Vec::new();
     for tag in tags {
-        if let Some(repo) = tag.strip_prefix("base_model:").map(|r| r.rsplit(':').next().unwrap_or(r)) {
+        let base_tag = tag.strip_prefix("base_model:").map(|r| r.rsplit(':').next().unwrap_or(r));
+        if let Some(repo) = base_tag.filter(|r| is_repo_id(r)) {
             out.push(repo_clue(k, repo, Source::Yaml, format!("tag {tag}")));
         } else if let Some(clue) = hint_clue(k, tag, Source::Yaml, format!("tag {tag}")) {
             out.push(clue);
@@ -237,7 +290,8 @@ mod tests {
 
     #[test]
     fn yaml_base_model_is_taken_first() {
-        let (base, fam, conflicts) = base_of("---\nbase_model: Qwen/Qwen-Image\n---\ntrained with ai-toolkit on Qwen-Image\n", &[]);
+        let (base, fam, conflicts) =
+            base_of("---\nbase_model: Qwen/Qwen-Image\n---\ntrained with ai-toolkit on Qwen-Image\n", &[]);
         assert_eq!((base.as_deref(), fam.as_deref(), conflicts), (Some("Qwen/Qwen-Image"), Some("qwen-image"), 0));
     }
 
@@ -255,14 +309,36 @@ mod tests {
 
     #[test]
     fn yaml_and_filename_naming_different_generations_conflict() {
-        let (_, fam, conflicts) = base_of("---\nbase_model: Lightricks/LTX-Video\n---\n", &["ltx-2.3-22b-ic-lora-pose.safetensors"]);
+        let (_, fam, conflicts) =
+            base_of("---\nbase_model: Lightricks/LTX-Video\n---\n", &["ltx-2.3-22b-ic-lora-pose.safetensors"]);
         assert_eq!((fam.as_deref(), conflicts), (Some("ltx-video"), 1));
     }
 
     #[test]
     fn a_generic_hint_does_not_conflict_with_a_specific_variant() {
-        let (_, _, conflicts) = base_of("---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n", &["my_flux_lora.safetensors"]);
+        let (_, _, conflicts) =
+            base_of("---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n", &["my_flux_lora.safetensors"]);
         assert_eq!(conflicts, 0);
+    }
+
+    #[test]
+    fn family_named_before_lora_in_prose_is_a_base_clue() {
+        let (base, _, _) =
+            base_of("# Watercolor\n\nSDXL LoRA for loose watercolor paintings.\n", &["wc_v1.safetensors"]);
+        assert_eq!(base.as_deref(), Some("stabilityai/stable-diffusion-xl-base-1.0"));
+    }
+
+    #[test]
+    fn unknown_repo_matched_by_name_is_only_an_analogy() {
+        let c = card::split("---\nbase_model: black-forest-labs/FLUX.2-dev\n---\n");
+        let b = find(knowledge(), &c.front, &c.body, "", &[], "me/lora");
+        assert!(b.by_analogy);
+        assert_eq!(b.base.map(|s| s.value).as_deref(), Some("black-forest-labs/FLUX.2-dev"));
+    }
+
+    #[test]
+    fn malformed_repo_ids_in_yaml_are_not_bases() {
+        assert_eq!(base_of("---\nbase_model: \"a/b](javascript:x)\"\n---\n", &[]).0, None);
     }
 
     #[test]

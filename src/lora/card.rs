@@ -77,10 +77,7 @@ fn read_frontmatter(value: &Value) -> Frontmatter {
         instance_prompt: scalar(value.get("instance_prompt")),
         tags: string_or_list(value.get("tags")),
         widget_texts: widgets.iter().filter_map(|w| scalar(w.get("text"))).collect(),
-        widget_outputs: widgets
-            .iter()
-            .filter_map(|w| scalar(w.get("output").and_then(|o| o.get("url"))))
-            .collect(),
+        widget_outputs: widgets.iter().filter_map(|w| scalar(w.get("output").and_then(|o| o.get("url")))).collect(),
         widget_parameters: widget_parameters(&widgets),
         license: scalar(value.get("license")),
     }

@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::base::strip_code;
 use super::card::Frontmatter;
-use super::profile::{Source, Sourced};
+use super::profile::{LoraProfile, Source, Sourced};
 use super::snippet;
 
 const MAX_EXAMPLES: usize = 6;
@@ -24,11 +24,14 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
         .map(|l| l.trim().to_owned())
         .filter(|l| triggers.iter().any(|t| l.starts_with(t.as_str())))
         .collect();
-    let snippet_prompts = snippet::string_kwargs(code, "prompt");
+    let mut snippet_prompts = snippet::string_kwargs(code, "prompt");
+    snippet_prompts.extend(snippet::positional_prompts(code));
     let continuations = continuations(&prose, triggers);
-    let sources: [(&[String], &str); 4] = [
+    let listed = listed_examples(&prose, triggers);
+    let sources: [(&[String], &str); 5] = [
         (&front.widget_texts, "YAML widget prompts"),
         (&quoted, "prompts quoted in the card"),
+        (&listed, "an example-prompts list in the card"),
         (&snippet_prompts, "prompt= in the card's snippet"),
         (&continuations, "\"…, more words\" continuations of the trigger"),
     ];
@@ -45,9 +48,41 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
             used.push(name);
         }
     }
-    let source = if front.widget_texts.is_empty() { if quoted.is_empty() && continuations.is_empty() { Source::CardSnippet } else { Source::CardProse } } else { Source::Yaml };
+    let source = if front.widget_texts.is_empty() {
+        if quoted.is_empty() && continuations.is_empty() { Source::CardSnippet } else { Source::CardProse }
+    } else {
+        Source::Yaml
+    };
     let detail = if used.is_empty() { "no example prompts in the card".to_owned() } else { used.join(" + ") };
     Sourced::new(out, if used.is_empty() { Source::Default } else { source }, detail)
+}
+
+static EXAMPLE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^#+.*\b(examples?|prompts?|sample prompts?)\b").unwrap_or_else(|_| unreachable!())
+});
+static LIST_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$").unwrap_or_else(|_| unreachable!()));
+static SETTING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\**[\w ]{1,24}\**\s*:\s*\S").unwrap_or_else(|_| unreachable!()));
+
+/// List items under an "Examples" / "Example prompts" heading.
+fn listed_examples(prose: &str, triggers: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_section = false;
+    for line in prose.lines() {
+        if line.trim_start().starts_with('#') {
+            let lower = line.to_ascii_lowercase();
+            in_section = EXAMPLE_HEADING.is_match(line) && !lower.contains("negative") && !lower.contains("how to");
+            continue;
+        }
+        let Some(item) = LIST_ITEM.captures(line).filter(|_| in_section).and_then(|c| c.get(1)) else { continue };
+        let text = item.as_str().trim().trim_matches(|c| c == '`' || c == '"' || c == '*').trim();
+        let is_setting = SETTING.is_match(text) && !triggers.iter().any(|t| text.starts_with(t.as_str()));
+        if text.len() >= 10 && !is_setting && !text.contains("](") {
+            out.push(text.to_owned());
+        }
+    }
+    out
 }
 
 /// "`…, sun behind the subject`" → "<trigger>, sun behind the subject".
@@ -61,11 +96,38 @@ fn continuations(prose: &str, triggers: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// A placeholder value guessed from a media filename (`rubber_duck.png` → `a rubber duck`).
+pub fn subject_from_filename(path: &str) -> String {
+    let stem = path.rsplit('/').next().unwrap_or(path);
+    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
+    let words: Vec<&str> =
+        stem.split(['_', '-', ' ']).filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit())).collect();
+    format!("a {}", words.join(" "))
+}
+
+/// Template LoRAs: example inputs without a card prompt get the template filled from their
+/// filename, so every example input has a matching example prompt.
+pub fn fill_template_examples(p: &mut LoraProfile) {
+    let Some(template) = p.prompt_template.as_ref().map(|t| t.value.clone()) else { return };
+    let start = p.examples.value.len();
+    for media in p.example_media.iter().skip(start) {
+        let filled = template.fill(&subject_from_filename(media));
+        if !p.examples.value.contains(&filled) {
+            p.examples.value.push(filled);
+        }
+    }
+    if p.examples.value.len() > start {
+        p.examples.evidence.detail.push_str(" + the card's template filled from example input filenames");
+    }
+}
+
 const IMAGE_EXT: &[&str] = &[".png", ".jpg", ".jpeg", ".webp"];
 const VIDEO_EXT: &[&str] = &[".mp4", ".webm", ".mov"];
 static INPUTISH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(^|[/_\-.])(input|inputs|before|source|src|original|condition|control|ref|reference|in)([/_\-.]|\d|$)")
-        .unwrap_or_else(|_| unreachable!())
+    Regex::new(
+        r"(?i)(^|[/_\-.])(input|inputs|before|source|src|original|condition|control|ref|reference|in|pose|depth|canny|edges?|mask)([/_\-.]|\d|$)",
+    )
+    .unwrap_or_else(|_| unreachable!())
 });
 
 fn has_ext(f: &str, exts: &[&str]) -> bool {
@@ -87,10 +149,13 @@ pub fn media(files: &[String], front: &Frontmatter, code: &str, video: bool) -> 
         .filter(|f| has_ext(f, exts))
         .filter(|f| !front.widget_outputs.iter().any(|o| o.trim_start_matches("./") == f.as_str()))
         .collect();
-    let loaded: Vec<String> = snippet::loaded_media(code).into_iter().filter(|m| pool.iter().any(|f| *f == m)).collect();
+    let loaded: Vec<String> = snippet::loaded_media(code).into_iter().filter(|m| pool.contains(&m)).collect();
     if let Some(first) = loaded.first() {
         let (dir, stem, ext) = split_path(first);
-        let suffix = stem.rsplit_once('_').map(|(_, s)| s).filter(|s| pool.iter().filter(|f| split_path(f).1.ends_with(&format!("_{s}"))).count() > 1);
+        let suffix = stem
+            .rsplit_once('_')
+            .map(|(_, s)| s)
+            .filter(|s| pool.iter().filter(|f| split_path(f).1.ends_with(&format!("_{s}"))).count() > 1);
         return pool
             .iter()
             .filter(|f| {
@@ -124,7 +189,13 @@ mod tests {
 
     #[test]
     fn snippet_loaded_image_and_its_same_suffix_siblings_are_inputs() {
-        let f = files(&["samples/street_day.jpg", "samples/street_golden.jpg", "samples/portrait_day.jpg", "samples/portrait_golden.jpg", "grid.jpg"]);
+        let f = files(&[
+            "samples/street_day.jpg",
+            "samples/street_golden.jpg",
+            "samples/portrait_day.jpg",
+            "samples/portrait_golden.jpg",
+            "grid.jpg",
+        ]);
         let m = media(&f, &Frontmatter::default(), "load_image(\"samples/street_day.jpg\")", false);
         assert_eq!(m, vec!["samples/street_day.jpg", "samples/portrait_day.jpg"]);
     }
@@ -146,6 +217,21 @@ mod tests {
         let body = "> Next Shot: pull back.\n> unrelated quote\nSteer it, e.g. `…, lens flare`\n";
         let p = prompts(&Frontmatter::default(), body, "", &["Next Shot:".into()]).value;
         assert_eq!(p, vec!["Next Shot: pull back.", "Next Shot:, lens flare"]);
+    }
+
+    #[test]
+    fn list_items_under_an_example_prompts_heading_are_examples() {
+        let body =
+            "## Example prompts\n- `zk style, a fox in the snow`\n- Steps: 30\n\n## Notes\n- not an example at all\n";
+        assert_eq!(
+            prompts(&Frontmatter::default(), body, "", &["zk style".into()]).value,
+            vec!["zk style, a fox in the snow"]
+        );
+    }
+
+    #[test]
+    fn filename_gives_a_readable_placeholder_value() {
+        assert_eq!(subject_from_filename("assets/images/rubber_duck.png"), "a rubber duck");
     }
 
     #[test]

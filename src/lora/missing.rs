@@ -22,17 +22,29 @@ pub fn task_choices() -> String {
 
 /// Fills `missing` and the standard flags.
 pub fn assess(p: &mut LoraProfile, conflicts: &[String]) {
-    let overridden = |p: &LoraProfile| p.base_model.as_ref().is_some_and(|b| b.evidence.source == super::profile::Source::Override);
+    let overridden =
+        |p: &LoraProfile| p.base_model.as_ref().is_some_and(|b| b.evidence.source == super::profile::Source::Override);
     match &p.base_model {
         None => push(p, MissingField::BaseModel, "Which base model was this LoRA trained on (e.g. black-forest-labs/FLUX.1-dev, stabilityai/stable-diffusion-xl-base-1.0, Qwen/Qwen-Image)?".into(), true),
         Some(b) if p.family.is_none() => {
             let q = format!("Base model {} has no first-class recipe here. Proceed by analogy with a supported family (which one), or name a supported base model?", b.value);
             push(p, MissingField::UnsupportedBaseFamily, q, true);
         }
+        Some(b) if p.base_by_analogy => {
+            let like = p.family.as_deref().and_then(|id| crate::space::knowledge::knowledge().family(id)).map_or("supported", |f| f.name.as_str());
+            let q = format!(
+                "Base model {} is not in the knowledge table; its name suggests a {like} model. Confirm it (set base_model in lora-space.toml) to proceed by analogy, or name the right base model.",
+                b.value
+            );
+            push(p, MissingField::UnsupportedBaseFamily, q, true);
+        }
         Some(_) => {}
     }
     if !conflicts.is_empty() && !overridden(p) {
-        let q = format!("The card names different base models ({}). Which one was the LoRA trained on?", conflicts.join("; "));
+        let q = format!(
+            "The card names different base models ({}). Which one was the LoRA trained on?",
+            conflicts.join("; ")
+        );
         push(p, MissingField::AmbiguousBaseModel, q, true);
         flag(p, "conflict", format!("base model sources disagree: {}", conflicts.join("; ")));
     }
@@ -45,9 +57,17 @@ pub fn assess(p: &mut LoraProfile, conflicts: &[String]) {
     }
     if p.base_gated {
         let base = p.base_model.as_ref().map_or(String::new(), |b| b.value.clone());
-        flag(p, "gated-base", format!("base model {base} is gated: the Space needs an HF_TOKEN secret from an account that accepted its licence"));
+        flag(
+            p,
+            "gated-base",
+            format!(
+                "base model {base} is gated: the Space needs an HF_TOKEN secret from an account that accepted its licence"
+            ),
+        );
     }
-    if p.task.as_ref().is_some_and(|t| t.value.needs_image() || t.value == Task::VideoToVideo) && p.example_media.is_empty() {
+    if p.task.as_ref().is_some_and(|t| t.value.needs_image() || t.value == Task::VideoToVideo)
+        && p.example_media.is_empty()
+    {
         flag(p, "no-example-inputs", "the LoRA repo has no example input media: gr.Examples carries prompts only; add inputs from linoyts/repo-to-space-example-inputs or the LoRA repo".into());
     }
 }
@@ -59,7 +79,10 @@ fn weights(p: &mut LoraProfile) {
     let q = if p.weight_candidates.is_empty() {
         "No weights file (.safetensors) was found in the LoRA repo. Which file should the Space load?".to_owned()
     } else {
-        format!("Several weights files look like alternatives: {}. Which one should the Space load?", p.weight_candidates.join(", "))
+        format!(
+            "Several weights files look like alternatives: {}. Which one should the Space load?",
+            p.weight_candidates.join(", ")
+        )
     };
     push(p, MissingField::WeightsFile, q, true);
 }

@@ -26,13 +26,8 @@ pub enum Task {
 
 impl Task {
     /// All five, in the order they are offered to a user.
-    pub const ALL: [Task; 5] = [
-        Task::TextToImage,
-        Task::ImageToImage,
-        Task::TextToVideo,
-        Task::ImageToVideo,
-        Task::VideoToVideo,
-    ];
+    pub const ALL: [Task; 5] =
+        [Task::TextToImage, Task::ImageToImage, Task::TextToVideo, Task::ImageToVideo, Task::VideoToVideo];
 
     /// The Hub `pipeline_tag` spelling.
     pub fn as_str(self) -> &'static str {
@@ -231,16 +226,28 @@ pub struct LoraProfile {
     pub base_model_as_declared: Option<String>,
     /// Knowledge-table family id of the base (e.g. `flux-dev`).
     pub family: Option<String>,
+    /// The base repo is not in the table: `family` is an analogy from its name, to be confirmed.
+    pub base_by_analogy: bool,
     /// The task.
     pub task: Option<Sourced<Task>>,
     /// What the LoRA does, as a short hint (`relight`, `effect`, ...).
     pub sub_task: Option<Sourced<String>>,
+    /// UI-shaping hints about what the LoRA does.
+    pub hints: super::subtask::SubTaskHints,
     /// The pipeline class named by the LoRA card's own snippet (non-auto), if any.
     pub card_pipeline_class: Option<String>,
     /// The weights file to pass as `weight_name=`.
     pub weight_name: Option<Sourced<String>>,
+    /// The second file of a Wan 2.2 high-noise / low-noise pair (loaded into `transformer_2`).
+    pub weight_name_2: Option<Sourced<String>>,
     /// All weight-looking files in the repo.
     pub weight_candidates: Vec<String>,
+    /// A few-step (Lightning / Turbo / distilled) LoRA: steps and guidance are fixed.
+    pub few_step: bool,
+    /// The LoRA card's `license` value, verbatim (validated before it reaches a README).
+    pub license: Option<String>,
+    /// A VAE the card says to load instead of the base's (SDXL fp16-fix).
+    pub vae: Option<Sourced<String>>,
     /// Trigger words / phrases to build into the prompt.
     pub trigger_words: Sourced<Vec<String>>,
     /// Fixed prompt template, when the card wants one.

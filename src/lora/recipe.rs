@@ -9,7 +9,7 @@ use regex::Regex;
 use super::base::strip_code;
 use super::card::Frontmatter;
 use super::profile::{GuidanceParam, Resolution, Source, Sourced};
-use super::snippet;
+use super::{recipe_prose, snippet};
 
 /// Settings read from the card (not yet merged with family defaults).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -54,7 +54,9 @@ pub fn read(front: &Frontmatter, body: &str, code: &str) -> CardRecipe {
     let mut r = from_snippet(code);
     let prose = strip_code(body);
     from_tables(&prose, &mut r);
-    from_prose(&prose, &mut r);
+    recipe_prose::from_prose(&prose, &mut r);
+    recipe_prose::resolutions(&prose, &mut r);
+    recipe_prose::negative_from_prose(&prose, &mut r);
     from_widgets(front, &mut r);
     r
 }
@@ -74,9 +76,9 @@ fn from_snippet(code: &str) -> CardRecipe {
     if let (Some(v), Some(_)) = (num("guidance_scale"), num("true_cfg_scale")) {
         extra.insert(0, ("guidance_scale".to_owned(), v));
     }
-    let resolution = num("width").zip(num("height")).map(|(w, h)| {
-        snip(Resolution { width: w as u32, height: h as u32 }, &format!("width={w}, height={h}"))
-    });
+    let resolution = num("width")
+        .zip(num("height"))
+        .map(|(w, h)| snip(Resolution { width: w as u32, height: h as u32 }, &format!("width={w}, height={h}")));
     let fps = snippet::export_fps(code).or_else(|| num("frame_rate"));
     CardRecipe {
         steps: num("num_inference_steps").map(|v| snip(v as u32, &format!("num_inference_steps={v}"))),
@@ -85,22 +87,28 @@ fn from_snippet(code: &str) -> CardRecipe {
         resolution,
         num_frames: num("num_frames").map(|v| snip(v as u32, &format!("num_frames={v}"))),
         fps: fps.map(|v| snip(v as u32, &format!("fps={v}"))),
-        negative_prompt: snippet::string_kwargs(code, "negative_prompt").into_iter().next().map(|n| snip(n, "negative_prompt")),
+        negative_prompt: snippet::string_kwargs(code, "negative_prompt")
+            .into_iter()
+            .next()
+            .map(|n| snip(n, "negative_prompt")),
         extra_call_kwargs: extra,
         ..CardRecipe::default()
     }
 }
 
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:\.\d+)?").unwrap_or_else(|_| unreachable!()));
-static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d+(?:\.\d+)?").unwrap_or_else(|_| unreachable!()));
+pub(super) static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(\d+(?:\.\d+)?)\s*\**\s*(?:–|—|-|to|~)\s*\**\s*(\d+(?:\.\d+)?)").unwrap_or_else(|_| unreachable!())
 });
-static RES: LazyLock<Regex> =
+pub(super) static RES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(\d{3,4})\s*[×x]\s*(\d{3,4})\b").unwrap_or_else(|_| unreachable!()));
-static FRAMES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(\d{2,3})\s*frames\b").unwrap_or_else(|_| unreachable!()));
-static FPS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(\d{1,2})\s*fps\b").unwrap_or_else(|_| unreachable!()));
+static FRAMES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(\d{2,3})\s*frames\b").unwrap_or_else(|_| unreachable!()));
+static FPS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(\d{1,2})\s*fps\b").unwrap_or_else(|_| unreachable!()));
 
-fn first_number(text: &str) -> Option<f64> {
+pub(super) fn first_number(text: &str) -> Option<f64> {
     NUMBER.find(text)?.as_str().parse().ok()
 }
 
@@ -120,17 +128,27 @@ fn from_tables(prose: &str, r: &mut CardRecipe) {
         } else if key.contains("frame") || key.contains("fps") {
             let labelled = if key.contains("fps") { format!("{value} fps") } else { format!("{value} frames") };
             let first = NUMBER.find(value).map_or(String::new(), |m| m.as_str().to_owned());
-            let text = if key.contains("fps") { format!("{first} fps {value}") } else { format!("{first} frames {value}") };
-            read_frames(if value.contains("fps") || value.contains("frames") { &text } else { &labelled }, Source::CardTable, line, r);
+            let text =
+                if key.contains("fps") { format!("{first} fps {value}") } else { format!("{first} frames {value}") };
+            read_frames(
+                if value.contains("fps") || value.contains("frames") { &text } else { &labelled },
+                Source::CardTable,
+                line,
+                r,
+            );
         }
     }
 }
 
 fn is_scale_key(key: &str) -> bool {
-    key.contains("strength") || key.contains("lora scale") || key.contains("lora weight") || key == "scale" || key == "weight"
+    key.contains("strength")
+        || key.contains("lora scale")
+        || key.contains("lora weight")
+        || key == "scale"
+        || key == "weight"
 }
 
-fn read_scale(text: &str, source: Source, line: &str, r: &mut CardRecipe) {
+pub(super) fn read_scale(text: &str, source: Source, line: &str, r: &mut CardRecipe) {
     let detail = line.trim().chars().take(160).collect::<String>();
     if let Some(c) = RANGE.captures(text) {
         let lo: f64 = c.get(1).and_then(|m| m.as_str().parse().ok()).unwrap_or(f64::NAN);
@@ -147,58 +165,21 @@ fn read_scale(text: &str, source: Source, line: &str, r: &mut CardRecipe) {
     }
 }
 
-fn read_frames(text: &str, source: Source, line: &str, r: &mut CardRecipe) {
+pub(super) fn read_frames(text: &str, source: Source, line: &str, r: &mut CardRecipe) {
     let detail = || line.trim().chars().take(160).collect::<String>();
     if r.num_frames.is_none() {
-        let frames = FRAMES.captures(text).and_then(|c| c.get(1)).or_else(|| NUMBER.find(text).filter(|_| !text.contains("fps")));
+        let frames = FRAMES
+            .captures(text)
+            .and_then(|c| c.get(1))
+            .or_else(|| NUMBER.find(text).filter(|_| !text.contains("fps")));
         r.num_frames = frames.and_then(|m| m.as_str().parse().ok()).map(|v| Sourced::new(v, source, detail()));
     }
     if r.fps.is_none() {
-        r.fps = FPS.captures(text).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse().ok()).map(|v| Sourced::new(v, source, detail()));
-    }
-}
-
-static SCALE_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:strength|lora scale|lora weight|adapter weight|weight of|scale of)\b[^.\n]{0,30}?(\d+(?:\.\d+)?(?:\s*\**\s*(?:–|—|-|to|~)\s*\**\s*\d+(?:\.\d+)?)?)|(?:works?|looks?|best)\s+(?:ok|okay|well|good|great|best)?\s*at\s+(\d\.\d+)")
-        .unwrap_or_else(|_| unreachable!())
-});
-static STEPS_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{1,3})\s+(?:inference\s+)?steps\s+(?:is|are|works?|recommended|plenty|enough|gives?)").unwrap_or_else(|_| unreachable!())
-});
-static GUIDANCE_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:cfg|guidance(?: scale)?)\s*(?:of|:|=|at|around)\s*\**\s*(\d+(?:\.\d+)?)").unwrap_or_else(|_| unreachable!())
-});
-
-fn from_prose(prose: &str, r: &mut CardRecipe) {
-    for line in prose.lines().filter(|l| !l.trim_start().starts_with('|')) {
-        if r.lora_scale.is_none() {
-            if let Some(c) = SCALE_PROSE.captures(line) {
-                let text = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
-                read_scale(text, Source::CardProse, line, r);
-            }
-        }
-        if r.steps.is_none() {
-            let v = STEPS_PROSE.captures(line).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse().ok());
-            r.steps = v.map(|v| Sourced::new(v, Source::CardProse, line.trim().chars().take(160).collect::<String>()));
-        }
-        if r.guidance.is_none() {
-            let v = GUIDANCE_PROSE.captures(line).and_then(|c| c.get(1)).and_then(|m| m.as_str().parse().ok());
-            r.guidance = v.map(|v| (Sourced::new(v, Source::CardProse, line.trim().chars().take(160).collect::<String>()), GuidanceParam::GuidanceScale));
-        }
-        for c in RES.captures_iter(line) {
-            let (Some(w), Some(h)) = (c.get(1).and_then(|m| m.as_str().parse().ok()), c.get(2).and_then(|m| m.as_str().parse().ok())) else { continue };
-            let res = Resolution { width: w, height: h };
-            if !r.mentioned_resolutions.contains(&res) {
-                r.mentioned_resolutions.push(res);
-            }
-        }
-        let lower = line.to_ascii_lowercase();
-        if lower.contains("input aspect") || lower.contains("input's aspect") || lower.contains("keep the aspect") {
-            r.follow_input_aspect = true;
-        }
-        if (lower.contains(" frames") || lower.contains("fps")) && !lower.contains("training") {
-            read_frames(line, Source::CardProse, line, r);
-        }
+        r.fps = FPS
+            .captures(text)
+            .and_then(|c| c.get(1))
+            .and_then(|m| m.as_str().parse().ok())
+            .map(|v| Sourced::new(v, source, detail()));
     }
 }
 
@@ -206,9 +187,15 @@ fn from_widgets(front: &Frontmatter, r: &mut CardRecipe) {
     for (key, value) in &front.widget_parameters {
         let ev = || format!("widget parameters {key}: {value}");
         match key.as_str() {
-            "num_inference_steps" if r.steps.is_none() => r.steps = Some(Sourced::new(*value as u32, Source::Yaml, ev())),
-            "guidance_scale" if r.guidance.is_none() => r.guidance = Some((Sourced::new(*value, Source::Yaml, ev()), GuidanceParam::GuidanceScale)),
-            "true_cfg_scale" if r.guidance.is_none() => r.guidance = Some((Sourced::new(*value, Source::Yaml, ev()), GuidanceParam::TrueCfgScale)),
+            "num_inference_steps" if r.steps.is_none() => {
+                r.steps = Some(Sourced::new(*value as u32, Source::Yaml, ev()))
+            }
+            "guidance_scale" if r.guidance.is_none() => {
+                r.guidance = Some((Sourced::new(*value, Source::Yaml, ev()), GuidanceParam::GuidanceScale))
+            }
+            "true_cfg_scale" if r.guidance.is_none() => {
+                r.guidance = Some((Sourced::new(*value, Source::Yaml, ev()), GuidanceParam::TrueCfgScale))
+            }
             _ => {}
         }
     }
@@ -224,7 +211,9 @@ mod tests {
 
     #[test]
     fn snippet_parameters_are_read_with_their_keyword() {
-        let r = recipe("```python\npipe(prompt=p, negative_prompt=\" \", width=1664, height=928, num_inference_steps=30, true_cfg_scale=4.0)\n```\n");
+        let r = recipe(
+            "```python\npipe(prompt=p, negative_prompt=\" \", width=1664, height=928, num_inference_steps=30, true_cfg_scale=4.0)\n```\n",
+        );
         assert_eq!(r.steps.map(|s| s.value), Some(30));
         assert_eq!(r.guidance.map(|(g, p)| (g.value, p)), Some((4.0, GuidanceParam::TrueCfgScale)));
         assert_eq!(r.resolution.map(|s| s.value), Some(Resolution { width: 1664, height: 928 }));
@@ -233,7 +222,9 @@ mod tests {
 
     #[test]
     fn settings_table_rows_are_understood() {
-        let r = recipe("| parameter | value |\n|---|---|\n| LoRA strength | 1.0 |\n| steps | 30 |\n| guidance scale | 5.0 |\n| frames | 81 @ 16 fps |\n");
+        let r = recipe(
+            "| parameter | value |\n|---|---|\n| LoRA strength | 1.0 |\n| steps | 30 |\n| guidance scale | 5.0 |\n| frames | 81 @ 16 fps |\n",
+        );
         assert_eq!(r.steps.map(|s| (s.value, s.evidence.source)), Some((30, Source::CardTable)));
         assert_eq!(r.guidance.map(|(g, _)| g.value), Some(5.0));
         assert_eq!(r.lora_scale.map(|s| s.value), Some(1.0));
@@ -251,6 +242,33 @@ mod tests {
     fn casual_works_ok_at_sentence_gives_the_scale() {
         let r = recipe("use the word mochicat in the prompt. works ok at 0.8, higher gets weird eyes\n");
         assert_eq!(r.lora_scale.map(|s| s.value), Some(0.8));
+    }
+
+    #[test]
+    fn civitai_style_recommendation_line_gives_steps_guidance_and_scale() {
+        let r = recipe("Recommended: LoRA weight 0.6-0.9, CFG 7, 30 steps, DPM++ 2M Karras.\n");
+        assert_eq!(r.steps.map(|s| s.value), Some(30));
+        assert_eq!(r.guidance.map(|(g, _)| g.value), Some(7.0));
+        assert_eq!(r.lora_scale.map(|s| s.value), Some(0.75));
+    }
+
+    #[test]
+    fn training_step_counts_are_not_inference_steps() {
+        assert_eq!(recipe("Trained for 1000 steps at lr 1e-4, best results.\n").steps, None);
+    }
+
+    #[test]
+    fn resolution_line_sets_the_default_and_tables_add_alternatives() {
+        let r = recipe("| resolution | 480×832 / 832×480 (follow the input aspect) |\n");
+        assert_eq!(r.resolution.map(|s| s.value), Some(Resolution { width: 480, height: 832 }));
+        assert_eq!(r.mentioned_resolutions.len(), 2);
+        assert!(r.follow_input_aspect);
+    }
+
+    #[test]
+    fn negative_prompt_in_prose_is_read() {
+        let r = recipe("Negative prompt: `blurry, lowres`\n");
+        assert_eq!(r.negative_prompt.map(|s| s.value).as_deref(), Some("blurry, lowres"));
     }
 
     #[test]

@@ -61,14 +61,19 @@ pub fn python_code(body: &str) -> String {
         .join("\n")
 }
 
-static STRING_LIT: &str = r#"(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"#;
+const STRING_LIT: &str = r#"(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"#;
 
-fn kwarg_string_re(name: &str) -> Regex {
-    Regex::new(&format!(r"\b{}\s*=\s*{STRING_LIT}", regex::escape(name))).unwrap_or_else(|_| never())
-}
+static STRING_KWARG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r#"(?:\b([A-Za-z_]\w*)\s*=|["']([A-Za-z_]\w*)["']\s*:)\s*{STRING_LIT}"#))
+        .unwrap_or_else(|_| never())
+});
+static NUMBER_KWARG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:\b([A-Za-z_]\w*)\s*=|["']([A-Za-z_]\w*)["']\s*:)\s*(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)\b"#)
+        .unwrap_or_else(|_| never())
+});
 
 fn never() -> Regex {
-    // A regex that matches nothing; only reached if a built pattern were invalid.
+    // A regex that matches nothing; only reached if a constant pattern were invalid.
     Regex::new(r"[^\s\S]").unwrap_or_else(|_| unreachable!("constant regex"))
 }
 
@@ -79,13 +84,17 @@ fn unquote(caps: &regex::Captures<'_>, first: usize) -> String {
 
 /// Every string value of `name=` in `code`, in order.
 pub fn string_kwargs(code: &str, name: &str) -> Vec<String> {
-    kwarg_string_re(name).captures_iter(code).map(|c| unquote(&c, 1)).collect()
+    STRING_KWARG.captures_iter(code).filter(|c| key_is(c, name)).map(|c| unquote(&c, 3)).collect()
 }
 
 /// The first numeric value of `name=` in `code`.
 pub fn number_kwarg(code: &str, name: &str) -> Option<f64> {
-    let re = Regex::new(&format!(r"\b{}\s*=\s*(-?\d+(?:\.\d+)?(?:[eE]-?\d+)?)\b", regex::escape(name))).ok()?;
-    re.captures(code)?.get(1)?.as_str().parse().ok()
+    NUMBER_KWARG.captures_iter(code).find(|c| key_is(c, name))?.get(3)?.as_str().parse().ok()
+}
+
+/// Whether a `name=` / `"name":` match names `name`.
+fn key_is(caps: &regex::Captures<'_>, name: &str) -> bool {
+    caps.get(1).or_else(|| caps.get(2)).is_some_and(|m| m.as_str() == name)
 }
 
 /// Every numeric keyword argument in `code` whose name is in `names`, first value of each.
@@ -94,7 +103,8 @@ pub fn number_kwargs(code: &str, names: &[&str]) -> Vec<(String, f64)> {
 }
 
 static CLASS_IMPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"from[ \t]+diffusers(?:\.[\w.]+)?[ \t]+import[ \t]+(?:\(([\w\s,]+)\)|([\w \t,]+))").unwrap_or_else(|_| never())
+    Regex::new(r"from[ \t]+diffusers(?:\.[\w.]+)?[ \t]+import[ \t]+(?:\(([\w\s,]+)\)|([\w \t,]+))")
+        .unwrap_or_else(|_| never())
 });
 static CLASS_USE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b([A-Z]\w*Pipeline\w*)\.from_pretrained").unwrap_or_else(|_| never()));
@@ -135,10 +145,8 @@ static REPO_ID: &str = r"([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)";
 pub fn from_pretrained_repos(code: &str) -> Vec<String> {
     let direct = Regex::new(&format!(r#"from_pretrained\(\s*["']{REPO_ID}["']"#)).unwrap_or_else(|_| never());
     let via_var = Regex::new(r"from_pretrained\(\s*([A-Za-z_]\w*)\s*[,)]").unwrap_or_else(|_| never());
-    let mut out: Vec<(usize, String)> = direct
-        .captures_iter(code)
-        .filter_map(|c| c.get(1).map(|m| (m.start(), m.as_str().to_owned())))
-        .collect();
+    let mut out: Vec<(usize, String)> =
+        direct.captures_iter(code).filter_map(|c| c.get(1).map(|m| (m.start(), m.as_str().to_owned()))).collect();
     for caps in via_var.captures_iter(code) {
         let Some(var) = caps.get(1) else { continue };
         let assign = Regex::new(&format!(r#"\b{}\s*=\s*["']{REPO_ID}["']"#, regex::escape(var.as_str())));
@@ -148,6 +156,12 @@ pub fn from_pretrained_repos(code: &str) -> Vec<String> {
     }
     out.sort_by_key(|(pos, _)| *pos);
     out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Prompts passed positionally: `pipe("a photo of TOK corgi")`, `pipeline(f'...')`.
+pub fn positional_prompts(code: &str) -> Vec<String> {
+    let re = Regex::new(&format!(r"\b(?:pipe|pipeline)\(\s*f?{STRING_LIT}")).unwrap_or_else(|_| never());
+    re.captures_iter(code).map(|c| unquote(&c, 1)).filter(|p| !p.contains('{')).collect()
 }
 
 /// Files passed to `load_image` / `load_video` (example inputs).
@@ -213,10 +227,23 @@ mod tests {
     }
 
     #[test]
+    fn dict_style_inputs_are_read_like_keyword_arguments() {
+        let code = "inputs = {\n    \"true_cfg_scale\": 4.0,\n    \"negative_prompt\": \" \",\n}\n";
+        assert_eq!(number_kwarg(code, "true_cfg_scale"), Some(4.0));
+        assert_eq!(string_kwargs(code, "negative_prompt"), vec![" "]);
+    }
+
+    #[test]
     fn auto_classes_are_not_evidence_of_a_pipeline_class() {
         let code = "from diffusers import DiffusionPipeline\nfrom diffusers import AutoPipelineForText2Image\n";
         assert!(pipeline_classes(code).is_empty());
         assert_eq!(pipeline_classes(&python_code(SNIPPET)), vec!["FluxKontextPipeline"]);
+    }
+
+    #[test]
+    fn positional_prompt_of_the_pipeline_call_is_found() {
+        let code = "image = pipeline('a photo of TOK corgi').images[0]\nout = pipe(f\"{x} y\")\n";
+        assert_eq!(positional_prompts(code), vec!["a photo of TOK corgi"]);
     }
 
     #[test]

@@ -9,10 +9,24 @@ use super::profile::{Source, Sourced, Task};
 use crate::space::knowledge::Family;
 
 /// The task, plus a note when the card's own tag was overruled.
-pub fn find(front: &Frontmatter, body: &str, card_classes: &[String], family: Option<&Family>) -> (Option<Sourced<Task>>, Option<String>) {
+pub fn find(
+    front: &Frontmatter,
+    body: &str,
+    card_classes: &[String],
+    family: Option<&Family>,
+) -> (Option<Sourced<Task>>, Option<String>) {
     let tag = front.pipeline_tag.as_deref().and_then(Task::parse);
     let tasks = family.map(Family::tasks).unwrap_or_default();
     let mut note = None;
+    if tag.is_none() {
+        let tagged: Vec<Task> = front.tags.iter().filter_map(|t| Task::parse(t)).collect();
+        if let (Some(t), Some(f)) = (tagged.first(), family) {
+            if !tasks.contains(t) {
+                note =
+                    Some(format!("card tag {t} is a trainer-template artefact: {} does not serve it; ignored", f.name));
+            }
+        }
+    }
     if let Some(t) = tag {
         if family.is_none() || tasks.contains(&t) {
             return (Some(Sourced::new(t, Source::Yaml, format!("pipeline_tag: {t}"))), None);
@@ -32,9 +46,9 @@ pub fn find(front: &Frontmatter, body: &str, card_classes: &[String], family: Op
             _ => None,
         }
     });
-    let found = by_class
-        .or_else(|| from_prose(body, &tasks))
-        .or_else(|| f.native_task().map(|t| Sourced::new(t, Source::BaseDefault, format!("native task of {}", f.name))));
+    let found = by_class.or_else(|| from_prose(body, &tasks)).or_else(|| {
+        f.native_task().map(|t| Sourced::new(t, Source::BaseDefault, format!("native task of {}", f.name)))
+    });
     (found, note)
 }
 
@@ -80,6 +94,14 @@ mod tests {
         let (task, note) = find(&front, "", &[], fam("flux-kontext-dev"));
         assert_eq!(task.map(|t| t.value), Some(Task::ImageToImage));
         assert!(note.is_some());
+    }
+
+    #[test]
+    fn template_text_to_image_tag_on_an_edit_base_is_noted() {
+        let front = Frontmatter { tags: vec!["text-to-image".into(), "lora".into()], ..Frontmatter::default() };
+        let (task, note) = find(&front, "", &[], fam("flux-kontext-dev"));
+        assert_eq!(task.map(|t| t.value), Some(Task::ImageToImage));
+        assert!(note.is_some_and(|n| n.contains("artefact")));
     }
 
     #[test]

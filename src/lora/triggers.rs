@@ -60,16 +60,33 @@ fn from_trigger_line(prose: &str) -> Option<Sourced<Vec<String>>> {
             .captures_iter(line)
             .filter_map(|c| c.get(1))
             .find(|m| m.start() >= start && is_trigger_candidate(m.as_str()))
-            .or_else(|| BACKTICK.captures_iter(line).filter_map(|c| c.get(1)).find(|m| is_trigger_candidate(m.as_str())));
-        let word = span
-            .map(|m| m.as_str().trim().to_owned())
-            .or_else(|| USE_THE_WORD.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned()))
-            .or_else(|| COLON_FORM.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().trim().to_owned()));
-        if let Some(word) = word.filter(|w| is_trigger_candidate(w)) {
-            return Some(Sourced::new(vec![word], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
+            .or_else(|| {
+                BACKTICK.captures_iter(line).filter_map(|c| c.get(1)).find(|m| is_trigger_candidate(m.as_str()))
+            });
+        let words: Vec<String> = match span {
+            Some(m) => vec![m.as_str().trim().to_owned()],
+            None => USE_THE_WORD
+                .captures(line)
+                .and_then(|c| c.get(1))
+                .map(|m| vec![m.as_str().to_owned()])
+                .or_else(|| COLON_FORM.captures(line).and_then(|c| c.get(1)).map(|m| split_list(m.as_str())))
+                .unwrap_or_default(),
+        };
+        let words: Vec<String> = words.into_iter().filter(|w| is_trigger_candidate(w)).collect();
+        if !words.is_empty() {
+            return Some(Sourced::new(words, Source::CardProse, line.trim().chars().take(160).collect::<String>()));
         }
     }
     None
+}
+
+/// "a, b and c" → ["a", "b", "c"] (unquoted trigger lists).
+fn split_list(text: &str) -> Vec<String> {
+    text.split([',', ';'])
+        .flat_map(|p| p.split(" and "))
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn from_trigger_section(prose: &str) -> Option<Sourced<Vec<String>>> {
@@ -83,7 +100,11 @@ fn from_trigger_section(prose: &str) -> Option<Sourced<Vec<String>>> {
             continue;
         }
         if let Some(m) = BACKTICK.captures(line).and_then(|c| c.get(1)).filter(|m| is_trigger_candidate(m.as_str())) {
-            return Some(Sourced::new(vec![m.as_str().trim().to_owned()], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
+            return Some(Sourced::new(
+                vec![m.as_str().trim().to_owned()],
+                Source::CardProse,
+                line.trim().chars().take(160).collect::<String>(),
+            ));
         }
     }
     None
@@ -92,8 +113,10 @@ fn from_trigger_section(prose: &str) -> Option<Sourced<Vec<String>>> {
 /// A first word every widget prompt shares and that looks like a made-up token.
 fn shared_first_word(prompts: &[String]) -> Option<String> {
     let first = prompts.first()?.split_whitespace().next()?.to_owned();
-    let made_up = first.chars().any(|c| c.is_ascii_digit()) || first.ends_with(',') || first.chars().all(|c| c.is_uppercase());
-    (prompts.len() >= 2 && made_up && prompts.iter().all(|p| p.split_whitespace().next() == Some(first.as_str()))).then_some(first)
+    let made_up =
+        first.chars().any(|c| c.is_ascii_digit()) || first.ends_with(',') || first.chars().all(|c| c.is_uppercase());
+    (prompts.len() >= 2 && made_up && prompts.iter().all(|p| p.split_whitespace().next() == Some(first.as_str())))
+        .then_some(first)
 }
 
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
@@ -115,7 +138,8 @@ fn parse_template(line: &str) -> Option<PromptTemplate> {
     let caps = PLACEHOLDER.captures(line)?;
     let whole = caps.get(0)?;
     let inner = caps.get(1).or_else(|| caps.get(2)).or_else(|| caps.get(3))?.as_str();
-    let name: String = inner.split_whitespace().last()?.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let name: String =
+        inner.split_whitespace().last()?.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     if name.is_empty() || PLACEHOLDER.find_iter(line).count() != 1 {
         return None;
     }
@@ -134,7 +158,10 @@ pub fn rare_token(phrase: &str) -> Option<String> {
     }
     words
         .iter()
-        .find(|w| matches!(**w, "TOK" | "sks" | "ohwx" | "zwx") || (w.chars().any(|c| c.is_ascii_digit()) && w.chars().any(|c| c.is_alphabetic())))
+        .find(|w| {
+            matches!(**w, "TOK" | "sks" | "ohwx" | "zwx")
+                || (w.chars().any(|c| c.is_ascii_digit()) && w.chars().any(|c| c.is_alphabetic()))
+        })
         .map(|w| (*w).to_owned())
 }
 
@@ -166,6 +193,11 @@ mod tests {
     #[test]
     fn plain_prose_use_the_word_is_understood() {
         assert_eq!(trig("use the word mochicat in the prompt. works ok at 0.8\n"), vec!["mochicat"]);
+    }
+
+    #[test]
+    fn unquoted_trigger_list_is_split() {
+        assert_eq!(trig("Trigger words: wtrclr, watercolor painting\n"), vec!["wtrclr", "watercolor painting"]);
     }
 
     #[test]

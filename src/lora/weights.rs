@@ -14,6 +14,8 @@ use super::snippet;
 pub struct WeightsChoice {
     /// The chosen file, with evidence; `None` when the user must choose.
     pub chosen: Option<Sourced<String>>,
+    /// The low-noise file of a Wan 2.2 high/low pair (both are required, not alternatives).
+    pub second: Option<Sourced<String>>,
     /// All weight-looking files.
     pub candidates: Vec<String>,
     /// Things to tell the user (e.g. "took the latest checkpoint").
@@ -29,8 +31,7 @@ pub fn candidates(files: &[String]) -> Vec<String> {
         let name = f.rsplit('/').next().unwrap_or(f).to_ascii_lowercase();
         JUNK_STEMS.iter().any(|j| name.starts_with(j))
     };
-    let mut safes: Vec<String> =
-        files.iter().filter(|f| f.ends_with(".safetensors") && !is_junk(f)).cloned().collect();
+    let mut safes: Vec<String> = files.iter().filter(|f| f.ends_with(".safetensors") && !is_junk(f)).cloned().collect();
     if safes.is_empty() {
         safes = files
             .iter()
@@ -58,7 +59,39 @@ pub fn choose(files: &[String], body: &str, code: &str) -> WeightsChoice {
         .or_else(|| root_convention(&candidates))
         .or_else(|| latest_of_history(&candidates, &mut flags))
         .or_else(|| single(&candidates));
-    WeightsChoice { chosen, candidates, flags }
+    let (chosen, second) = with_noise_pair(&candidates, chosen);
+    WeightsChoice { chosen, second, candidates, flags }
+}
+
+/// Wan 2.2 A14B LoRAs ship a high-noise and a low-noise file: both load, into the two experts.
+fn noise_pair(candidates: &[String]) -> Option<(String, String)> {
+    candidates.iter().find_map(|high| {
+        let lower = high.to_ascii_lowercase();
+        if !lower.contains("high") {
+            return None;
+        }
+        let want = lower.replacen("high", "low", 1);
+        candidates.iter().find(|c| c.to_ascii_lowercase() == want).map(|low| (high.clone(), low.clone()))
+    })
+}
+
+fn with_noise_pair(
+    candidates: &[String],
+    chosen: Option<Sourced<String>>,
+) -> (Option<Sourced<String>>, Option<Sourced<String>>) {
+    let Some((high, low)) = noise_pair(candidates) else { return (chosen, None) };
+    let pair_only = candidates.len() == 2;
+    match chosen {
+        Some(c) if c.value == high || c.value == low => {
+            let second = Sourced::new(low.clone(), Source::FileList, format!("low-noise partner of {high}"));
+            (Some(Sourced::new(high, c.evidence.source, c.evidence.detail)), Some(second))
+        }
+        None if pair_only => (
+            Some(Sourced::new(high.clone(), Source::FileList, "high-noise file of a high/low expert pair")),
+            Some(Sourced::new(low, Source::FileList, format!("low-noise partner of {high}"))),
+        ),
+        other => (other, None),
+    }
 }
 
 fn find_file<'a>(candidates: &'a [String], name: &str) -> Option<&'a String> {
@@ -99,7 +132,11 @@ fn recommended_in_prose(candidates: &[String], body: &str) -> Option<Sourced<Str
 
 fn root_convention(candidates: &[String]) -> Option<Sourced<String>> {
     candidates.iter().find(|c| c.as_str() == "pytorch_lora_weights.safetensors").map(|c| {
-        Sourced::new(c.clone(), Source::FileList, "pytorch_lora_weights.safetensors at repo root (diffusers trainer convention)")
+        Sourced::new(
+            c.clone(),
+            Source::FileList,
+            "pytorch_lora_weights.safetensors at repo root (diffusers trainer convention)",
+        )
     })
 }
 
@@ -139,7 +176,9 @@ fn latest_of_history(candidates: &[String], flags: &mut Vec<Flag>) -> Option<Sou
     let file = candidates[idx].clone();
     flags.push(Flag {
         kind: "latest-checkpoint".to_owned(),
-        message: format!("weights look like a training history; using the latest, {file} (set weights_file to override)"),
+        message: format!(
+            "weights look like a training history; using the latest, {file} (set weights_file to override)"
+        ),
     });
     Some(Sourced::new(file, Source::FileList, "latest file of a training history"))
 }
@@ -163,12 +202,19 @@ mod tests {
     fn weights_file_named_in_snippet_wins_over_root_convention() {
         let f = files(&["pytorch_lora_weights.safetensors", "other.safetensors"]);
         let c = choose(&f, "", "pipe.load_lora_weights('a/b', weight_name='other.safetensors')");
-        assert_eq!(c.chosen.map(|s| (s.value, s.evidence.source)), Some(("other.safetensors".into(), Source::CardSnippet)));
+        assert_eq!(
+            c.chosen.map(|s| (s.value, s.evidence.source)),
+            Some(("other.safetensors".into(), Source::CardSnippet))
+        );
     }
 
     #[test]
     fn root_diffusers_file_beats_checkpoint_copies() {
-        let f = files(&["pytorch_lora_weights.safetensors", "checkpoint-500/pytorch_lora_weights.safetensors", "checkpoint-500/optimizer.bin"]);
+        let f = files(&[
+            "pytorch_lora_weights.safetensors",
+            "checkpoint-500/pytorch_lora_weights.safetensors",
+            "checkpoint-500/optimizer.bin",
+        ]);
         let c = choose(&f, "", "");
         assert_eq!(c.candidates, vec!["pytorch_lora_weights.safetensors"]);
         assert_eq!(c.chosen.map(|s| s.value).as_deref(), Some("pytorch_lora_weights.safetensors"));
@@ -186,6 +232,14 @@ mod tests {
     fn ai_toolkit_unsuffixed_final_save_is_the_latest() {
         let f = files(&["mylora_000001000.safetensors", "mylora.safetensors", "mylora_000002000.safetensors"]);
         assert_eq!(choose(&f, "", "").chosen.map(|s| s.value).as_deref(), Some("mylora.safetensors"));
+    }
+
+    #[test]
+    fn high_and_low_noise_files_are_a_pair_not_alternatives() {
+        let f = files(&["orbit_high_noise.safetensors", "orbit_low_noise.safetensors"]);
+        let c = choose(&f, "", "");
+        assert_eq!(c.chosen.map(|s| s.value).as_deref(), Some("orbit_high_noise.safetensors"));
+        assert_eq!(c.second.map(|s| s.value).as_deref(), Some("orbit_low_noise.safetensors"));
     }
 
     #[test]

@@ -1,8 +1,12 @@
-//! Pull-request lifecycle on the Space: find the bot's open PR statelessly (title tag,
-//! hidden marker, author), open one with `create_pr=1` or push to `refs/pr/N`, and ask for
-//! input in one discussion when the card is too thin. Never writes to main.
+//! Pull-request lifecycle on the Space (DESIGN §7): find the bot's PRs statelessly (title tag,
+//! hidden marker, author), open one with `create_pr=1` or push to `refs/pr/N`, never touch a
+//! PR a human committed to, never reopen what a human closed for the same LoRA commit, close
+//! superseded duplicates, cap PRs per hour, and ask for input in one discussion when the
+//! card is too thin. Never writes to main. In dry-run mode every write is logged instead.
 
+pub mod etiquette;
 pub mod pr_body;
+pub mod rate;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,11 +15,13 @@ use bytes::Bytes;
 
 use crate::domain::{CommitSha, RepoId, RepoType};
 use crate::hub::{
-    CommitOperation, CommitRequest, CommitTarget, Discussion, DiscussionFilter, DiscussionKindFilter, DiscussionStatusFilter, HubClient, HubError,
+    CommitOperation, CommitRequest, CommitTarget, DiscussionFilter, DiscussionKindFilter, DiscussionStatusFilter, HubClient, HubError, NewStatus,
     NotFoundKind,
 };
 use crate::lora::LoraProfile;
 use crate::space::{GeneratedSpace, NeedsInput};
+
+use etiquette::{BotPr, Decision};
 
 /// What the publish stage needs to know about one regeneration.
 pub struct Change<'a> {
@@ -27,10 +33,21 @@ pub struct Change<'a> {
     pub lora_sha: &'a CommitSha,
     /// The inferred profile.
     pub profile: &'a LoraProfile,
+    /// The profile inferred at the LoRA commit the Space was last generated from, if known.
+    pub previous: Option<&'a Previous>,
     /// The generated files currently on the Space's main.
     pub current: &'a BTreeMap<String, String>,
     /// The regenerated Space.
     pub generated: &'a GeneratedSpace,
+}
+
+/// The LoRA state behind the Space's current files (from the last merged bot PR).
+#[derive(Debug, Clone)]
+pub struct Previous {
+    /// The LoRA commit.
+    pub lora_sha: CommitSha,
+    /// The profile inferred from it.
+    pub profile: LoraProfile,
 }
 
 /// What the publish stage did.
@@ -42,6 +59,12 @@ pub enum Published {
     Updated { num: u64 },
     /// The bot's open PR already carries these files.
     Unchanged { num: u64 },
+    /// A human closed the bot's PR for this LoRA commit: not reopened.
+    DeclinedByHuman { num: u64 },
+    /// A human committed to the bot's PR: the bot commented and stopped updating it.
+    HumanEdited { num: u64 },
+    /// Dry run: the writes that would have been made were logged.
+    DryRun,
 }
 
 impl fmt::Display for Published {
@@ -50,36 +73,168 @@ impl fmt::Display for Published {
             Self::Opened { num, url } => write!(f, "opened PR #{num} ({url})"),
             Self::Updated { num } => write!(f, "updated PR #{num}"),
             Self::Unchanged { num } => write!(f, "PR #{num} already up to date"),
+            Self::DeclinedByHuman { num } => write!(f, "PR #{num} for this LoRA commit was closed by a human; not reopening"),
+            Self::HumanEdited { num } => write!(f, "PR #{num} has a human's commits; left alone"),
+            Self::DryRun => write!(f, "dry run: no Hub writes made"),
         }
     }
 }
 
-/// The bot's open PR on `space`, if any.
-pub async fn find_bot_pr(hub: &HubClient, space: &RepoId, bot: &str) -> Result<Option<Discussion>, HubError> {
-    let filter = DiscussionFilter { kind: DiscussionKindFilter::PullRequest, status: DiscussionStatusFilter::Open, author: Some(bot.to_owned()) };
-    let prs = hub.list_discussions(RepoType::Space, space, &filter).await?;
-    Ok(prs.into_iter().find(|d| d.is_pull_request && d.title.starts_with(pr_body::TITLE_TAG) && d.author.as_ref().is_some_and(|a| a.name == bot)))
+/// Why publishing did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// A Hub call failed.
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    /// The PRs-per-hour cap is reached; try again after the wait.
+    #[error("PR cap reached ({0} PRs opened in the last hour)")]
+    Capped(u32, std::time::Duration),
 }
 
-/// Opens the PR, or pushes the regenerated files to the bot's open one.
-pub async fn open_or_update(hub: &HubClient, bot: &str, change: &Change<'_>) -> Result<Published, HubError> {
-    let title = pr_body::title(change);
-    let body = pr_body::render(change);
-    let ops: Vec<CommitOperation> =
-        change.generated.files.iter().map(|(path, content)| CommitOperation::Upload { path: path.clone(), content: Bytes::from(content.clone()) }).collect();
-    if let Some(pr) = find_bot_pr(hub, change.space, bot).await? {
-        let pr_ref = format!("refs/pr/{}", pr.num);
-        if files_match(hub, change.space, &pr_ref, &change.generated.files).await? {
-            return Ok(Published::Unchanged { num: pr.num });
-        }
-        let req = CommitRequest { summary: title, description: body, parent_commit: None, operations: ops };
-        hub.commit(RepoType::Space, change.space, CommitTarget::PullRequest(pr.num), &req).await?;
-        return Ok(Published::Updated { num: pr.num });
+/// The bot's identity and policies, built once per worker.
+pub struct Publisher {
+    /// Hub client (the bot's token).
+    pub hub: HubClient,
+    /// The bot's user name.
+    pub bot: String,
+    /// Log writes instead of making them.
+    pub dry_run: bool,
+    /// PRs opened per hour (this process).
+    pub rate: rate::HourlyCap,
+}
+
+impl Publisher {
+    /// Every PR of the bot on `space` (any status), newest first.
+    pub async fn bot_prs(&self, space: &RepoId) -> Result<Vec<BotPr>, HubError> {
+        let filter = DiscussionFilter { kind: DiscussionKindFilter::PullRequest, status: DiscussionStatusFilter::All, author: Some(self.bot.clone()) };
+        let all = self.hub.list_discussions(RepoType::Space, space, &filter).await?;
+        Ok(etiquette::bot_prs(&all, &self.bot))
     }
-    let req = CommitRequest { summary: title, description: body, parent_commit: None, operations: ops };
-    let outcome = hub.commit(RepoType::Space, change.space, CommitTarget::NewPullRequest, &req).await?;
-    let pr = outcome.pull_request.ok_or_else(|| HubError::Decode { route: "commit".into(), message: "create_pr commit returned no PR".into() })?;
-    Ok(Published::Opened { num: pr.num, url: pr.url })
+
+    /// Opens the PR, or brings the bot's open one up to date, following the etiquette.
+    pub async fn open_or_update(&self, change: &Change<'_>) -> Result<Published, PublishError> {
+        let prs = self.bot_prs(change.space).await?;
+        let (keep, superseded) = etiquette::split_open(&prs);
+        for old in superseded {
+            let reason = format!("Superseded by #{}: the bot keeps one pull request per Space.", keep.map_or(0, |k| k.num));
+            self.close(change.space, old.num, &reason).await?;
+        }
+        let human_commits = match keep {
+            Some(pr) => self.has_human_commits(change.space, pr.num).await?,
+            None => false,
+        };
+        match etiquette::decide(keep, &prs, change.lora_sha, human_commits) {
+            Decision::Declined(num) => Ok(Published::DeclinedByHuman { num }),
+            Decision::LeaveAlone(num) => self.note_human_edit(change, num).await,
+            Decision::Update(num) => self.update(change, num).await,
+            Decision::Open => self.open(change).await,
+        }
+    }
+
+    async fn has_human_commits(&self, space: &RepoId, num: u64) -> Result<bool, HubError> {
+        let details = self.hub.discussion_details(RepoType::Space, space, num).await?;
+        Ok(etiquette::human_committed(&details.events, &self.bot))
+    }
+
+    async fn open(&self, change: &Change<'_>) -> Result<Published, PublishError> {
+        if let Err(wait) = self.rate.try_take() {
+            return Err(PublishError::Capped(self.rate.limit(), wait));
+        }
+        let req = CommitRequest { summary: pr_body::title(change), description: pr_body::render(change), parent_commit: None, operations: ops(change) };
+        if self.dry_run {
+            tracing::info!(space = %change.space, files = ?change.generated.files.keys().collect::<Vec<_>>(), title = %req.summary, "dry-run: would POST commit?create_pr=1");
+            return Ok(Published::DryRun);
+        }
+        let outcome = self.hub.commit(RepoType::Space, change.space, CommitTarget::NewPullRequest, &req).await?;
+        let pr = outcome.pull_request.ok_or_else(|| HubError::Decode { route: "commit".into(), message: "create_pr commit returned no PR".into() })?;
+        Ok(Published::Opened { num: pr.num, url: pr.url })
+    }
+
+    async fn update(&self, change: &Change<'_>, num: u64) -> Result<Published, PublishError> {
+        let rev = format!("refs/pr/{num}");
+        let title = pr_body::title(change);
+        if files_match(&self.hub, change.space, &rev, &change.generated.files).await? {
+            self.retitle(change.space, num, &title).await?;
+            return Ok(Published::Unchanged { num });
+        }
+        let req = CommitRequest { summary: title.clone(), description: String::new(), parent_commit: None, operations: ops(change) };
+        if self.dry_run {
+            tracing::info!(space = %change.space, pr = num, "dry-run: would POST commit to refs/pr/{num}");
+            return Ok(Published::DryRun);
+        }
+        self.hub.commit(RepoType::Space, change.space, CommitTarget::PullRequest(num), &req).await?;
+        self.retitle(change.space, num, &title).await?;
+        self.refresh_body(change, num).await?;
+        Ok(Published::Updated { num })
+    }
+
+    async fn retitle(&self, space: &RepoId, num: u64, title: &str) -> Result<(), HubError> {
+        let details = self.hub.discussion_details(RepoType::Space, space, num).await?;
+        if details.discussion.title == title {
+            return Ok(());
+        }
+        if self.dry_run {
+            tracing::info!(%space, pr = num, %title, "dry-run: would rename the PR");
+            return Ok(());
+        }
+        self.hub.rename_discussion(RepoType::Space, space, num, title).await.map(|_| ())
+    }
+
+    /// The PR description is its first comment: edit it in place to the new body.
+    async fn refresh_body(&self, change: &Change<'_>, num: u64) -> Result<(), HubError> {
+        let details = self.hub.discussion_details(RepoType::Space, change.space, num).await?;
+        let Some(first) = details.events.iter().find(|e| e.event_type == "comment") else { return Ok(()) };
+        self.hub.edit_comment(RepoType::Space, change.space, num, &first.id, &pr_body::render(change)).await.map(|_| ())
+    }
+
+    async fn note_human_edit(&self, change: &Change<'_>, num: u64) -> Result<Published, PublishError> {
+        let details = self.hub.discussion_details(RepoType::Space, change.space, num).await?;
+        let body = pr_body::human_edit_comment(change);
+        if !etiquette::already_commented(&details.events, &self.bot, pr_body::HUMAN_EDIT_MARKER, change.lora_sha) {
+            if self.dry_run {
+                tracing::info!(space = %change.space, pr = num, "dry-run: would comment that a human edited the PR");
+            } else {
+                self.hub.comment(RepoType::Space, change.space, num, &body).await?;
+            }
+        }
+        Ok(Published::HumanEdited { num })
+    }
+
+    async fn close(&self, space: &RepoId, num: u64, reason: &str) -> Result<(), HubError> {
+        if self.dry_run {
+            tracing::info!(%space, pr = num, %reason, "dry-run: would close the PR");
+            return Ok(());
+        }
+        self.hub.change_discussion_status(RepoType::Space, space, num, NewStatus::Closed, Some(reason)).await.map(|_| ())
+    }
+
+    /// Opens (or comments on) the one bot discussion asking for what the card lacks.
+    pub async fn ask_for_input(&self, space: &RepoId, need: &NeedsInput) -> Result<Option<u64>, HubError> {
+        let filter = DiscussionFilter { kind: DiscussionKindFilter::Discussion, status: DiscussionStatusFilter::Open, author: Some(self.bot.clone()) };
+        let open = self.hub.list_discussions(RepoType::Space, space, &filter).await?;
+        let body = format!("{}\n\n{}", need.body_markdown, pr_body::INPUT_MARKER);
+        if let Some(d) = open.into_iter().find(|d| !d.is_pull_request && d.title.starts_with(pr_body::TITLE_TAG)) {
+            let details = self.hub.discussion_details(RepoType::Space, space, d.num).await?;
+            if !etiquette::said_last(&details.events, &self.bot, &body) {
+                if self.dry_run {
+                    tracing::info!(%space, discussion = d.num, "dry-run: would comment with the updated input request");
+                } else {
+                    self.hub.comment(RepoType::Space, space, d.num, &body).await?;
+                }
+            }
+            return Ok(Some(d.num));
+        }
+        if self.dry_run {
+            tracing::info!(%space, title = %need.title, "dry-run: would open a discussion asking for input");
+            return Ok(None);
+        }
+        let title = format!("{} {}", pr_body::TITLE_TAG, need.title);
+        Ok(Some(self.hub.create_discussion(RepoType::Space, space, &title, &body, false).await?))
+    }
+}
+
+fn ops(change: &Change<'_>) -> Vec<CommitOperation> {
+    change.generated.files.iter().map(|(path, content)| CommitOperation::Upload { path: path.clone(), content: Bytes::from(content.clone()) }).collect()
 }
 
 async fn files_match(hub: &HubClient, space: &RepoId, rev: &str, files: &BTreeMap<String, String>) -> Result<bool, HubError> {
@@ -92,20 +247,4 @@ async fn files_match(hub: &HubClient, space: &RepoId, rev: &str, files: &BTreeMa
         }
     }
     Ok(true)
-}
-
-/// Opens (or comments on) the one bot discussion asking for what the card lacks.
-pub async fn ask_for_input(hub: &HubClient, space: &RepoId, bot: &str, need: &NeedsInput) -> Result<u64, HubError> {
-    let filter = DiscussionFilter { kind: DiscussionKindFilter::Discussion, status: DiscussionStatusFilter::Open, author: Some(bot.to_owned()) };
-    let open = hub.list_discussions(RepoType::Space, space, &filter).await?;
-    let body = format!("{}\n\n{}", need.body_markdown, pr_body::INPUT_MARKER);
-    if let Some(d) = open.into_iter().find(|d| !d.is_pull_request && d.title.starts_with(pr_body::TITLE_TAG)) {
-        let details = hub.discussion_details(RepoType::Space, space, d.num).await?;
-        let already_said = details.events.iter().any(|e| e.data.pointer("/latest/raw").and_then(|v| v.as_str()) == Some(body.as_str()));
-        if !already_said {
-            hub.comment(RepoType::Space, space, d.num, &body).await?;
-        }
-        return Ok(d.num);
-    }
-    hub.create_discussion(RepoType::Space, space, &format!("{} {}", pr_body::TITLE_TAG, need.title), &body, false).await
 }

@@ -128,9 +128,7 @@ impl Family {
 
     /// Whether `repo` names this family's base (repo or alias, case-insensitive).
     pub fn matches_repo(&self, repo: &str) -> bool {
-        std::iter::once(&self.repo)
-            .chain(&self.aliases)
-            .any(|r| r.eq_ignore_ascii_case(repo.trim()))
+        std::iter::once(&self.repo).chain(&self.aliases).any(|r| r.eq_ignore_ascii_case(repo.trim()))
     }
 }
 
@@ -171,9 +169,7 @@ pub fn load() -> Result<Knowledge, KnowledgeError> {
 /// empty one, so a defect degrades to "unsupported family" instead of a panic.
 pub fn knowledge() -> &'static Knowledge {
     static CELL: OnceLock<Knowledge> = OnceLock::new();
-    CELL.get_or_init(|| {
-        load().unwrap_or_else(|_| Knowledge { families: vec![], classes: BTreeMap::new() })
-    })
+    CELL.get_or_init(|| load().unwrap_or_else(|_| Knowledge { families: vec![], classes: BTreeMap::new() }))
 }
 
 /// Lowercase ASCII letters and digits only: the form hints are compared in.

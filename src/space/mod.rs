@@ -6,13 +6,16 @@
 //! [`validate`] statically checks rendered files, [`diff`] compares them with the Space,
 //! [`plan_output`] is the `plan` dry-run command's output.
 
+pub mod diff;
 pub mod generate;
 pub mod knowledge;
 pub mod needs_input;
 pub mod overrides;
 pub mod plan;
 pub mod plan_examples;
+pub mod plan_output;
 pub mod plan_readme;
+pub mod plan_text;
 pub mod pyliteral;
 pub mod pyparse;
 pub mod render;
@@ -21,3 +24,14 @@ pub mod verify;
 
 pub use generate::{GeneratedSpace, Generation, GeneratorSettings, generate};
 pub use needs_input::NeedsInput;
+pub use plan_output::{PlanOutput, plan_from_dir_contents};
+
+/// Builds a plan from a card and file list (unit-test helper).
+#[cfg(test)]
+pub(crate) fn test_plan(card: &str, files: &[&str]) -> plan::SpacePlan {
+    let lora = "tester/test-lora".parse().expect("valid id");
+    let files: Vec<String> = files.iter().map(|f| (*f).to_owned()).collect();
+    let profile =
+        crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
+    plan::plan(&profile, None, "zero-a10g").expect("plannable test card")
+}

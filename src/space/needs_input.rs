@@ -23,13 +23,20 @@ pub struct NeedsInput {
 fn toml_lines(field: MissingField, p: &LoraProfile) -> Vec<String> {
     match field {
         MissingField::BaseModel | MissingField::AmbiguousBaseModel | MissingField::UnsupportedBaseFamily => {
-            vec!["base_model = \"black-forest-labs/FLUX.1-dev\"  # the diffusers repo it was trained on".into()]
+            let example = p.base_model.as_ref().map_or("black-forest-labs/FLUX.1-dev", |b| b.value.as_str());
+            vec![format!("base_model = {}  # the diffusers repo it was trained on", toml_string(example))]
         }
-        MissingField::Task => vec!["task = \"text-to-image\"  # or image-to-image, text-to-video, image-to-video, video-to-video".into()],
-        MissingField::WeightsFile => {
-            let first = p.weight_candidates.first().map_or("my_lora.safetensors".to_owned(), Clone::clone);
-            vec![format!("weights_file = {}", toml_string(&first))]
+        MissingField::Task => {
+            vec!["task = \"text-to-image\"  # or image-to-image, text-to-video, image-to-video, video-to-video".into()]
         }
+        MissingField::WeightsFile => match p.weight_candidates.as_slice() {
+            [] => vec!["weights_file = \"my_lora.safetensors\"  # path of the weights file in the LoRA repo".into()],
+            [first, rest @ ..] => {
+                let mut lines = vec![format!("weights_file = {}", toml_string(first))];
+                lines.extend(rest.iter().map(|c| format!("# weights_file = {}", toml_string(c))));
+                lines
+            }
+        },
         MissingField::Recipe => vec!["steps = 28".into(), "guidance = 3.5".into()],
     }
 }
@@ -43,7 +50,10 @@ fn toml_string(s: &str) -> String {
 pub fn needs_input(p: &LoraProfile) -> NeedsInput {
     let missing: Vec<String> = p.missing.iter().map(|m| m.question.clone()).collect();
     let mut body = vec![
-        format!("lora-space-bot could not generate the demo Space for [{lora}](https://huggingface.co/{lora}) from its model card alone.", lora = p.lora),
+        format!(
+            "lora-space-bot could not generate the demo Space for [{lora}](https://huggingface.co/{lora}) from its model card alone.",
+            lora = p.lora
+        ),
         String::new(),
         "**What is missing** (answer once; nothing is guessed):".to_owned(),
         String::new(),
@@ -69,7 +79,11 @@ pub fn needs_input(p: &LoraProfile) -> NeedsInput {
     body.push("```".to_owned());
     body.push(String::new());
     body.push("The bot regenerates the Space as soon as the file is committed or the LoRA changes.".to_owned());
-    NeedsInput { missing, title: format!("lora-space-bot: input needed to build the demo for {}", p.lora), body_markdown: body.join("\n") + "\n" }
+    NeedsInput {
+        missing,
+        title: format!("lora-space-bot: input needed to build the demo for {}", p.lora),
+        body_markdown: body.join("\n") + "\n",
+    }
 }
 
 fn known_values(p: &LoraProfile) -> Vec<String> {
@@ -89,4 +103,31 @@ fn known_values(p: &LoraProfile) -> Vec<String> {
     let mut out = vec![String::new(), "**Already understood from the card:**".to_owned(), String::new()];
     out.extend(lines);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lora::{AnalyzeInput, analyze};
+
+    #[test]
+    fn alternatives_are_listed_as_ready_to_uncomment_toml_lines() {
+        let lora = "me/lora".parse().expect("id");
+        let files = vec!["a_v1.safetensors".to_owned(), "a_fp16.safetensors".to_owned()];
+        let card = "---\nbase_model: Qwen/Qwen-Image\n---\n";
+        let p = analyze(&AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
+        let n = needs_input(&p);
+        assert!(
+            n.body_markdown.contains("weights_file = \"a_v1.safetensors\"\n# weights_file = \"a_fp16.safetensors\"")
+        );
+        assert_eq!(n.missing.len(), 1);
+        let toml: String = n
+            .body_markdown
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|t| t.split("```").next())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(crate::space::overrides::parse_overrides(&toml).is_ok(), "suggested lines parse: {toml}");
+    }
 }

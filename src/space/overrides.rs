@@ -71,15 +71,13 @@ pub enum OverridesError {
 
 /// Parses the overrides file.
 pub fn parse_overrides(text: &str) -> Result<Overrides, OverridesError> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        OverridesError::Syntax(e.message().to_owned())
-    })?;
+    let table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| OverridesError::Syntax(e.message().to_owned()))?;
     if let Some(key) = table.keys().find(|k| !KNOWN_KEYS.contains(&k.as_str())) {
         return Err(OverridesError::UnknownKey { key: key.clone(), known: KNOWN_KEYS.join(", ") });
     }
-    let overrides: Overrides = table
-        .try_into()
-        .map_err(|e: toml::de::Error| OverridesError::BadValue(e.message().to_owned()))?;
+    let overrides: Overrides =
+        table.try_into().map_err(|e: toml::de::Error| OverridesError::BadValue(e.message().to_owned()))?;
     check_ranges(&overrides)?;
     Ok(overrides)
 }
@@ -88,7 +86,9 @@ fn check_ranges(o: &Overrides) -> Result<(), OverridesError> {
     let bad = |what: &str| Err(OverridesError::BadValue(what.to_owned()));
     if let Some(task) = &o.task {
         if crate::lora::profile::Task::parse(task).is_none() {
-            return bad("task must be one of text-to-image, image-to-image, text-to-video, image-to-video, video-to-video");
+            return bad(
+                "task must be one of text-to-image, image-to-image, text-to-video, image-to-video, video-to-video",
+            );
         }
     }
     if let Some(base) = &o.base_model {

@@ -73,6 +73,10 @@ pub struct SpacePlan {
     pub flow_shift: Option<f64>,
     /// `weight_name=`.
     pub weight_name: String,
+    /// Low-noise partner loaded into `transformer_2` (Wan 2.2 A14B pairs).
+    pub weight_name_2: Option<String>,
+    /// Replacement VAE repo (SDXL fp16-fix).
+    pub vae_repo: Option<String>,
     /// Prompt handling.
     pub prompt: PromptPlan,
     /// Default steps.
@@ -101,6 +105,10 @@ pub struct SpacePlan {
     pub multiple: u32,
     /// Size the output from the input image's aspect.
     pub follow_input_aspect: bool,
+    /// A second, optional input image (multi-image edit pipelines).
+    pub second_image: bool,
+    /// A button that feeds the result back in as the next input (image-to-image).
+    pub chain_output: bool,
     /// Video timing (video tasks).
     pub video: Option<VideoPlan>,
     /// Extra numeric kwargs for the pipeline call.
@@ -164,14 +172,21 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
     let f = profile.family.as_deref().and_then(|id| k.family(id)).ok_or(PlanError::Missing("base model family"))?;
     let task = profile.task.as_ref().map(|t| t.value).ok_or(PlanError::Missing("task"))?;
     let base_model = profile.base_model.as_ref().map(|b| b.value.clone()).ok_or(PlanError::Missing("base model"))?;
-    let weight_name = profile.weight_name.as_ref().map(|w| w.value.clone()).ok_or(PlanError::Missing("weights file"))?;
+    let weight_name =
+        profile.weight_name.as_ref().map(|w| w.value.clone()).ok_or(PlanError::Missing("weights file"))?;
     let verified = verify::pipeline_class(k, Some(f), task, profile.card_pipeline_class.as_deref(), base_card)
         .ok_or_else(|| PlanError::NoClass { family: f.id.clone(), task })?;
-    let shape = k.shape(&verified.class.value).map(ClassShapePlan::from).ok_or_else(|| PlanError::NoClass { family: f.id.clone(), task })?;
+    let shape = k
+        .shape(&verified.class.value)
+        .map(ClassShapePlan::from)
+        .ok_or_else(|| PlanError::NoClass { family: f.id.clone(), task })?;
     let prompt = prompt_plan(profile, task);
-    let resolution = snap(profile.resolution.as_ref().map_or(Resolution { width: f.resolution[0], height: f.resolution[1] }, |r| r.value), f.multiple);
+    let resolution = snap(
+        profile.resolution.as_ref().map_or(Resolution { width: f.resolution[0], height: f.resolution[1] }, |r| r.value),
+        f.multiple,
+    );
     let video = task.outputs_video().then(|| video_plan(profile, f));
-    let few_step = f.few_step || profile.steps.as_ref().is_some_and(|s| s.value <= 8);
+    let few_step = f.few_step || profile.few_step || profile.steps.as_ref().is_some_and(|s| s.value <= 8);
     let mut notes: Vec<String> = verified.note.into_iter().collect();
     notes.extend(profile.notes.iter().cloned());
     Ok(SpacePlan {
@@ -198,6 +213,10 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         resolution,
         multiple: f.multiple,
         follow_input_aspect: profile.follow_input_aspect || task.needs_image(),
+        second_image: profile.hints.two_images
+            && task == Task::ImageToImage
+            && shape.image.as_deref() == Some("image_list"),
+        chain_output: profile.hints.chain_output && task == Task::ImageToImage,
         video,
         extra_call_kwargs: profile.extra_call_kwargs.clone(),
         examples: example_rows(profile, &prompt, task),
@@ -209,6 +228,8 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         readme: readme_plan(profile, f, task, &base_model, hardware),
         base_model,
         weight_name,
+        weight_name_2: profile.weight_name_2.as_ref().map(|w| w.value.clone()),
+        vae_repo: profile.vae.as_ref().filter(|_| !f.vae_float32).map(|v| v.value.clone()),
         shape,
         leave_alone: profile.leave_alone.clone(),
         notes,
@@ -219,9 +240,15 @@ fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
     if let Some(t) = &profile.prompt_template {
         return PromptPlan::Template { template: t.value.clone() };
     }
-    let trigger = profile.triggers().first().cloned();
+    let trigger = match profile.triggers() {
+        [] => None,
+        [one] => Some(one.clone()),
+        many => Some(many.join(", ")),
+    };
     match trigger {
-        Some(t) if task.needs_image() && t.split_whitespace().count() >= 3 => PromptPlan::FixedInstruction { instruction: t },
+        Some(t) if task.needs_image() && t.split_whitespace().count() >= 3 => {
+            PromptPlan::FixedInstruction { instruction: t }
+        }
         other => PromptPlan::Free { trigger: other },
     }
 }
@@ -234,7 +261,8 @@ fn snap(r: Resolution, multiple: u32) -> Resolution {
 
 /// The nearest common aspect label of a size (`16:9`).
 pub fn aspect_label(r: Resolution) -> String {
-    const RATIOS: &[(u32, u32)] = &[(1, 1), (16, 9), (9, 16), (4, 3), (3, 4), (3, 2), (2, 3), (21, 9), (9, 21), (5, 4), (4, 5)];
+    const RATIOS: &[(u32, u32)] =
+        &[(1, 1), (16, 9), (9, 16), (4, 3), (3, 4), (3, 2), (2, 3), (21, 9), (9, 21), (5, 4), (4, 5)];
     let ratio = (f64::from(r.width) / f64::from(r.height.max(1))).ln();
     let (a, b) = RATIOS
         .iter()
@@ -288,12 +316,15 @@ mod tests {
     fn video_default_seconds_reproduce_the_frame_count() {
         let k = knowledge();
         let f = k.family("wan21-i2v-480p").expect("family");
-        let v = video_plan(&crate::lora::analyze(&crate::lora::AnalyzeInput {
-            lora: &"a/b".parse().expect("id"),
-            card: "",
-            files: &[],
-            overrides: None,
-        }), f);
+        let v = video_plan(
+            &crate::lora::analyze(&crate::lora::AnalyzeInput {
+                lora: &"a/b".parse().expect("id"),
+                card: "",
+                files: &[],
+                overrides: None,
+            }),
+            f,
+        );
         let frames = (((v.default_seconds * f64::from(v.fps)) as u32 - 1) / v.frame_step) * v.frame_step + 1;
         assert_eq!((v.num_frames, frames), (81, 81));
     }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::plan::PromptPlan;
+use crate::lora::examples::subject_from_filename;
 use crate::lora::profile::{LoraProfile, Task};
 
 /// One `gr.Examples` row.
@@ -31,14 +32,6 @@ pub fn user_text(prompt: &PromptPlan, full: &str) -> Option<String> {
     }
 }
 
-/// A placeholder value guessed from a media filename (`rubber_duck.png` → `a rubber duck`).
-fn from_filename(path: &str) -> String {
-    let stem = path.rsplit('/').next().unwrap_or(path);
-    let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
-    let words: Vec<&str> = stem.split(['_', '-', ' ']).filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit())).collect();
-    format!("a {}", words.join(" "))
-}
-
 /// Rows for `gr.Examples`.
 pub fn example_rows(profile: &LoraProfile, prompt: &PromptPlan, task: Task) -> Vec<ExampleRow> {
     let texts: Vec<String> = profile.examples.value.iter().filter_map(|e| user_text(prompt, e)).collect();
@@ -50,14 +43,15 @@ pub fn example_rows(profile: &LoraProfile, prompt: &PromptPlan, task: Task) -> V
         .example_media
         .iter()
         .enumerate()
-        .map(|(i, media)| {
+        .filter_map(|(i, media)| {
             let text = match (texts.get(i), prompt) {
                 (Some(t), _) => t.clone(),
-                (None, PromptPlan::Template { .. }) => from_filename(media),
+                (None, PromptPlan::Template { .. }) => subject_from_filename(media),
                 (None, PromptPlan::FixedInstruction { .. }) => String::new(),
-                (None, PromptPlan::Free { .. }) => texts.first().cloned().unwrap_or_default(),
+                // A free prompt is required: reuse a card prompt, else the trigger, else no row.
+                (None, PromptPlan::Free { trigger }) => texts.first().or(trigger.as_ref()).cloned()?,
             };
-            ExampleRow { media: Some(media.clone()), text }
+            Some(ExampleRow { media: Some(media.clone()), text })
         })
         .collect()
 }
@@ -70,7 +64,11 @@ mod tests {
     #[test]
     fn template_examples_keep_only_the_placeholder_value() {
         let plan = PromptPlan::Template {
-            template: PromptTemplate { prefix: "The video shows a ".into(), placeholder: "subject".into(), suffix: " rotating.".into() },
+            template: PromptTemplate {
+                prefix: "The video shows a ".into(),
+                placeholder: "subject".into(),
+                suffix: " rotating.".into(),
+            },
         };
         assert_eq!(user_text(&plan, "The video shows a red teapot rotating.").as_deref(), Some("red teapot"));
         assert_eq!(user_text(&plan, "something else"), None);
@@ -81,10 +79,5 @@ mod tests {
         let plan = PromptPlan::FixedInstruction { instruction: "Relight this photo".into() };
         assert_eq!(user_text(&plan, "Relight this photo, lens flare").as_deref(), Some("lens flare"));
         assert_eq!(user_text(&plan, "Relight this photo").as_deref(), Some(""));
-    }
-
-    #[test]
-    fn filename_gives_a_readable_placeholder_value() {
-        assert_eq!(from_filename("assets/images/rubber_duck.png"), "a rubber duck");
     }
 }

@@ -73,7 +73,9 @@ pub fn truncate(s: &str, max: usize) -> String {
 
 fn license_id(profile_license: Option<&str>) -> Option<String> {
     let l = profile_license?.trim();
-    let ok = !l.is_empty() && l.len() <= 64 && l.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+' | '_'));
+    let ok = !l.is_empty()
+        && l.len() <= 64
+        && l.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+' | '_'));
     ok.then(|| l.to_ascii_lowercase())
 }
 
@@ -90,7 +92,7 @@ pub fn readme_plan(profile: &LoraProfile, f: &Family, task: Task, _base: &str, h
         color_from: ALLOWED_COLORS[from].to_owned(),
         color_to: ALLOWED_COLORS[to].to_owned(),
         short_description: truncate(&format!("{} LoRA demo on {}", task, f.name), SHORT_DESCRIPTION_MAX),
-        license: license_id(f.license.as_deref()),
+        license: license_id(profile.license.as_deref()).or_else(|| license_id(f.license.as_deref())),
         hardware: hardware.to_owned(),
         family_name: f.name.clone(),
     }

@@ -30,9 +30,7 @@ pub struct PySource<'s> {
 /// Parses `source`, failing on any syntax error or missing node.
 pub fn parse(source: &str) -> Result<PySource<'_>, PyParseError> {
     let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .map_err(|e| PyParseError::Grammar(e.to_string()))?;
+    parser.set_language(&tree_sitter_python::LANGUAGE.into()).map_err(|e| PyParseError::Grammar(e.to_string()))?;
     let tree = parser.parse(source, None).ok_or_else(|| PyParseError::Grammar("parser returned no tree".into()))?;
     if let Some(bad) = first_error(tree.root_node()) {
         let p = bad.start_position();
@@ -79,24 +77,26 @@ impl<'s> PySource<'s> {
                 out.push(top);
             }
         };
-        walk(self.tree.root_node(), &mut |node| {
-            match node.kind() {
-                "import_statement" => {
-                    let mut cursor = node.walk();
-                    for name in node.children_by_field_name("name", &mut cursor) {
-                        let dotted = if name.kind() == "aliased_import" { name.child_by_field_name("name").unwrap_or(name) } else { name };
-                        add(self.text(dotted));
-                    }
-                    false
+        walk(self.tree.root_node(), &mut |node| match node.kind() {
+            "import_statement" => {
+                let mut cursor = node.walk();
+                for name in node.children_by_field_name("name", &mut cursor) {
+                    let dotted = if name.kind() == "aliased_import" {
+                        name.child_by_field_name("name").unwrap_or(name)
+                    } else {
+                        name
+                    };
+                    add(self.text(dotted));
                 }
-                "import_from_statement" => {
-                    if let Some(m) = node.child_by_field_name("module_name").filter(|m| m.kind() == "dotted_name") {
-                        add(self.text(m));
-                    }
-                    false
-                }
-                _ => true,
+                false
             }
+            "import_from_statement" => {
+                if let Some(m) = node.child_by_field_name("module_name").filter(|m| m.kind() == "dotted_name") {
+                    add(self.text(m));
+                }
+                false
+            }
+            _ => true,
         });
         out
     }

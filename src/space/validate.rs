@@ -32,9 +32,13 @@ fn issue(file: &str, message: impl Into<String>) -> ValidationIssue {
 }
 
 /// All checks, including the ones that need the LoRA repo's file list.
-pub fn validate(files: &BTreeMap<String, String>, lora_files: &[String], profile: &LoraProfile) -> Vec<ValidationIssue> {
+pub fn validate(
+    files: &BTreeMap<String, String>,
+    lora_files: &[String],
+    profile: &LoraProfile,
+) -> Vec<ValidationIssue> {
     let mut issues = validate_generated(files, profile);
-    if let Some(w) = &profile.weight_name {
+    for w in profile.weight_name.iter().chain(&profile.weight_name_2) {
         if !lora_files.contains(&w.value) {
             issues.push(issue("app.py", format!("weights file {} is not in the LoRA repo", w.value)));
         }
@@ -71,9 +75,14 @@ fn check_app(app: &str, requirements: Option<&str>, issues: &mut Vec<ValidationI
     };
     let listed: Vec<String> = requirements.unwrap_or("").lines().filter_map(requirement_name).collect();
     for module in parsed.imports() {
-        let covered = RUNTIME_MODULES.contains(&module.as_str()) || STDLIB.contains(&module.as_str()) || listed.contains(&package_for(&module));
+        let covered = RUNTIME_MODULES.contains(&module.as_str())
+            || STDLIB.contains(&module.as_str())
+            || listed.contains(&package_for(&module));
         if !covered {
-            issues.push(issue("app.py", format!("import {module} is not covered by requirements.txt ({})", package_for(&module))));
+            issues.push(issue(
+                "app.py",
+                format!("import {module} is not covered by requirements.txt ({})", package_for(&module)),
+            ));
         }
     }
     let imports = parsed.imports();
@@ -91,7 +100,10 @@ fn check_app(app: &str, requirements: Option<&str>, issues: &mut Vec<ValidationI
 fn check_requirements(req: &str, issues: &mut Vec<ValidationIssue>) {
     for name in req.lines().filter_map(requirement_name) {
         if FORBIDDEN_PACKAGES.contains(&name.as_str()) {
-            issues.push(issue("requirements.txt", format!("{name} is provided by the Space runtime and must not be listed")));
+            issues.push(issue(
+                "requirements.txt",
+                format!("{name} is provided by the Space runtime and must not be listed"),
+            ));
         }
     }
 }
@@ -149,7 +161,10 @@ mod tests {
 
     #[test]
     fn bad_colour_and_long_description_are_reported() {
-        let bad = format!("---\nsdk: gradio\nsdk_version: \"6\"\ncolorFrom: orange\ncolorTo: blue\napp_file: app.py\nshort_description: \"{}\"\nmodels: [a/b, c/d]\n---\n", "x".repeat(61));
+        let bad = format!(
+            "---\nsdk: gradio\nsdk_version: \"6\"\ncolorFrom: orange\ncolorTo: blue\napp_file: app.py\nshort_description: \"{}\"\nmodels: [a/b, c/d]\n---\n",
+            "x".repeat(61)
+        );
         let found = issues_of(&bad);
         assert_eq!(found.len(), 2, "{found:?}");
     }
@@ -157,9 +172,27 @@ mod tests {
     #[test]
     fn uncovered_import_and_listed_gradio_are_reported() {
         let mut issues = Vec::new();
-        check_app("import spaces\nimport torch\nimport cv2\n@spaces.GPU\ndef f():\n    pass\n", Some("diffusers\n"), &mut issues);
+        check_app(
+            "import spaces\nimport torch\nimport cv2\n@spaces.GPU\ndef f():\n    pass\n",
+            Some("diffusers\n"),
+            &mut issues,
+        );
         check_requirements("gradio\n", &mut issues);
         assert_eq!(issues.len(), 2, "{issues:?}");
+    }
+
+    #[test]
+    fn weights_and_example_files_missing_from_the_lora_repo_are_reported() {
+        let lora = "me/lora".parse().expect("id");
+        let files = vec!["w.safetensors".to_owned(), "in/a.png".to_owned()];
+        let card =
+            "---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n```python\nload_image(\"in/a.png\")\n```\n";
+        let profile =
+            crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
+        let found = validate(&BTreeMap::new(), &["other.safetensors".to_owned()], &profile);
+        let messages: Vec<&str> = found.iter().map(|i| i.message.as_str()).collect();
+        assert!(messages.iter().any(|m| m.contains("weights file w.safetensors")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("example file in/a.png")), "{messages:?}");
     }
 
     #[test]

@@ -16,7 +16,13 @@ pub struct Verified {
 }
 
 /// Picks the pipeline class for `task` on `family` (or an unsupported base, `family = None`).
-pub fn pipeline_class(k: &Knowledge, family: Option<&Family>, task: Task, lora_card_class: Option<&str>, base_card: Option<&str>) -> Option<Verified> {
+pub fn pipeline_class(
+    k: &Knowledge,
+    family: Option<&Family>,
+    task: Task,
+    lora_card_class: Option<&str>,
+    base_card: Option<&str>,
+) -> Option<Verified> {
     let base_classes = base_card.map(|c| snippet::pipeline_classes(&snippet::python_code(c))).unwrap_or_default();
     let Some(f) = family else {
         // Unsupported family: only the base card can say.
@@ -29,18 +35,39 @@ pub fn pipeline_class(k: &Knowledge, family: Option<&Family>, task: Task, lora_c
     if let Some(c) = lora_card_class.filter(|c| table.iter().any(|t| t == c)) {
         let note = (!base_classes.is_empty() && !base_classes.iter().any(|b| b == c))
             .then(|| format!("the LoRA card uses {c}; the base card shows {}", base_classes.join(", ")));
-        return Some(Verified { class: Sourced::new(c.to_owned(), Source::CardSnippet, format!("{c} in the LoRA card's snippet, listed for {task}")), note });
+        return Some(Verified {
+            class: Sourced::new(
+                c.to_owned(),
+                Source::CardSnippet,
+                format!("{c} in the LoRA card's snippet, listed for {task}"),
+            ),
+            note,
+        });
     }
     if let Some(c) = table.iter().find(|t| base_classes.contains(t)) {
-        return Some(Verified { class: Sourced::new(c.clone(), Source::BaseCard, format!("{c} in {}'s card", f.repo)), note: None });
+        return Some(Verified {
+            class: Sourced::new(c.clone(), Source::BaseCard, format!("{c} in {}'s card", f.repo)),
+            note: None,
+        });
     }
     let default = table.first()?;
     let note = match (base_card, base_classes.as_slice()) {
         (None, _) => format!("base model card unavailable: {default} taken from the knowledge table, not verified"),
-        (Some(_), []) => format!("base model card shows no diffusers pipeline class: {default} taken from the knowledge table"),
-        (Some(_), shown) => format!("base model card shows {} (not a {task} class in the table): kept {default}", shown.join(", ")),
+        (Some(_), []) => {
+            format!("base model card shows no diffusers pipeline class: {default} taken from the knowledge table")
+        }
+        (Some(_), shown) => {
+            format!("base model card shows {} (not a {task} class in the table): kept {default}", shown.join(", "))
+        }
     };
-    Some(Verified { class: Sourced::new(default.clone(), Source::BaseDefault, format!("knowledge table class for {} {task}", f.name)), note: Some(note) })
+    Some(Verified {
+        class: Sourced::new(
+            default.clone(),
+            Source::BaseDefault,
+            format!("knowledge table class for {} {task}", f.name),
+        ),
+        note: Some(note),
+    })
 }
 
 #[cfg(test)]
@@ -57,19 +84,28 @@ mod tests {
     #[test]
     fn class_from_the_base_card_is_verified() {
         let card = "```python\nfrom diffusers import QwenImageEditPlusPipeline\n```\n";
-        assert_eq!(pick("qwen-image-edit-2509", Task::ImageToImage, None, Some(card)), ("QwenImageEditPlusPipeline".into(), Source::BaseCard, false));
+        assert_eq!(
+            pick("qwen-image-edit-2509", Task::ImageToImage, None, Some(card)),
+            ("QwenImageEditPlusPipeline".into(), Source::BaseCard, false)
+        );
     }
 
     #[test]
     fn auto_class_on_the_base_card_falls_back_to_the_table_with_a_note() {
         let card = "```python\nfrom diffusers import DiffusionPipeline\n```\n";
-        assert_eq!(pick("qwen-image", Task::TextToImage, None, Some(card)), ("QwenImagePipeline".into(), Source::BaseDefault, true));
+        assert_eq!(
+            pick("qwen-image", Task::TextToImage, None, Some(card)),
+            ("QwenImagePipeline".into(), Source::BaseDefault, true)
+        );
     }
 
     #[test]
     fn lora_card_class_listed_for_the_task_wins() {
         let card = "```python\nfrom diffusers import LTXPipeline, LTXImageToVideoPipeline\n```\n";
-        assert_eq!(pick("ltx-video-0.9.5", Task::ImageToVideo, Some("LTXConditionPipeline"), Some(card)).0, "LTXConditionPipeline");
+        assert_eq!(
+            pick("ltx-video-0.9.5", Task::ImageToVideo, Some("LTXConditionPipeline"), Some(card)).0,
+            "LTXConditionPipeline"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::fmt;
 use crate::domain::{CommitSha, Job, RepoId, RepoType};
 use crate::hub::{HubError, NotFoundKind};
 use crate::lora::{AnalyzeInput, LoraProfile, analyze};
-use crate::publish::{self, Published};
+use crate::publish::{self, Previous, PublishError, Published, pr_body};
 use crate::space::overrides::{OVERRIDES_FILE, Overrides, OverridesError, parse_overrides};
 use crate::space::{Generation, generate};
 
@@ -35,6 +35,9 @@ pub enum PipelineError {
     /// The Space's overrides file is invalid.
     #[error("{OVERRIDES_FILE} in the Space is invalid: {0}")]
     Overrides(#[from] OverridesError),
+    /// The PRs-per-hour cap is reached.
+    #[error("{0}")]
+    Capped(PublishError),
     /// A job kind this worker does not run yet.
     #[error("job kind {0} is not supported by this worker")]
     Unsupported(&'static str),
@@ -43,12 +46,19 @@ pub enum PipelineError {
 impl PipelineError {
     /// Whether trying again later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Hub(e) if e.is_transient())
+        match self {
+            // The next attempt looks for the bot's PR before opening one, so retrying is safe.
+            Self::Hub(HubError::PullRequestOutcomeUnknown { .. }) | Self::Capped(_) => true,
+            Self::Hub(e) => e.is_transient(),
+            _ => false,
+        }
     }
     /// The wait the Hub asked for, if any.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
+            Self::Hub(HubError::PullRequestOutcomeUnknown { source }) => source.retry_after(),
             Self::Hub(e) => e.retry_after(),
+            Self::Capped(PublishError::Capped(_, wait)) => Some(*wait),
             _ => None,
         }
     }
@@ -61,8 +71,8 @@ pub enum Report {
     SpaceUpToDate { lora_sha: CommitSha },
     /// A PR was opened, updated, or already had these files.
     Published(Published),
-    /// The card is too thin: a discussion asks for what is missing.
-    NeedsInput { discussion: u64 },
+    /// The card is too thin: a discussion asks for what is missing (`None` in dry-run).
+    NeedsInput { discussion: Option<u64> },
 }
 
 impl fmt::Display for Report {
@@ -70,7 +80,8 @@ impl fmt::Display for Report {
         match self {
             Self::SpaceUpToDate { lora_sha } => write!(f, "Space already matches LoRA {}", lora_sha.short()),
             Self::Published(p) => write!(f, "{p}"),
-            Self::NeedsInput { discussion } => write!(f, "asked for input in discussion #{discussion}"),
+            Self::NeedsInput { discussion: Some(n) } => write!(f, "asked for input in discussion #{n}"),
+            Self::NeedsInput { discussion: None } => write!(f, "would ask for input (dry run)"),
         }
     }
 }
@@ -119,15 +130,20 @@ pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineErro
 async fn publish_stage(ctx: &WorkerContext, job: &Job, lora: &LoraSnapshot, space: &SpaceSnapshot, profile: &LoraProfile, generation: Generation) -> Result<Report, PipelineError> {
     match generation {
         Generation::NeedsInput(need) => {
-            let num = publish::ask_for_input(&ctx.hub, &job.space, &ctx.bot_user, &need).await?;
+            let num = ctx.publisher.ask_for_input(&job.space, &need).await?;
             Ok(Report::NeedsInput { discussion: num })
         }
         Generation::Ready(generated) => {
             if generated.files.iter().all(|(path, content)| space.generated.get(path) == Some(content)) {
                 return Ok(Report::SpaceUpToDate { lora_sha: lora.sha.clone() });
             }
-            let change = publish::Change { space: &job.space, lora: &job.lora, lora_sha: &lora.sha, profile, current: &space.generated, generated: &generated };
-            Ok(Report::Published(publish::open_or_update(&ctx.hub, &ctx.bot_user, &change).await?))
+            let previous = fetch_previous(ctx, job, space).await;
+            let change = publish::Change { space: &job.space, lora: &job.lora, lora_sha: &lora.sha, profile, previous: previous.as_ref(), current: &space.generated, generated: &generated };
+            match ctx.publisher.open_or_update(&change).await {
+                Ok(p) => Ok(Report::Published(p)),
+                Err(PublishError::Hub(e)) => Err(PipelineError::Hub(e)),
+                Err(capped) => Err(PipelineError::Capped(capped)),
+            }
         }
     }
 }
@@ -155,6 +171,20 @@ async fn fetch_space(ctx: &WorkerContext, space: &RepoId) -> Result<SpaceSnapsho
         false => None,
     };
     Ok(SpaceSnapshot { sha: info.sha, files, generated, overrides })
+}
+
+/// The LoRA state behind the Space's current files: the sha in the last merged bot PR's
+/// marker, and the profile inferred at that sha. Best effort: `None` when unknown.
+async fn fetch_previous(ctx: &WorkerContext, job: &Job, space: &SpaceSnapshot) -> Option<Previous> {
+    let prs = ctx.publisher.bot_prs(&job.space).await.ok()?;
+    let merged = prs.iter().find(|p| p.status == crate::hub::DiscussionStatus::Merged)?;
+    let details = ctx.hub.discussion_details(RepoType::Space, &job.space, merged.num).await.ok()?;
+    let body = details.events.iter().find(|e| e.event_type == "comment").and_then(|e| e.data.pointer("/latest/raw")).and_then(|v| v.as_str())?;
+    let sha: CommitSha = pr_body::marker_sha(body)?.parse().ok()?;
+    let files = ctx.hub.list_files(RepoType::Model, &job.lora, sha.as_str()).await.ok()?;
+    let card = text_file(ctx, RepoType::Model, &job.lora, sha.as_str(), "README.md").await.ok()?.unwrap_or_default();
+    let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &card, files: &files, overrides: space.overrides.as_ref() });
+    Some(Previous { lora_sha: sha, profile })
 }
 
 /// The base model's card, for pipeline-class verification; unreadable → `None` (the

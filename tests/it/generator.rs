@@ -36,8 +36,10 @@ fn fixtures() -> Vec<Fixture> {
 }
 
 fn load(dir: &Path) -> Fixture {
-    let expected: Value = serde_json::from_str(&fs::read_to_string(dir.join("expected.json")).expect("expected.json")).expect("json");
-    let files = expected["files"].as_array().expect("files").iter().map(|f| f.as_str().expect("str").to_owned()).collect();
+    let expected: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("expected.json")).expect("expected.json")).expect("json");
+    let files =
+        expected["files"].as_array().expect("files").iter().map(|f| f.as_str().expect("str").to_owned()).collect();
     let lora = expected["lora_repo"].as_str().expect("lora_repo").parse().expect("repo id");
     Fixture {
         name: dir.file_name().and_then(|n| n.to_str()).expect("name").to_owned(),
@@ -85,9 +87,22 @@ fn check_fields(f: &Fixture, p: &LoraProfile, generation: &Generation) -> Vec<St
     let steps = p.steps.as_ref().map(|s| u64::from(s.value));
     check("steps", steps == e["steps"].as_u64(), format!("{steps:?}"));
     let guidance = p.guidance.as_ref().map(|g| g.value);
-    check("guidance", guidance.zip(e["guidance"].as_f64()).is_some_and(|(a, b)| close(a, b)) || guidance.is_none() && e["guidance"].is_null(), format!("{guidance:?}"));
-    check("lora_scale", e["lora_scale"].as_f64().is_some_and(|s| close(s, p.lora_scale.value)), format!("{}", p.lora_scale.value));
-    check("needs_user_input", Some(p.needs_user_input()) == e["needs_user_input"].as_bool(), format!("{}", p.needs_user_input()));
+    check(
+        "guidance",
+        guidance.zip(e["guidance"].as_f64()).is_some_and(|(a, b)| close(a, b))
+            || guidance.is_none() && e["guidance"].is_null(),
+        format!("{guidance:?}"),
+    );
+    check(
+        "lora_scale",
+        e["lora_scale"].as_f64().is_some_and(|s| close(s, p.lora_scale.value)),
+        format!("{}", p.lora_scale.value),
+    );
+    check(
+        "needs_user_input",
+        Some(p.needs_user_input()) == e["needs_user_input"].as_bool(),
+        format!("{}", p.needs_user_input()),
+    );
     bad.extend(check_examples(f, p));
     bad.extend(check_optional(f, p));
     bad
@@ -96,7 +111,8 @@ fn check_fields(f: &Fixture, p: &LoraProfile, generation: &Generation) -> Vec<St
 /// Every expected example quoted verbatim in the card must be found; none may be invented
 /// without the trigger.
 fn check_examples(f: &Fixture, p: &LoraProfile) -> Vec<String> {
-    let expected: Vec<&str> = f.expected["examples"].as_array().expect("examples").iter().filter_map(Value::as_str).collect();
+    let expected: Vec<&str> =
+        f.expected["examples"].as_array().expect("examples").iter().filter_map(Value::as_str).collect();
     let got = &p.examples.value;
     let mut bad = Vec::new();
     for ex in expected.iter().filter(|ex| f.card.contains(**ex)) {
@@ -128,7 +144,9 @@ fn check_optional(f: &Fixture, p: &LoraProfile) -> Vec<String> {
             bad.push(format!("{}: negative_prompt: expected {neg:?}, got {:?}", f.name, p.negative_prompt));
         }
     }
-    for (field, got) in [("num_frames", p.num_frames.as_ref().map(|v| v.value)), ("fps", p.fps.as_ref().map(|v| v.value))] {
+    for (field, got) in
+        [("num_frames", p.num_frames.as_ref().map(|v| v.value)), ("fps", p.fps.as_ref().map(|v| v.value))]
+    {
         if let Some(want) = e[field].as_u64() {
             if got.map(u64::from) != Some(want) {
                 bad.push(format!("{}: {field}: expected {want}, got {got:?}", f.name));
@@ -141,6 +159,15 @@ fn check_optional(f: &Fixture, p: &LoraProfile) -> Vec<String> {
         if got.as_ref() != Some(&want) {
             bad.push(format!("{}: resolution: expected {want:?}, got {got:?}", f.name));
         }
+    }
+    for alt in e["resolution"]["alternatives"].as_array().into_iter().flatten() {
+        let want: Vec<u64> = alt.as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+        if !p.resolution_alternatives.iter().any(|r| [u64::from(r.width), u64::from(r.height)] == want[..]) {
+            bad.push(format!("{}: resolution alternative {want:?} missing", f.name));
+        }
+    }
+    if e["resolution"]["follow_input_aspect"].as_bool() == Some(true) && !p.follow_input_aspect {
+        bad.push(format!("{}: follow_input_aspect not detected", f.name));
     }
     if let Some(media) = e["example_media"].as_array() {
         let want: Vec<&str> = media.iter().filter_map(Value::as_str).collect();
@@ -215,4 +242,26 @@ fn every_generated_space_validates_against_its_lora_repo() {
 }
 
 mod hostile;
+mod plan_json;
 mod tasks;
+
+#[test]
+fn pipeline_class_is_verified_against_the_base_model_card_fixtures() {
+    use lora_space_bot::lora::profile::Source;
+    let settings = GeneratorSettings::default();
+    let mut verified = 0;
+    for f in fixtures() {
+        let profile = profile_of(&f);
+        let Some(base) = base_card(profile.base_model.as_ref().map(|b| b.value.as_str())) else { continue };
+        let Generation::Ready(g) = generate(&profile, Some(&base), &settings) else { continue };
+        let source = g.plan.pipeline_class.evidence.source;
+        // Qwen-Image's own card only shows DiffusionPipeline: the table is used, with a note.
+        if base.contains("from diffusers import DiffusionPipeline") && !base.contains("Pipeline.from_pretrained(\"") {
+            assert!(g.notes.iter().any(|n| n.contains("knowledge table")), "{}: fallback is noted", f.name);
+        } else {
+            assert!(matches!(source, Source::BaseCard | Source::CardSnippet), "{}: {source:?}", f.name);
+            verified += 1;
+        }
+    }
+    assert!(verified >= 5, "only {verified} fixtures verified against a base card");
+}

@@ -91,6 +91,11 @@ impl Drop for TestReceiver {
 
 /// Spawns the receiver on port 0 with `links`, publishing through `amqp`.
 pub async fn spawn_receiver(amqp: &str, links: &[(&str, &str)], topo: Topology) -> TestReceiver {
+    spawn_receiver_with(amqp, links, topo, Duration::ZERO).await
+}
+
+/// Spawns the receiver with a debounce window.
+pub async fn spawn_receiver_with(amqp: &str, links: &[(&str, &str)], topo: Topology, debounce: Duration) -> TestReceiver {
     lora_space_bot::telemetry::init_for_test();
     let shutdown = CancellationToken::new();
     let b = broker(amqp, &topo, &shutdown).await;
@@ -101,6 +106,7 @@ pub async fn spawn_receiver(amqp: &str, links: &[(&str, &str)], topo: Topology) 
         max_body_bytes: 64 * 1024,
         publish_timeout: Duration::from_secs(3),
         metrics: lora_space_bot::metrics::Metrics::new(),
+        debounce,
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -238,9 +244,19 @@ pub async fn spawn_worker(
     broker: lora_space_bot::queue::Broker,
     shutdown: &CancellationToken,
 ) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
+    spawn_worker_with(sim, broker, shutdown, lora_space_bot::worker::WorkerPolicy { max_attempts: 3, ..Default::default() }).await
+}
+
+/// Like [`spawn_worker`], with a policy.
+pub async fn spawn_worker_with(
+    sim: &lora_space_bot::sim::SimHandle,
+    broker: lora_space_bot::queue::Broker,
+    shutdown: &CancellationToken,
+    policy: lora_space_bot::worker::WorkerPolicy,
+) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
     use futures::FutureExt;
     let ctx = Arc::new(
-        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), 3, lora_space_bot::metrics::Metrics::new())
+        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), policy, lora_space_bot::metrics::Metrics::new())
             .await
             .expect("worker context"),
     );
@@ -265,4 +281,73 @@ pub async fn next_outcome(
     limit: Duration,
 ) -> (lora_space_bot::domain::Job, lora_space_bot::queue::Outcome) {
     tokio::time::timeout(limit, rx.recv()).await.expect("a job finished in time").expect("worker alive")
+}
+
+const CORGI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/cards/02-flux-dev-dreambooth-corgi");
+const BASE_CARD: &str = include_str!("../../demo/base-flux-dev.md");
+
+/// A simulated Hub with a linked LoRA (the corgi fixture) and Space, a receiver on a real
+/// broker with a unique prefix, and a webhook from the LoRA to the receiver.
+pub struct LoraWorld {
+    pub sim: lora_space_bot::sim::SimHandle,
+    pub lora: RepoId,
+    pub space: RepoId,
+    pub receiver: TestReceiver,
+}
+
+impl LoraWorld {
+    pub async fn new(name: &str) -> Self {
+        Self::with_debounce(name, Duration::ZERO).await
+    }
+
+    pub async fn with_debounce(name: &str, debounce: Duration) -> Self {
+        Self::build(name, debounce, &amqp_url()).await
+    }
+
+    /// A world whose receiver (and workers on its broker) reach RabbitMQ through `amqp`.
+    pub async fn build(name: &str, debounce: Duration, amqp: &str) -> Self {
+        use lora_space_bot::domain::RepoType;
+        use lora_space_bot::hub::{WatchedItem, WebhookDomain, WebhookSpec};
+        use std::collections::BTreeMap;
+        let sim = spawn_sim().await;
+        sim.add_user("black-forest-labs", "hf_bfl");
+        sim.seed_repo(RepoType::Model, &id("black-forest-labs/FLUX.1-dev"), BTreeMap::from([("README.md".to_owned(), BASE_CARD.as_bytes().to_vec())]), false);
+        sim.add_user("tkato", "hf_tkato");
+        let (lora, _) = sim.seed_card_fixture(std::path::Path::new(CORGI)).expect("fixture seeds");
+        let space = id("tkato/corgi-demo");
+        sim.seed_repo(RepoType::Space, &space, BTreeMap::from([("README.md".to_owned(), b"---\nsdk: gradio\n---\n".to_vec())]), false);
+        let receiver = spawn_receiver_with(amqp, &[(&lora.to_string(), &space.to_string())], topology(&unique_prefix(name), 2), debounce).await;
+        let spec = WebhookSpec {
+            watched: vec![WatchedItem { kind: "model".into(), name: lora.to_string() }],
+            url: format!("{}/webhooks/hub", receiver.url),
+            domains: vec![WebhookDomain::Repo],
+            secret: Some(SECRET.into()),
+        };
+        hub_client(&sim, "hf_tkato").create_webhook(&spec).await.expect("webhook registered");
+        Self { sim, lora, space, receiver }
+    }
+
+    /// The LoRA owner pushes a new model card (the fixture plus `extra`).
+    pub fn push_card(&self, extra: &str) -> lora_space_bot::domain::CommitSha {
+        use lora_space_bot::domain::RepoType;
+        let mut card = std::fs::read_to_string(format!("{CORGI}/README.md")).expect("card");
+        card.push_str(extra);
+        self.sim.commit_as("tkato", RepoType::Model, &self.lora, std::collections::BTreeMap::from([("README.md".to_owned(), card.into_bytes())]), "Update card")
+    }
+
+    /// The LoRA owner pushes the card with a new trigger phrase (YAML and prose).
+    pub fn push_trigger(&self, trigger: &str) -> lora_space_bot::domain::CommitSha {
+        use lora_space_bot::domain::RepoType;
+        let card = std::fs::read_to_string(format!("{CORGI}/README.md")).expect("card").replace("a photo of TOK corgi", trigger);
+        self.sim.commit_as("tkato", RepoType::Model, &self.lora, std::collections::BTreeMap::from([("README.md".to_owned(), card.into_bytes())]), "New trigger")
+    }
+
+    /// The bot's pull requests on the Space.
+    pub fn prs(&self) -> Vec<lora_space_bot::sim::DiscussionView> {
+        self.sim.discussions(lora_space_bot::domain::RepoType::Space, &self.space).into_iter().filter(|d| d.is_pull_request).collect()
+    }
+
+    pub fn broker(&self) -> lora_space_bot::queue::Broker {
+        lora_space_bot::queue::Broker::Amqp(self.receiver.broker.clone())
+    }
 }

@@ -55,6 +55,9 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
     if plan.vae_float32 {
         classes.push("AutoencoderKLWan".into());
     }
+    if plan.vae_repo.is_some() {
+        classes.push("AutoencoderKL".into());
+    }
     if plan.flow_shift.is_some() {
         classes.push("UniPCMultistepScheduler".into());
     }
@@ -72,9 +75,15 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
         lines.push(format!("from diffusers.utils import {}", utils.join(", ")));
     }
     match plan.shape.video.as_deref().filter(|_| plan.task == Task::VideoToVideo) {
-        Some("ltx_condition") => lines.push("from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition".into()),
-        Some("ltx2_condition") => lines.push("from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition".into()),
-        Some("ltx2_reference") => lines.push("from diffusers.pipelines.ltx2.pipeline_ltx2_ic_lora import LTX2ReferenceCondition".into()),
+        Some("ltx_condition") => {
+            lines.push("from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition".into())
+        }
+        Some("ltx2_condition") => {
+            lines.push("from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition".into())
+        }
+        Some("ltx2_reference") => {
+            lines.push("from diffusers.pipelines.ltx2.pipeline_ltx2_ic_lora import LTX2ReferenceCondition".into())
+        }
         _ => {}
     }
     lines
@@ -84,6 +93,12 @@ fn constants(plan: &SpacePlan, out: &mut Vec<String>) {
     out.push(format!("BASE_MODEL = {}", py_str(&plan.base_model)));
     out.push(format!("LORA_REPO = {}", py_str(&plan.lora)));
     out.push(format!("WEIGHT_NAME = {}", py_str(&plan.weight_name)));
+    if let Some(w2) = &plan.weight_name_2 {
+        out.push(format!("WEIGHT_NAME_2 = {}", py_str(w2)));
+    }
+    if let Some(vae) = &plan.vae_repo {
+        out.push(format!("VAE_REPO = {}", py_str(vae)));
+    }
     match &plan.prompt {
         PromptPlan::Free { trigger } => out.push(format!("TRIGGER = {}", py_str(trigger.as_deref().unwrap_or("")))),
         PromptPlan::Template { template } => {
@@ -132,6 +147,9 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
     if plan.vae_float32 {
         out.push("vae = AutoencoderKLWan.from_pretrained(BASE_MODEL, subfolder=\"vae\", torch_dtype=torch.float32, token=HF_TOKEN)".into());
         kwargs.push("vae=vae".to_owned());
+    } else if plan.vae_repo.is_some() {
+        out.push(format!("vae = AutoencoderKL.from_pretrained(VAE_REPO, torch_dtype={dtype}, token=HF_TOKEN)"));
+        kwargs.push("vae=vae".to_owned());
     }
     kwargs.push(format!("torch_dtype={dtype}"));
     if let Some(v) = &plan.variant {
@@ -140,12 +158,23 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
     kwargs.push("token=HF_TOKEN".into());
     out.push(format!("pipe = {}.from_pretrained(BASE_MODEL, {})", plan.pipeline_class.value, kwargs.join(", ")));
     if let Some(shift) = plan.flow_shift {
-        out.push(format!("pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config, flow_shift={})", py_float(shift)));
+        out.push(format!(
+            "pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config, flow_shift={})",
+            py_float(shift)
+        ));
     }
     out.push("pipe.to(\"cuda\")".into());
-    out.push("pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name=\"lora\", token=HF_TOKEN)".into());
+    out.push(
+        "pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name=\"lora\", token=HF_TOKEN)".into(),
+    );
+    let adapters = if plan.weight_name_2.is_some() {
+        out.push("pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME_2, adapter_name=\"lora_2\", load_into_transformer_2=True, token=HF_TOKEN)".into());
+        "[\"lora\", \"lora_2\"], adapter_weights=[LORA_SCALE, LORA_SCALE]"
+    } else {
+        "[\"lora\"], adapter_weights=[LORA_SCALE]"
+    };
     if plan.scale_slider.is_none() && (plan.lora_scale - 1.0).abs() > f64::EPSILON {
-        out.push("pipe.set_adapters([\"lora\"], adapter_weights=[LORA_SCALE])".into());
+        out.push(format!("pipe.set_adapters({adapters})"));
     }
     out.push(String::new());
     out.push(String::new());
@@ -160,10 +189,9 @@ fn helpers(plan: &SpacePlan, out: &mut Vec<String>) {
             "    return TRIGGER + \" \" + text",
         ],
         PromptPlan::Template { .. } => &["    return PROMPT_PREFIX + text.strip() + PROMPT_SUFFIX"],
-        PromptPlan::FixedInstruction { .. } => &[
-            "    extra = text.strip()",
-            "    return INSTRUCTION + \", \" + extra if extra else INSTRUCTION",
-        ],
+        PromptPlan::FixedInstruction { .. } => {
+            &["    extra = text.strip()", "    return INSTRUCTION + \", \" + extra if extra else INSTRUCTION"]
+        }
     };
     out.push("def build_prompt(text: str) -> str:".into());
     out.push("    \"\"\"The pipeline prompt for the user's text (the trigger is added here).\"\"\"".into());
@@ -222,18 +250,30 @@ fn ui(plan: &SpacePlan, out: &mut Vec<String>) {
         out.push(format!("            {} = {}", i.name, i.component));
     }
     let needs_media = media_input(plan).is_some();
-    out.push(format!("            run = gr.Button(\"Generate\", variant=\"primary\"{})", if needs_media { ", interactive=False" } else { "" }));
+    out.push(format!(
+        "            run = gr.Button(\"Generate\", variant=\"primary\"{})",
+        if needs_media { ", interactive=False" } else { "" }
+    ));
     out.push("            with gr.Accordion(\"Advanced\", open=False):".into());
     for i in all.iter().filter(|i| i.advanced) {
         out.push(format!("                {} = {}", i.name, i.component));
     }
     out.push("        with gr.Column():".into());
     out.push(format!("            result = {}", output_component(plan)));
+    if plan.chain_output {
+        out.push("            reuse = gr.Button(\"Use result as the next input\")".into());
+    }
     let names: Vec<&str> = all.iter().map(|i| i.name).collect();
     let outputs = "[result, seed]";
     examples(plan, out, outputs);
+    if plan.chain_output {
+        out.push("    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image)".into());
+    }
     if let Some(m) = media_input(plan) {
-        out.push(format!("    {}.change(lambda value: gr.Button(interactive=value is not None), inputs={}, outputs=run)", m.name, m.name));
+        out.push(format!(
+            "    {}.change(lambda value: gr.Button(interactive=value is not None), inputs={}, outputs=run)",
+            m.name, m.name
+        ));
     }
     out.push("    gr.on(".into());
     out.push("        triggers=[run.click, text.submit],".into());
@@ -277,4 +317,39 @@ fn examples(plan: &SpacePlan, out: &mut Vec<String>, outputs: &str) {
     out.push("        cache_examples=True,".into());
     out.push("        cache_mode=\"lazy\",".into());
     out.push("    )".into());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::space::test_plan;
+
+    const FLUX: &str = "---\nbase_model: black-forest-labs/FLUX.1-dev\ninstance_prompt: zk style\n---\n";
+
+    #[test]
+    fn spaces_is_imported_before_torch_and_the_gpu_function_is_bound() {
+        let app = render_app(&test_plan(FLUX, &["lora.safetensors"]));
+        let (spaces, torch) = (app.find("import spaces"), app.find("import torch"));
+        assert!(spaces.zip(torch).is_some_and(|(s, t)| s < t));
+        assert!(app.contains("@spaces.GPU(duration=60)\ndef generate("));
+        assert!(app.contains("fn=generate,"));
+        assert!(app.contains("demo.launch(theme=gr.themes.Citrus()"));
+    }
+
+    #[test]
+    fn trigger_is_a_constant_prepended_in_code_not_typed_by_the_user() {
+        let app = render_app(&test_plan(FLUX, &["lora.safetensors"]));
+        assert!(app.contains("TRIGGER = \"zk style\""));
+        assert!(app.contains("return TRIGGER + \" \" + text"));
+    }
+
+    #[test]
+    fn video_apps_set_the_allocator_before_importing_spaces() {
+        let card = "---\nbase_model: Wan-AI/Wan2.1-T2V-14B-Diffusers\n---\n";
+        let app = render_app(&test_plan(card, &["lora.safetensors"]));
+        let (alloc, spaces) = (app.find("PYTORCH_CUDA_ALLOC_CONF"), app.find("import spaces"));
+        assert!(alloc.zip(spaces).is_some_and(|(a, s)| a < s));
+        assert!(app.contains("gr.Video(label=\"Result\", autoplay=True)"));
+        assert!(app.contains("export_to_video(result.frames[0], path, fps=FPS)"));
+    }
 }

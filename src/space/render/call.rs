@@ -8,7 +8,7 @@ use crate::space::plan::SpacePlan;
 use crate::space::pyliteral::py_float;
 
 /// Kwargs that must be ints in the pipeline call.
-const INT_KWARGS: &[&str] = &["max_sequence_length"];
+const INT_KWARGS: &[&str] = &["max_sequence_length", "reference_downscale_factor"];
 
 /// Appends the `generate` function.
 pub fn generate_fn(plan: &SpacePlan, out: &mut Vec<String>) {
@@ -73,7 +73,9 @@ fn prepare(plan: &SpacePlan, out: &mut Vec<String>) {
             out.push("    frames = load_video(video)".into());
             out.push("    num_frames = frames_for(min(duration, len(frames) / FPS))".into());
             out.push("    width, height = fit_size(frames[0])".into());
-            out.push("    frames = [frame.convert(\"RGB\").resize((width, height)) for frame in frames[:num_frames]]".into());
+            out.push(
+                "    frames = [frame.convert(\"RGB\").resize((width, height)) for frame in frames[:num_frames]]".into(),
+            );
         }
         Task::TextToImage | Task::TextToVideo => {
             if plan.aspect_presets.len() > 1 {
@@ -91,6 +93,9 @@ fn prepare(plan: &SpacePlan, out: &mut Vec<String>) {
 fn call(plan: &SpacePlan, out: &mut Vec<String>) {
     let mut args: Vec<String> = vec!["prompt=build_prompt(text)".into()];
     match (plan.task, plan.shape.image.as_deref()) {
+        (Task::ImageToImage, Some("image_list")) if plan.second_image => {
+            args.push("image=[image] if image_2 is None else [image, image_2.convert(\"RGB\")]".into())
+        }
         (Task::ImageToImage | Task::ImageToVideo, Some("image_list")) => args.push("image=[image]".into()),
         (Task::ImageToImage | Task::ImageToVideo, _) => args.push("image=image".into()),
         _ => {}
@@ -99,12 +104,18 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
         args.push(match plan.shape.video.as_deref() {
             Some("ltx_condition") => "conditions=[LTXVideoCondition(video=frames, frame_index=0)]".into(),
             Some("ltx2_condition") => "conditions=[LTX2VideoCondition(frames=frames, index=0, strength=1.0)]".into(),
-            Some("ltx2_reference") => "reference_conditions=[LTX2ReferenceCondition(frames=frames, strength=1.0)]".into(),
+            Some("ltx2_reference") => {
+                "reference_conditions=[LTX2ReferenceCondition(frames=frames, strength=1.0)]".into()
+            }
             _ => "video=frames".into(),
         });
     }
     if plan.negative_prompt.is_some() {
-        args.push(if plan.show_negative { "negative_prompt=negative_prompt".into() } else { "negative_prompt=NEGATIVE_PROMPT".into() });
+        args.push(if plan.show_negative {
+            "negative_prompt=negative_prompt".into()
+        } else {
+            "negative_prompt=NEGATIVE_PROMPT".into()
+        });
     }
     args.push("width=width".into());
     args.push("height=height".into());
@@ -114,12 +125,19 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
             args.push("frame_rate=FPS".into());
         }
     }
-    let (steps, guidance) = if plan.lock_steps { ("DEFAULT_STEPS", "DEFAULT_GUIDANCE") } else { ("int(steps)", "float(guidance)") };
+    let (steps, guidance) =
+        if plan.lock_steps { ("DEFAULT_STEPS", "DEFAULT_GUIDANCE") } else { ("int(steps)", "float(guidance)") };
     args.push(format!("num_inference_steps={steps}"));
     args.push(format!("{}={guidance}", plan.guidance_param.as_str()));
     for (name, value) in &plan.extra_call_kwargs {
-        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
-            let v = if INT_KWARGS.contains(&name.as_str()) { format!("{}", value.round() as i64) } else { py_float(*value) };
+        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+        {
+            let v = if INT_KWARGS.contains(&name.as_str()) {
+                format!("{}", value.round() as i64)
+            } else {
+                py_float(*value)
+            };
             args.push(format!("{name}={v}"));
         }
     }
@@ -130,7 +148,7 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
     if plan.shape.output == "frames_audio" {
         args.push("output_type=\"np\"".into());
         args.push("return_dict=False".into());
-        out.push("    video, audio = pipe(".into());
+        out.push("    output_video, output_audio = pipe(".into());
     } else {
         out.push("    result = pipe(".into());
     }
@@ -144,11 +162,11 @@ fn finish(plan: &SpacePlan, out: &mut Vec<String>) {
         "images" => out.push("    return result.images[0], seed".into()),
         "frames_audio" => {
             out.push("    path = tempfile.NamedTemporaryFile(suffix=\".mp4\", delete=False).name".into());
-            out.push("    video = torch.from_numpy((video * 255).round().astype(\"uint8\"))".into());
+            out.push("    output_video = torch.from_numpy((output_video * 255).round().astype(\"uint8\"))".into());
             out.push("    encode_video(".into());
-            out.push("        video[0],".into());
+            out.push("        output_video[0],".into());
             out.push("        fps=FPS,".into());
-            out.push("        audio=audio[0].float().cpu(),".into());
+            out.push("        audio=output_audio[0].float().cpu(),".into());
             out.push("        audio_sample_rate=pipe.vocoder.config.output_sampling_rate,".into());
             out.push("        output_path=path,".into());
             out.push("    )".into());

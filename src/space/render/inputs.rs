@@ -20,7 +20,13 @@ pub struct Input {
     pub advanced: bool,
 }
 
-fn input(name: &'static str, annotation: &'static str, default: Option<String>, component: String, advanced: bool) -> Input {
+fn input(
+    name: &'static str,
+    annotation: &'static str,
+    default: Option<String>,
+    component: String,
+    advanced: bool,
+) -> Input {
     Input { name, annotation, default, component, advanced }
 }
 
@@ -59,7 +65,10 @@ pub fn text_required(plan: &SpacePlan) -> bool {
 pub fn media_input(plan: &SpacePlan) -> Option<Input> {
     if plan.task.needs_image() {
         Some(input("image", "Image.Image", None, "gr.Image(label=\"Input image\", type=\"pil\")".into(), false))
-    } else if plan.shape.video.is_some() && !plan.task.needs_image() && plan.task == crate::lora::profile::Task::VideoToVideo {
+    } else if plan.shape.video.is_some()
+        && !plan.task.needs_image()
+        && plan.task == crate::lora::profile::Task::VideoToVideo
+    {
         Some(input("video", "str", None, "gr.Video(label=\"Input video\")".into(), false))
     } else {
         None
@@ -70,9 +79,19 @@ pub fn media_input(plan: &SpacePlan) -> Option<Input> {
 pub fn inputs(plan: &SpacePlan) -> Vec<Input> {
     let mut out: Vec<Input> = media_input(plan).into_iter().collect();
     out.push(input("text", "str", None, text_box(plan).0, false));
+    if plan.second_image {
+        let component = "gr.Image(label=\"Second image (optional)\", type=\"pil\")".to_owned();
+        out.push(input("image_2", "Image.Image | None", Some("None".into()), component, false));
+    }
     let sized_by_input = plan.task.needs_image() || plan.task == crate::lora::profile::Task::VideoToVideo;
     if !sized_by_input && plan.aspect_presets.len() > 1 {
-        out.push(input("aspect_ratio", "str", Some("DEFAULT_ASPECT".into()), "gr.Dropdown(label=\"Aspect ratio\", choices=list(ASPECT_RATIOS), value=DEFAULT_ASPECT)".into(), false));
+        out.push(input(
+            "aspect_ratio",
+            "str",
+            Some("DEFAULT_ASPECT".into()),
+            "gr.Dropdown(label=\"Aspect ratio\", choices=list(ASPECT_RATIOS), value=DEFAULT_ASPECT)".into(),
+            false,
+        ));
     }
     if let Some(v) = &plan.video {
         let component = format!(
@@ -82,23 +101,69 @@ pub fn inputs(plan: &SpacePlan) -> Vec<Input> {
         out.push(input("duration", "float", Some("DEFAULT_SECONDS".into()), component, false));
     }
     if plan.show_negative {
-        out.push(input("negative_prompt", "str", Some("NEGATIVE_PROMPT".into()), "gr.Textbox(label=\"Negative prompt\", value=NEGATIVE_PROMPT, lines=2)".into(), true));
+        out.push(input(
+            "negative_prompt",
+            "str",
+            Some("NEGATIVE_PROMPT".into()),
+            "gr.Textbox(label=\"Negative prompt\", value=NEGATIVE_PROMPT, lines=2)".into(),
+            true,
+        ));
     }
-    out.push(input("seed", "int", Some("0".into()), "gr.Slider(label=\"Seed\", minimum=0, maximum=MAX_SEED, step=1, value=0)".into(), true));
-    out.push(input("randomize_seed", "bool", Some("True".into()), "gr.Checkbox(label=\"Randomize seed\", value=True)".into(), true));
+    out.push(input(
+        "seed",
+        "int",
+        Some("0".into()),
+        "gr.Slider(label=\"Seed\", minimum=0, maximum=MAX_SEED, step=1, value=0)".into(),
+        true,
+    ));
+    out.push(input(
+        "randomize_seed",
+        "bool",
+        Some("True".into()),
+        "gr.Checkbox(label=\"Randomize seed\", value=True)".into(),
+        true,
+    ));
     if !plan.lock_steps {
         let max_steps = (plan.steps * 2).max(50);
-        out.push(input("steps", "int", Some("DEFAULT_STEPS".into()), format!("gr.Slider(label=\"Steps\", minimum=1, maximum={}, step=1, value=DEFAULT_STEPS)", py_int(max_steps)), true));
+        out.push(input(
+            "steps",
+            "int",
+            Some("DEFAULT_STEPS".into()),
+            format!(
+                "gr.Slider(label=\"Steps\", minimum=1, maximum={}, step=1, value=DEFAULT_STEPS)",
+                py_int(max_steps)
+            ),
+            true,
+        ));
         let max_g = (plan.guidance * 2.0).max(10.0).ceil();
         let label = match plan.guidance_param {
             crate::lora::profile::GuidanceParam::TrueCfgScale => "True CFG scale",
             crate::lora::profile::GuidanceParam::GuidanceScale => "Guidance scale",
         };
-        out.push(input("guidance", "float", Some("DEFAULT_GUIDANCE".into()), format!("gr.Slider(label=\"{label}\", minimum=0.0, maximum={}, step=0.1, value=DEFAULT_GUIDANCE)", py_float(max_g)), true));
+        out.push(input(
+            "guidance",
+            "float",
+            Some("DEFAULT_GUIDANCE".into()),
+            format!(
+                "gr.Slider(label=\"{label}\", minimum=0.0, maximum={}, step=0.1, value=DEFAULT_GUIDANCE)",
+                py_float(max_g)
+            ),
+            true,
+        ));
     }
     if let Some((lo, hi)) = plan.scale_slider {
         let (lo, hi) = ((lo - 0.2).max(0.0), (hi + 0.2).min(2.0));
-        out.push(input("lora_scale", "float", Some("LORA_SCALE".into()), format!("gr.Slider(label=\"LoRA scale\", minimum={}, maximum={}, step=0.05, value=LORA_SCALE)", py_float(lo), py_float(hi)), true));
+        out.push(input(
+            "lora_scale",
+            "float",
+            Some("LORA_SCALE".into()),
+            format!(
+                "gr.Slider(label=\"LoRA scale\", minimum={}, maximum={}, step=0.05, value=LORA_SCALE)",
+                py_float(lo),
+                py_float(hi)
+            ),
+            true,
+        ));
     }
     out
 }

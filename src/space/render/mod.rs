@@ -52,10 +52,16 @@ pub fn header_markdown(plan: &SpacePlan) -> String {
             text.push_str(&format!("\n\nThe trigger {} is added to your prompt automatically.", readme::md_code(t)));
         }
         PromptPlan::FixedInstruction { instruction } => {
-            text.push_str(&format!("\n\nThe instruction {} is sent for you; add optional extra direction.", readme::md_code(instruction)));
+            text.push_str(&format!(
+                "\n\nThe instruction {} is sent for you; add optional extra direction.",
+                readme::md_code(instruction)
+            ));
         }
         PromptPlan::Template { template } => {
-            text.push_str(&format!("\n\nYour text fills the card's template {}.", readme::md_code(&template.display())));
+            text.push_str(&format!(
+                "\n\nYour text fills the card's template {}.",
+                readme::md_code(&template.display())
+            ));
         }
         PromptPlan::Free { trigger: None } => {}
     }
@@ -66,7 +72,11 @@ pub fn header_markdown(plan: &SpacePlan) -> String {
 }
 
 /// Renders all three files.
-pub fn render(plan: &SpacePlan, sdk_version: &str, python_version: &str) -> Result<BTreeMap<String, String>, PyParseError> {
+pub fn render(
+    plan: &SpacePlan,
+    sdk_version: &str,
+    python_version: &str,
+) -> Result<BTreeMap<String, String>, PyParseError> {
     let app = app::render_app(plan);
     let requirements = requirements::render_requirements(plan, &app)?;
     let readme = readme::render_readme(plan, sdk_version, python_version);

@@ -13,9 +13,39 @@ pub const FORBIDDEN_PACKAGES: &[&str] = &["gradio", "spaces", "huggingface_hub",
 
 /// Python standard-library modules a generated app may import.
 pub const STDLIB: &[&str] = &[
-    "__future__", "abc", "argparse", "base64", "collections", "contextlib", "copy", "dataclasses", "datetime", "enum",
-    "functools", "glob", "hashlib", "io", "itertools", "json", "logging", "math", "os", "pathlib", "random", "re",
-    "shutil", "string", "subprocess", "sys", "tempfile", "textwrap", "threading", "time", "typing", "urllib", "uuid",
+    "__future__",
+    "abc",
+    "argparse",
+    "base64",
+    "collections",
+    "contextlib",
+    "copy",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "functools",
+    "glob",
+    "hashlib",
+    "io",
+    "itertools",
+    "json",
+    "logging",
+    "math",
+    "os",
+    "pathlib",
+    "random",
+    "re",
+    "shutil",
+    "string",
+    "subprocess",
+    "sys",
+    "tempfile",
+    "textwrap",
+    "threading",
+    "time",
+    "typing",
+    "urllib",
+    "uuid",
     "warnings",
 ];
 
@@ -79,6 +109,21 @@ mod tests {
         assert_eq!(requirement_name("git+https://github.com/huggingface/diffusers").as_deref(), Some("diffusers"));
         assert_eq!(requirement_name("# comment"), None);
         assert_eq!(requirement_name("Pillow[extra]==10").as_deref(), Some("pillow"));
+    }
+
+    #[test]
+    fn requirements_follow_the_imports_and_family_extras_but_never_the_runtime() {
+        let plan =
+            crate::space::test_plan("---\nbase_model: Wan-AI/Wan2.1-T2V-14B-Diffusers\n---\n", &["l.safetensors"]);
+        let app = "import os\nimport spaces\nimport gradio as gr\nimport torch\nimport cv2\nfrom diffusers import WanPipeline\n";
+        let req = render_requirements(&plan, app).expect("parses");
+        let names: Vec<String> = req.lines().filter_map(requirement_name).collect();
+        for want in ["diffusers", "transformers", "opencv-python", "ftfy", "imageio-ffmpeg"] {
+            assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+        }
+        for never in ["gradio", "spaces", "torch", "huggingface-hub", "os"] {
+            assert!(!names.iter().any(|n| n == never), "{never} in {names:?}");
+        }
     }
 
     #[test]

@@ -42,7 +42,7 @@ def build_prompt(text: str) -> str:
     return TRIGGER + " " + text
 
 
-@spaces.GPU(duration=90)
+@spaces.GPU(duration=90, size="xlarge")
 def generate(
     text: str,
     aspect_ratio: str = DEFAULT_ASPECT,

@@ -44,7 +44,7 @@ def fit_size(image: Image.Image) -> tuple[int, int]:
     return width, height
 
 
-@spaces.GPU(duration=90)
+@spaces.GPU(duration=90, size="xlarge")
 def generate(
     image: Image.Image,
     text: str,
@@ -99,6 +99,8 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
                 lora_scale = gr.Slider(label="LoRA scale", minimum=0.5, maximum=1.0, step=0.05, value=LORA_SCALE)
         with gr.Column():
             result = gr.ImageSlider(label="Before / after", type="pil")
+            reuse = gr.Button("Use result as the next input")
+    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image)
     image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
     gr.on(
         triggers=[run.click, text.submit],

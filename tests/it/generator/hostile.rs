@@ -13,16 +13,40 @@ use proptest::prelude::*;
 use super::{fixtures, profile_of};
 
 const FRAGMENTS: &[&str] = &[
-    "\"", "'", "\"\"\"", "'''", "\\", "\\\\", "\n", "\r\n", "{}", "{0}", "%s", "\0", "\u{2028}", "\u{2029}",
-    "\"); import os; os.system(\"x", "'''; exec('x') #", "\\N{BULLET}", "\\x00", "#", "`", "```", "---", "\t",
-    "é漢🎨", "\u{202e}", "\u{1b}[31m", "<script>alert(1)</script>", "${HOME}", "f\"{x}\"", " ",
+    "\"",
+    "'",
+    "\"\"\"",
+    "'''",
+    "\\",
+    "\\\\",
+    "\n",
+    "\r\n",
+    "{}",
+    "{0}",
+    "%s",
+    "\0",
+    "\u{2028}",
+    "\u{2029}",
+    "\"); import os; os.system(\"x",
+    "'''; exec('x') #",
+    "\\N{BULLET}",
+    "\\x00",
+    "#",
+    "`",
+    "```",
+    "---",
+    "\t",
+    "é漢🎨",
+    "\u{202e}",
+    "\u{1b}[31m",
+    "<script>alert(1)</script>",
+    "${HOME}",
+    "f\"{x}\"",
+    " ",
 ];
 
 fn hostile() -> impl Strategy<Value = String> {
-    prop_oneof![
-        prop::collection::vec(prop::sample::select(FRAGMENTS), 1..8).prop_map(|v| v.concat()),
-        any::<String>(),
-    ]
+    prop_oneof![prop::collection::vec(prop::sample::select(FRAGMENTS), 1..8).prop_map(|v| v.concat()), any::<String>(),]
 }
 
 fn app_of(profile: &LoraProfile) -> (String, std::collections::BTreeMap<String, String>) {
@@ -44,7 +68,11 @@ fn poison(mut p: LoraProfile, text: &str) -> LoraProfile {
         p.trigger_words.value = vec![text.to_owned()];
     }
     if let Some(t) = &mut p.prompt_template {
-        t.value = PromptTemplate { prefix: text.to_owned(), placeholder: t.value.placeholder.clone(), suffix: text.to_owned() };
+        t.value = PromptTemplate {
+            prefix: text.to_owned(),
+            placeholder: t.value.placeholder.clone(),
+            suffix: text.to_owned(),
+        };
     }
     p.examples.value = p.examples.value.iter().map(|e| format!("{text}{e}{text}")).collect();
     p.negative_prompt = p.negative_prompt.take().map(|_| src(text.to_owned()));
@@ -88,7 +116,8 @@ proptest! {
         let card = format!(
             "---\nbase_model: black-forest-labs/FLUX.1-dev\ninstance_prompt: {yaml_text}\nwidget:\n- text: {yaml_text}\n---\n# t\n\n{text}\n\n> {text}\n\nNegative prompt: `{text}`\n"
         );
-        let files = vec!["pytorch_lora_weights.safetensors".to_owned()];
+        // The weights filename comes from the repo listing: hostile too.
+        let files = vec![format!("w{text}.safetensors")];
         let lora = "evil/card".parse().expect("id");
         let profile = analyze(&AnalyzeInput { lora: &lora, card: &card, files: &files, overrides: None });
         if let Generation::Ready(g) = generate(&profile, None, &GeneratorSettings::default()) {

@@ -1,5 +1,11 @@
-//! The command line: `serve`, `work`, `run`, `sim`, `demo`, `check-config`. This and
-//! `main.rs` are the only places `anyhow` is used.
+//! The command line: `serve`, `work`, `run`, `sim`, `demo`, `plan`, `jobs`, `check-config`,
+//! `healthcheck`. This module and `main.rs` are the only places `anyhow` is used.
+
+mod jobs;
+mod plan;
+
+pub use jobs::{DeadCommand, JobsCommand};
+pub use plan::PlanArgs;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -36,15 +42,17 @@ pub enum Command {
     /// Run the webhook receiver.
     Serve,
     /// Run workers that consume jobs and open pull requests.
-    Work,
+    Work(WorkArgs),
     /// Run the receiver and workers in one process.
-    Run,
+    Run(WorkArgs),
     /// Run the Hub simulator (for local development and tests).
     Sim(crate::sim::cli::SimArgs),
     /// Run the whole flow against an embedded simulator, with no network and no token.
     Demo,
     /// Load and validate the configuration, print it without secrets, and exit.
     CheckConfig,
+    /// Dry run: show the profile, plan and files the bot would generate; touches nothing.
+    Plan(PlanArgs),
     /// Inspect and steer the job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -56,54 +64,12 @@ pub enum Command {
     },
 }
 
-/// `jobs …`
-#[derive(Debug, Subcommand)]
-pub enum JobsCommand {
-    /// Enqueue a sync job by hand (regenerate the Space for the LoRA's current head).
-    Enqueue {
-        /// The LoRA repo, `owner/name`.
-        #[arg(long)]
-        lora: crate::domain::RepoId,
-        /// The Space, `owner/name` (must be linked unless --force).
-        #[arg(long)]
-        space: crate::domain::RepoId,
-        /// Enqueue even if the pair is not in the configured links.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Dead-lettered jobs.
-    #[command(subcommand)]
-    Dead(DeadCommand),
-}
-
-/// `jobs dead …`
-#[derive(Debug, Subcommand)]
-pub enum DeadCommand {
-    /// List parked jobs with their reasons (nothing is removed).
-    List {
-        /// At most this many.
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
-    },
-    /// Show one parked job in full.
-    Show {
-        /// The job id.
-        id: String,
-    },
-    /// Put parked jobs back on their shard (attempt count reset).
-    Replay {
-        /// The job ids to replay.
-        ids: Vec<String>,
-        /// Replay every parked job.
-        #[arg(long, conflicts_with = "ids")]
-        all: bool,
-    },
-    /// Delete every parked job.
-    Purge {
-        /// Required: purging cannot be undone.
-        #[arg(long)]
-        yes: bool,
-    },
+/// Flags of `work` and `run`.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct WorkArgs {
+    /// Log every Hub write (PR, commit, comment, status change) instead of making it.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Runs a parsed command line.
@@ -120,6 +86,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CheckConfig => {
             let s = Settings::load(&cli.config, &env)?;
+            s.validate_receiver()?;
+            s.signing_key()?;
             println!("{s:#?}");
             Ok(())
         }
@@ -129,17 +97,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             anyhow::ensure!(status.is_success(), "{url} answered {status}");
             Ok(())
         }
+        Command::Plan(args) => {
+            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+            plan::run(&settings, args).await
+        }
         Command::Jobs(cmd) => {
             let settings = Settings::load(&cli.config, &env).context("configuration")?;
-            jobs(&settings, cmd).await
+            jobs::run(&settings, cmd).await
         }
-        Command::Serve | Command::Work | Command::Run => {
-            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+        Command::Serve | Command::Work(_) | Command::Run(_) => {
+            let mut settings = Settings::load(&cli.config, &env).context("configuration")?;
             crate::telemetry::init(&settings.telemetry);
             let shutdown = crate::shutdown::on_signals();
-            let serve = matches!(cli.command, Command::Serve | Command::Run);
-            let work = matches!(cli.command, Command::Work | Command::Run);
-            run_roles(&settings, serve, work, shutdown).await
+            let (serve, work) = match cli.command {
+                Command::Serve => (true, None),
+                Command::Work(a) => (false, Some(a)),
+                Command::Run(a) => (true, Some(a)),
+                _ => (false, None),
+            };
+            settings.worker.dry_run |= work.is_some_and(|a| a.dry_run);
+            if serve {
+                settings.validate_receiver().context("configuration")?;
+            }
+            run_roles(&settings, serve, work.is_some(), shutdown).await
         }
     }
 }
@@ -149,7 +129,7 @@ fn init_plain_logs() {
 }
 
 async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let broker = AmqpBroker::start(amqp_settings(settings), shutdown.clone());
+    let broker = AmqpBroker::start(amqp_settings(settings).context("configuration")?, shutdown.clone());
     let metrics = crate::metrics::Metrics::new();
     let mut tasks = tokio::task::JoinSet::new();
     if serve {
@@ -167,7 +147,7 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
         }
         let ctx = Arc::new(worker_context(settings, metrics.clone()).await?);
         let (b, sd, n) = (Broker::Amqp(broker.clone()), shutdown.clone(), usize::from(settings.worker.concurrency));
-        tracing::info!(bot = %ctx.bot_user, concurrency = n, "worker started");
+        tracing::info!(bot = %ctx.bot_user(), concurrency = n, dry_run = settings.worker.dry_run, "worker started");
         tasks.spawn(async move { worker::run(ctx, &b, n, sd).await.context("worker") });
     }
     while let Some(r) = tasks.join_next().await {
@@ -178,13 +158,13 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
 }
 
 /// Broker settings from the config.
-pub fn amqp_settings(s: &Settings) -> AmqpSettings {
-    AmqpSettings {
+pub fn amqp_settings(s: &Settings) -> Result<AmqpSettings, crate::config::ConfigError> {
+    Ok(AmqpSettings {
         url: s.amqp.url.clone(),
         topology: Topology { prefix: s.amqp.prefix.clone(), shards: s.amqp.shards, delivery_limit: s.amqp.delivery_limit },
-        signing_key: s.signing_key.clone(),
+        signing_key: s.signing_key()?.clone(),
         confirm_timeout: s.publish_timeout(),
-    }
+    })
 }
 
 /// Receiver state from the config.
@@ -199,6 +179,7 @@ pub fn receiver_state(s: &Settings, broker: Broker, metrics: Arc<crate::metrics:
         max_body_bytes: s.receiver.max_body_bytes,
         publish_timeout: s.publish_timeout(),
         metrics,
+        debounce: Duration::from_secs(s.receiver.debounce_secs),
     }
 }
 
@@ -216,50 +197,9 @@ pub fn hub_settings(s: &Settings) -> HubSettings {
 async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> anyhow::Result<WorkerContext> {
     anyhow::ensure!(s.hub_token.is_some(), "workers need a Hub token: set HF_TOKEN (a token with write access to the linked Spaces) or hub.token_file");
     let hub = HubClient::new(&hub_settings(s))?;
-    Ok(WorkerContext::build(hub, s.generator.clone(), s.worker.max_attempts, metrics).await.context("asking the Hub who the token belongs to (whoami)")?)
+    Ok(WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.context("asking the Hub who the token belongs to (whoami)")?)
 }
 
-async fn jobs(s: &Settings, cmd: JobsCommand) -> anyhow::Result<()> {
-    use crate::queue::dead;
-    let shutdown = CancellationToken::new();
-    let broker = AmqpBroker::start(amqp_settings(s), shutdown.clone());
-    anyhow::ensure!(broker.wait_ready(Duration::from_secs(15)).await, "cannot reach RabbitMQ at amqp.url (AMQP_URL); is it running?");
-    let key = s.signing_key.expose().as_bytes().to_vec();
-    let result = match cmd {
-        JobsCommand::Enqueue { lora, space, force } => {
-            anyhow::ensure!(force || s.spaces_for(&lora).contains(&space), "{lora} is not linked to {space} in [[links]]; add the link or pass --force");
-            let job = crate::domain::Job::sync(lora, None, space, "manual", time::OffsetDateTime::now_utc());
-            Broker::Amqp(broker.clone()).publish(&job).await?;
-            println!("enqueued {}", job.id);
-            Ok(())
-        }
-        JobsCommand::Dead(DeadCommand::List { limit }) => {
-            let letters = dead::list(&broker, &s.amqp.url, &key, limit).await?;
-            println!("{} dead letter(s)", letters.len());
-            for d in letters {
-                let what = d.job.as_ref().map_or_else(|| "(unverifiable envelope)".to_owned(), |j| format!("{} -> {}", j.lora, j.space));
-                println!("{}  {}  attempt {}  {}\n    reason: {}", d.id, d.dead_at.as_deref().unwrap_or("-"), d.attempt.as_deref().unwrap_or("-"), what, d.reason);
-            }
-            Ok(())
-        }
-        JobsCommand::Dead(DeadCommand::Show { id }) => {
-            let letters = dead::list(&broker, &s.amqp.url, &key, usize::MAX).await?;
-            let d = letters.into_iter().find(|d| d.id == id).with_context(|| format!("no dead letter with id {id}"))?;
-            println!("id:       {}\nreason:   {}\nattempt:  {}\ndead at:  {}\nverified: {}\nbody:     {}", d.id, d.reason, d.attempt.unwrap_or_default(), d.dead_at.unwrap_or_default(), d.job.is_some(), d.body);
-            Ok(())
-        }
-        JobsCommand::Dead(DeadCommand::Replay { ids, all }) => {
-            anyhow::ensure!(all || !ids.is_empty(), "name the job ids to replay, or pass --all");
-            let replayed = dead::replay(&broker, &s.amqp.url, &key, if all { None } else { Some(&ids) }).await?;
-            println!("replayed {} job(s): {}", replayed.len(), replayed.join(", "));
-            Ok(())
-        }
-        JobsCommand::Dead(DeadCommand::Purge { yes }) => {
-            anyhow::ensure!(yes, "purging deletes every dead letter for good; pass --yes");
-            println!("purged {} dead letter(s)", dead::purge(&broker, &s.amqp.url).await?);
-            Ok(())
-        }
-    };
-    shutdown.cancel();
-    result
+fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {
+    crate::worker::WorkerPolicy { max_attempts: s.worker.max_attempts, dry_run: s.worker.dry_run, max_prs_per_hour: s.worker.max_prs_per_hour }
 }
