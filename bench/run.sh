@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Benchmarks (not part of the tests): prints tables and writes them to $OUTDIR.
+#  1. the receiver under wrk with real RabbitMQ confirms, side by side in the same run with the
+#     Python peers (huggingface_hub WebhooksServer; FastAPI + aio-pika), via ../shared/bench;
+#  2. the broker's own confirm ceiling on this machine (../shared/bench/run-ceiling.sh);
+#  3. worker throughput, Hub calls per job and peak RSS of `work` against the simulator.
+# Env: RUNS (3), DUR (10s), CONNS (32), JOBS (200), OUTDIR (/tmp/lsb-bench-<ts>), SKIP_CEILING=1.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SHARED="$ROOT/../shared/bench"
+OUTDIR="${OUTDIR:-/tmp/lsb-bench-$(date -u +%Y%m%dT%H%M%SZ)}"; mkdir -p "$OUTDIR"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+(cd "$ROOT" && cargo build --release --quiet --bin lora-space-bot --example bench_worker)
+BIN="$CARGO_TARGET_DIR/release/lora-space-bot"
+
+# The shared harness writes a venv and results next to itself: run a private copy.
+WORK="$(mktemp -d)"; cp -r "$SHARED"/. "$WORK/"; trap 'rm -rf "$WORK"' EXIT
+bash "$WORK/setup.sh" >"$OUTDIR/setup.log" 2>&1
+
+export WEBHOOK_SECRET="bench-secret" LSB_SIGNING_KEY="bench-signing-key"
+export BENCH_QUEUE="lsb-bench.jobs.0 lsb-bench.jobs.1 lsb-bench.jobs.2 lsb-bench.jobs.3"
+# Declare the topology once so the harness can purge and count the shard queues.
+timeout 20 env LSB__RECEIVER__LISTEN=127.0.0.1:8004 "$BIN" --config "$ROOT/bench/receiver.toml" serve >/dev/null 2>&1 & P=$!
+for _ in $(seq 1 40); do curl -sf -o /dev/null http://127.0.0.1:8004/readyz && break; sleep 0.25; done; kill $P; wait $P 2>/dev/null || true
+
+echo "== receivers under wrk (RUNS=${RUNS:-3}, DUR=${DUR:-10s}, CONNS=${CONNS:-32})"
+CUSTOM_NAME="R: lora-space-bot serve (Rust)" \
+CUSTOM_CMD="$BIN --config $ROOT/bench/receiver.toml serve" \
+CUSTOM_URL="http://127.0.0.1:8004/webhooks/hub" \
+OUTDIR="$OUTDIR/peers" bash "$WORK/run-peers.sh" A A2 custom | tee "$OUTDIR/receivers.md"
+
+if [[ "${SKIP_CEILING:-0}" != 1 ]]; then
+  echo "== broker confirm ceiling"
+  OUTDIR="$OUTDIR/ceiling" CARGO_TARGET_DIR=/tmp/ceiling-target bash "$WORK/run-ceiling.sh" | tee "$OUTDIR/ceiling.md"
+fi
+
+echo "== worker against the simulator"
+"$CARGO_TARGET_DIR/release/examples/bench_worker" --bin "$BIN" --jobs "${JOBS:-200}" | tee "$OUTDIR/worker.md"
+echo "results in $OUTDIR"
