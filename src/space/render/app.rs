@@ -232,13 +232,17 @@ const FRAMES_FOR: &[&str] = &[
 const EXAMPLE_FILE: &[&str] = &[
     "",
     "",
-    "def example_file(path: str) -> str:",
-    "    \"\"\"A local copy of an example input stored in the LoRA repo.\"\"\"",
-    "    return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)",
+    "def example_file(path: str) -> str | None:",
+    "    \"\"\"A local copy of an example input from the LoRA repo; None if it cannot be fetched.\"\"\"",
+    "    try:",
+    "        return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)",
+    "    except Exception:  # examples are optional: never fail the Space's startup over one",
+    "        return None",
 ];
 
 fn ui(plan: &SpacePlan, out: &mut Vec<String>) {
     let all = inputs(plan);
+    media_examples(plan, out);
     out.push(format!("HEADER = {}", py_str(&super::header_markdown(plan))));
     out.push("CSS = \".dark .gradio-container { color: var(--body-text-color); }\"".into());
     out.push(String::new());
@@ -295,28 +299,50 @@ fn output_component(plan: &SpacePlan) -> &'static str {
     }
 }
 
+/// Example rows with input media: fetched at start-up, rows whose file is unavailable dropped.
+fn media_examples(plan: &SpacePlan, out: &mut Vec<String>) {
+    if media_input(plan).is_none() || plan.examples.is_empty() {
+        return;
+    }
+    out.push("EXAMPLES = [".into());
+    out.push("    row".into());
+    out.push("    for row in [".into());
+    for row in &plan.examples {
+        let path = row.media.as_deref().unwrap_or("");
+        out.push(format!("        [example_file({}), {}],", py_str(path), py_str(&row.text)));
+    }
+    out.push("    ]".into());
+    out.push("    if row[0] is not None".into());
+    out.push("]".into());
+}
+
 fn examples(plan: &SpacePlan, out: &mut Vec<String>, outputs: &str) {
     if plan.examples.is_empty() {
         return;
     }
-    let media = media_input(plan);
-    out.push("    gr.Examples(".into());
-    out.push("        examples=[".into());
-    for row in &plan.examples {
-        let text = py_str(&row.text);
-        match (&media, &row.media) {
-            (Some(_), Some(path)) => out.push(format!("            [example_file({}), {text}],", py_str(path))),
-            _ => out.push(format!("            [{text}],")),
+    let (indent, inputs) = match media_input(plan) {
+        Some(m) => {
+            out.push("    if EXAMPLES:".into());
+            ("        ", format!("[{}, text]", m.name))
         }
+        None => ("    ", "[text]".to_owned()),
+    };
+    out.push(format!("{indent}gr.Examples("));
+    if inputs == "[text]" {
+        out.push(format!("{indent}    examples=["));
+        for row in &plan.examples {
+            out.push(format!("{indent}        [{}],", py_str(&row.text)));
+        }
+        out.push(format!("{indent}    ],"));
+    } else {
+        out.push(format!("{indent}    examples=EXAMPLES,"));
     }
-    out.push("        ],".into());
-    let inputs = if let Some(m) = media { format!("[{}, text]", m.name) } else { "[text]".to_owned() };
-    out.push(format!("        inputs={inputs},"));
-    out.push(format!("        outputs={outputs},"));
-    out.push("        fn=generate,".into());
-    out.push("        cache_examples=True,".into());
-    out.push("        cache_mode=\"lazy\",".into());
-    out.push("    )".into());
+    out.push(format!("{indent}    inputs={inputs},"));
+    out.push(format!("{indent}    outputs={outputs},"));
+    out.push(format!("{indent}    fn=generate,"));
+    out.push(format!("{indent}    cache_examples=True,"));
+    out.push(format!("{indent}    cache_mode=\"lazy\","));
+    out.push(format!("{indent})"));
 }
 
 #[cfg(test)]
