@@ -162,7 +162,7 @@ fn finish(plan: &SpacePlan, out: &mut Vec<String>) {
         "images" => out.push("    return result.images[0], seed".into()),
         "frames_audio" => {
             out.push("    path = tempfile.NamedTemporaryFile(suffix=\".mp4\", delete=False).name".into());
-            out.push("    output_video = torch.from_numpy((output_video * 255).round().astype(\"uint8\"))".into());
+            // encode_video takes the float [0, 1] array of output_type="np" as is.
             out.push("    encode_video(".into());
             out.push("        output_video[0],".into());
             out.push("        fps=FPS,".into());
