@@ -74,6 +74,9 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
     if !utils.is_empty() {
         lines.push(format!("from diffusers.utils import {}", utils.join(", ")));
     }
+    if let Some(sigmas) = &plan.sigmas {
+        lines.push(format!("from diffusers.pipelines.ltx2.utils import {sigmas}"));
+    }
     match plan.shape.video.as_deref().filter(|_| plan.task == Task::VideoToVideo) {
         Some("ltx_condition") => {
             lines.push("from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition".into())

@@ -128,6 +128,9 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
     let (steps, guidance) =
         if plan.lock_steps { ("DEFAULT_STEPS", "DEFAULT_GUIDANCE") } else { ("int(steps)", "float(guidance)") };
     args.push(format!("num_inference_steps={steps}"));
+    if let Some(sigmas) = &plan.sigmas {
+        args.push(format!("sigmas={sigmas}"));
+    }
     args.push(format!("{}={guidance}", plan.guidance_param.as_str()));
     for (name, value) in &plan.extra_call_kwargs {
         if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
