@@ -33,6 +33,9 @@ fn header(plan: &SpacePlan, out: &mut Vec<String>) {
         out.push("import random".into());
         out.push("import tempfile".into());
     } else {
+        if plan.lightning_scheduler {
+            out.push("import math".into());
+        }
         out.push("import os".into());
         out.push("import random".into());
     }
@@ -60,6 +63,9 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
     }
     if plan.flow_shift.is_some() {
         classes.push("UniPCMultistepScheduler".into());
+    }
+    if plan.lightning_scheduler {
+        classes.push("FlowMatchEulerDiscreteScheduler".into());
     }
     let mut lines = vec![format!("from diffusers import {}", classes.join(", "))];
     let mut utils: Vec<&str> = Vec::new();
@@ -165,6 +171,15 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
             "pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config, flow_shift={})",
             py_float(shift)
         ));
+    }
+    if plan.lightning_scheduler {
+        out.push("pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(".into());
+        out.push("    pipe.scheduler.config,".into());
+        out.push("    base_shift=math.log(3),".into());
+        out.push("    max_shift=math.log(3),".into());
+        out.push("    use_dynamic_shifting=True,".into());
+        out.push("    time_shift_type=\"exponential\",".into());
+        out.push(")".into());
     }
     out.push("pipe.to(\"cuda\")".into());
     out.push(
