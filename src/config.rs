@@ -168,8 +168,8 @@ pub struct Settings {
     pub webhook_secret: Option<Secret>,
     /// The Hub token (`HF_TOKEN`, `HF_TOKEN_PATH` or `hub.token_file`).
     pub hub_token: Option<Secret>,
-    /// Key of the HMAC signature on job envelopes.
-    pub signing_key: Secret,
+    /// Key of the HMAC signature on job envelopes (required by every role that uses the broker).
+    pub signing_key: Option<Secret>,
 }
 
 /// The documented defaults, embedded so the binary runs with no files at all.
@@ -190,21 +190,9 @@ impl Settings {
 
     fn validate(raw: RawSettings, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let webhook_secret = secret_from(env, "WEBHOOK_SECRET", raw.receiver.secret_file.as_deref(), "receiver.secret_file")?;
-        if webhook_secret.is_none() && !raw.receiver.insecure_no_secret {
-            return Err(ConfigError::Invalid {
-                key: "receiver.secret_file",
-                problem: "no webhook secret is configured".into(),
-                fix: "set WEBHOOK_SECRET (the secret entered in the Hub's webhook settings) or receiver.secret_file; only for local experiments, receiver.insecure_no_secret = true",
-            });
-        }
         let token_file = env.get("HF_TOKEN_PATH").map(PathBuf::from).or_else(|| raw.hub.token_file.clone());
         let hub_token = secret_from(env, "HF_TOKEN", token_file.as_deref(), "hub.token_file")?;
-        let signing_key = secret_from(env, "LSB_SIGNING_KEY", raw.amqp.signing_key_file.as_deref(), "amqp.signing_key_file")?
-            .ok_or(ConfigError::Invalid {
-                key: "amqp.signing_key_file",
-                problem: "no envelope signing key is configured".into(),
-                fix: "set LSB_SIGNING_KEY (a long random string shared by receivers and workers) or amqp.signing_key_file",
-            })?;
+        let signing_key = secret_from(env, "LSB_SIGNING_KEY", raw.amqp.signing_key_file.as_deref(), "amqp.signing_key_file")?;
         check(raw.amqp.shards >= 1, "amqp.shards", "must be at least 1", "use 1 or more shard queues")?;
         check(raw.worker.concurrency >= 1, "worker.concurrency", "must be at least 1", "use 1 or more")?;
         check(raw.receiver.max_body_bytes >= 1024, "receiver.max_body_bytes", "is below 1 KiB", "Hub payloads are a few KiB; use 262144")?;
@@ -221,6 +209,27 @@ impl Settings {
             webhook_secret,
             hub_token,
             signing_key,
+        })
+    }
+
+    /// Checks what the receiver role needs: a webhook secret, unless explicitly insecure.
+    pub fn validate_receiver(&self) -> Result<(), ConfigError> {
+        if self.webhook_secret.is_none() && !self.receiver.insecure_no_secret {
+            return Err(ConfigError::Invalid {
+                key: "receiver.secret_file",
+                problem: "no webhook secret is configured".into(),
+                fix: "set WEBHOOK_SECRET (the secret entered in the Hub's webhook settings) or receiver.secret_file; only for local experiments, receiver.insecure_no_secret = true",
+            });
+        }
+        Ok(())
+    }
+
+    /// The envelope signing key, required by every role that touches the broker.
+    pub fn signing_key(&self) -> Result<&Secret, ConfigError> {
+        self.signing_key.as_ref().ok_or(ConfigError::Invalid {
+            key: "amqp.signing_key_file",
+            problem: "no envelope signing key is configured".into(),
+            fix: "set LSB_SIGNING_KEY (a long random string shared by receivers and workers) or amqp.signing_key_file",
         })
     }
 
@@ -343,8 +352,9 @@ mod tests {
     }
 
     #[test]
-    fn missing_webhook_secret_is_refused_naming_the_fix() {
-        let err = Settings::load(&[], &env(&[("LSB_SIGNING_KEY", "k")])).expect_err("must fail");
+    fn missing_webhook_secret_is_refused_for_the_receiver_naming_the_fix() {
+        let s = Settings::load(&[], &env(&[("LSB_SIGNING_KEY", "k")])).expect("workers need no webhook secret");
+        let err = s.validate_receiver().expect_err("the receiver does");
         assert!(err.to_string().contains("WEBHOOK_SECRET"), "{err}");
     }
 

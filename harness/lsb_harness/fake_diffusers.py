@@ -211,6 +211,17 @@ def _check_image_arg(cls_name, name, value):
             )
 
 
+def _short(v) -> str:
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        r = repr(v)
+        return r if len(r) <= 60 else r[:57] + "...'"
+    if isinstance(v, Image.Image):
+        return f"<PIL {v.size[0]}x{v.size[1]} {v.mode}>"
+    if isinstance(v, (list, tuple)):
+        return f"[{len(v)} x {type(v[0]).__name__ if v else '-'}]"
+    return f"<{type(v).__name__}>"
+
+
 def _call_warning(msg: str) -> None:
     STATE.warn(msg)
     print(f"lsb_harness warning: {msg}", file=sys.stderr, flush=True)
@@ -238,9 +249,11 @@ class PipelineStandIn:
     _lsb_out_fields: list[str] = ["images"]
     _lsb_components: list[str] = []
     _lsb_members: set[str] = set()
+    _lsb_methods: set[str] = set()
     _lsb_method_sigs: dict = {}
     _lsb_swallows_kwargs = False
     _lsb_rules: list = []
+    _lsb_lora_kwargs: set | None = None
 
     def __init__(self, **components):
         d = self.__dict__
@@ -267,6 +280,8 @@ class PipelineStandIn:
         rec["base"] = obj._lsb_base
         rec["dtype"] = repr(kwargs.get("torch_dtype", kwargs.get("dtype")))
         rec["components_passed"] = sorted(comps)
+        if "dtype" in kwargs:
+            rec["dtype_kwarg"] = True
         STATE.pipelines.append(rec)
         return obj
 
@@ -340,6 +355,14 @@ class PipelineStandIn:
         extra_keys = sorted(set(a) - {"pretrained_model_name_or_path_or_dict", "adapter_name", "weight_name", "subfolder", "hotswap"})
         if extra_keys:
             rec["other_kwargs"] = extra_keys
+        if self._lsb_lora_kwargs is not None:
+            ignored = [k for k in extra_keys if k not in self._lsb_lora_kwargs]
+            if ignored:
+                STATE.violation(
+                    "lora_kwarg_ignored",
+                    f"{self._lsb_real_name}.load_lora_weights(..., {', '.join(k + '=' for k in ignored)}): not a keyword "
+                    "diffusers reads; it is silently ignored",
+                )
         if isinstance(repo, str):
             files = STATE.files_for(repo)
             if files is None:
@@ -430,8 +453,11 @@ class PipelineStandIn:
             return comps[name]
         if name in _KNOWN_ATTRS:
             return _KNOWN_ATTRS[name]
-        if name in type(self)._lsb_members:
+        if name in type(self)._lsb_methods:
             return self._lsb_noop_method(name)
+        if name in type(self)._lsb_members:
+            # a property or an attribute set in the real __init__ (image_processor, ...): permissive
+            return _Permissive(f"{self._lsb_real_name}.{name}")
         raise AttributeError(f"'{self._lsb_real_name}' object has no attribute '{name}'")
 
     def __setattr__(self, name, value):
@@ -489,6 +515,8 @@ class PipelineStandIn:
         self._lsb_validate(values, bound)
         out = self._lsb_make_output(values)
         STATE.calls.append({"pipeline": cls_name, "kwargs": sorted(bound.arguments)})
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in bound.arguments.items())
+        print(f"lsb_harness call: {cls_name}({shown})", file=sys.stderr, flush=True)
         return out
 
     def _lsb_validate(self, v, bound):
@@ -610,6 +638,32 @@ class PipelineStandIn:
 
 
 _CLASS_CACHE: dict[tuple[str, str], type] = {}
+_AUTO_T2I = {"DiffusionPipeline", "AutoPipelineForText2Image"}
+_AUTO_OTHER = {"AutoPipelineForImage2Image", "AutoPipelineForInpainting"}
+
+
+def _make_auto_class(name: str, modname: str) -> type:
+    """DiffusionPipeline / AutoPipelineFor*: the real class comes from the base repo's model_index.json,
+    which the harness cannot read; the knowledge table maps known bases to their class."""
+
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        from . import rules
+
+        target = rules.default_class(pretrained_model_name_or_path) if name in _AUTO_T2I else None
+        if target is None:
+            raise StandInGap(
+                f"{name}.from_pretrained({pretrained_model_name_or_path!r}): the harness cannot tell which pipeline "
+                "class this resolves to without the Hub (use the explicit pipeline class in app.py)"
+            )
+        import importlib
+
+        real_cls = getattr(importlib.import_module(PKG), target)
+        STATE.warn(f"{name}.from_pretrained({pretrained_model_name_or_path!r}) simulated as {target} (knowledge table)")
+        return real_cls.from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+
+    return type(name, (ComponentStandIn,), {"_lsb_real_name": name, "__module__": modname,
+                                            "from_pretrained": classmethod(from_pretrained),
+                                            "from_single_file": classmethod(from_pretrained)})
 
 
 def make_class(rs: RealSource, modname: str, node) -> type:
@@ -617,7 +671,9 @@ def make_class(rs: RealSource, modname: str, node) -> type:
     if key in _CLASS_CACHE:
         return _CLASS_CACHE[key]
     bases = rs.base_names(modname, node)
-    if "DiffusionPipeline" in bases and node.name != "DiffusionPipeline":
+    if node.name in _AUTO_T2I | _AUTO_OTHER:
+        cls = _make_auto_class(node.name, modname)
+    elif "DiffusionPipeline" in bases and node.name != "DiffusionPipeline":
         cls = _make_pipeline_class(rs, modname, node)
     else:
         fields = rs.dataclass_fields(node)
@@ -665,7 +721,16 @@ def _make_pipeline_class(rs, modname, node) -> type:
         f = rs.find_method(modname, node, m)
         if f is not None:
             msigs[m] = signature_of(f[2])
+    lora_kw = None
+    lw = rs.find_method(modname, node, "load_lora_weights")
+    lsd = rs.find_method(modname, node, "lora_state_dict")
+    if lw is not None and lsd is not None:
+        a = consumed_var_kwargs(lw[2], allow_forwarding=True)
+        b = consumed_var_kwargs(lsd[2])
+        if a is not None and b is not None:
+            lora_kw = set(a) | set(b) | {p.name for p in signature_of(lsd[2]).parameters.values()}
     attrs = {
+        "_lsb_lora_kwargs": lora_kw,
         "_lsb_rules": rules,
         "_lsb_swallows_kwargs": call is not None and consumed_var_kwargs(call[2]) is not None,
         "_lsb_real_name": node.name,
@@ -674,6 +739,7 @@ def _make_pipeline_class(rs, modname, node) -> type:
         "_lsb_out_fields": out_fields,
         "_lsb_components": comps,
         "_lsb_members": members,
+        "_lsb_methods": rs.method_names(modname, node),
         "_lsb_method_sigs": msigs,
         "__module__": modname,
         "__qualname__": node.name,

@@ -228,6 +228,17 @@ class RealSource:
                     return mod, c, node
         return None
 
+    def method_names(self, modname: str, cls: ast.ClassDef) -> set[str]:
+        """Plain methods (not properties) along the MRO."""
+        names = set()
+        for _, c in self.mro(modname, cls):
+            for node in c.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    decos = {d.id if isinstance(d, ast.Name) else getattr(d, "attr", "") for d in node.decorator_list}
+                    if "property" not in decos and not any(str(x).endswith("setter") for x in decos):
+                        names.add(node.name)
+        return names
+
     def member_names(self, modname: str, cls: ast.ClassDef) -> set[str]:
         names = set()
         for _, c in self.mro(modname, cls):
@@ -287,7 +298,7 @@ class RealSource:
         return fields
 
 
-def consumed_var_kwargs(fn: ast.FunctionDef) -> list[str] | None:
+def consumed_var_kwargs(fn: ast.FunctionDef, allow_forwarding: bool = False) -> list[str] | None:
     """Names a function body reads out of its **kwargs (kwargs.pop("x"), kwargs.get("x"), kwargs["x"], "x" in kwargs).
 
     None when the function has no **kwargs or passes it on wholesale (f(**kwargs)), i.e. accepts anything.
@@ -303,7 +314,7 @@ def consumed_var_kwargs(fn: ast.FunctionDef) -> list[str] | None:
                     and f.attr in ("pop", "get") and node.args and isinstance(node.args[0], ast.Constant)):
                 names.append(node.args[0].value)
             for k in node.keywords:
-                if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kw:
+                if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kw and not allow_forwarding:
                     return None  # forwarded: anything goes
         elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == kw:
             if isinstance(node.slice, ast.Constant):

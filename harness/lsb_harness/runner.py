@@ -131,6 +131,13 @@ def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
         del sys.modules[m]
 
     STATE.lora_files.update(read_files_args(files))
+    if not os.environ.get("HF_TOKEN"):
+        os.environ["HF_TOKEN"] = DUMMY_TOKEN  # the Space would have the secret; private/gated loads read it
+    import tempfile
+
+    patch_hub(Path(tempfile.mkdtemp(prefix="lsb_hub_")))
+    patch_gradio_url_downloads()
+    capture_warnings()
     req_path = None
     if requirements is None:
         cand = app.parent / "requirements.txt"
@@ -139,11 +146,115 @@ def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
         req_path = Path(requirements)
         if not req_path.is_file():
             raise HarnessError(f"--requirements: no such file {requirements}")
-    declared = reqcheck.parse_requirements(req_path.read_text(encoding="utf-8")) if req_path else None
+    req_text = req_path.read_text(encoding="utf-8") if req_path else None
+    declared = reqcheck.parse_requirements(req_text) if req_text is not None else None
+    STATE.__dict__["requirements_text"] = req_text
     STATE.__dict__["declared_requirements"] = declared
     STATE.__dict__["requirements_path"] = str(req_path) if req_path else None
     install_import_guard(app.parent.resolve(), declared)
     return {"gr": gr}
+
+
+DUMMY_TOKEN = "hf_lsbHarnessDummyTokenNotReal"
+
+
+def _placeholder_file(path: Path) -> None:
+    from . import media
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ext = path.suffix.lower()
+    if ext in (".png", ".jpg", ".jpeg", ".webp"):
+        media.make_image(0, path.name, 64, 64).save(path)
+    elif ext in (".mp4", ".mov", ".webm"):
+        media.write_mp4([media.make_image(0, path.name, 64, 48, i) for i in range(9)], str(path), 8)
+    else:
+        path.write_bytes(b"")
+
+
+def patch_hub(cache_dir: Path) -> None:
+    """huggingface_hub network calls: served from the --files lists, or a clear StandInGap."""
+    import huggingface_hub
+
+    def hf_hub_download(repo_id, filename, *, subfolder=None, repo_type=None, revision=None, local_dir=None, **kw):
+        full = f"{subfolder.strip('/')}/{filename}" if subfolder else filename
+        files = STATE.lora_files.get(repo_id)
+        if files is None:
+            raise StandInGap(
+                f"hf_hub_download({repo_id!r}, {full!r}): the Hub is not reachable from the harness and no file list "
+                f"was given for this repo (pass --files {repo_id}=FILES.txt)"
+            )
+        if full not in files:
+            raise FileNotFoundError(
+                f"404 Client Error. Entry Not Found for url: https://huggingface.co/{repo_id}/resolve/main/{full}. "
+                f"(lsb_harness: files in {repo_id}: {files})"
+            )
+        dest = Path(local_dir) / full if local_dir else cache_dir / repo_id.replace("/", "--") / full
+        if not dest.exists():
+            _placeholder_file(dest)
+        return str(dest)
+
+    def snapshot_download(repo_id, *a, **k):
+        raise StandInGap(f"snapshot_download({repo_id!r}): the Hub is not reachable from the lsb_harness")
+
+    def login(*a, **k):
+        STATE.warn("huggingface_hub.login() was called: ignored by the harness (use the HF_TOKEN secret instead)")
+
+    huggingface_hub.hf_hub_download = hf_hub_download
+    huggingface_hub.snapshot_download = snapshot_download
+    huggingface_hub.login = login
+
+
+def patch_gradio_url_downloads() -> None:
+    """No network here: http(s) file inputs (e.g. /gradio_api/info example_input URLs) become synthetic files."""
+    import hashlib
+    import sys as _sys
+    from urllib.parse import urlparse
+
+    from gradio import processing_utils
+
+    def offline(url: str, cache_dir: str) -> str:
+        name = Path(urlparse(url).path.rstrip("/")).name or "file"
+        dest = Path(cache_dir) / ("lsb_" + hashlib.sha256(url.encode()).hexdigest()[:16]) / name
+        if not dest.exists():
+            ext = dest.suffix.lower()
+            if ext in (".png", ".jpg", ".jpeg", ".webp", ".mp4", ".mov", ".webm"):
+                _placeholder_file(dest)
+            elif ext == ".wav":
+                import wave
+
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with wave.open(str(dest), "wb") as w:
+                    w.setnchannels(1)
+                    w.setsampwidth(2)
+                    w.setframerate(16000)
+                    w.writeframes(b"\x00\x00" * 1600)
+            else:
+                raise Exception(f"lsb_harness: no network, cannot download {url}")
+            print(f"lsb_harness: no network; URL input {url} replaced by a synthetic {ext} file", file=_sys.stderr)
+        return str(dest)
+
+    async def async_offline(url: str, cache_dir: str) -> str:
+        return offline(url, cache_dir)
+
+    processing_utils.async_ssrf_protected_download = async_offline
+    processing_utils.ssrf_protected_download = offline
+    processing_utils.save_url_to_cache = offline
+    processing_utils.unsafe_download = offline
+
+
+def capture_warnings() -> None:
+    import warnings
+
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if len(STATE.warnings) < 60 and not issubclass(category, (ResourceWarning, ImportWarning)):
+            STATE.warn(f"{category.__name__}: {message} ({os.path.basename(str(filename))}:{lineno})")
+        original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    warnings.simplefilter("default")
+    warnings.filterwarnings("ignore", category=ResourceWarning)
 
 
 def _record_examples(gr):
@@ -282,6 +393,19 @@ def analyse(blocks, g: dict) -> None:
     for p in STATE.pipelines:
         if not str(p.get("device", "")).startswith("cuda"):
             STATE.warn(f"{p['class']} was never moved with .to('cuda') at module level")
+    from . import rules
+
+    for p in STATE.pipelines:
+        msg = rules.check_base_class(p.get("class", ""), p.get("base"))
+        if msg:
+            code = "base_not_diffusers" if "native" in msg else "class_base_mismatch"
+            STATE.violation(code, msg)
+    req_text = STATE.__dict__.get("requirements_text")
+    if req_text is not None:
+        for code, msg in rules.requirement_violations(
+            req_text, [p.get("class", "") for p in STATE.pipelines], any(p.get("dtype_kwarg") for p in STATE.pipelines)
+        ):
+            STATE.violation(code, msg)
     if STATE.pipelines and not STATE.lora_loads:
         STATE.violation("no_lora_loaded", "no pipe.load_lora_weights(...) call: the Space would not use the LoRA")
 

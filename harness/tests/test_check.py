@@ -27,7 +27,7 @@ def test_check_flux_ok():
 
 def test_check_all_samples_ok():
     for name, cls in [("kontext_i2i", "FluxKontextPipeline"), ("wan_i2v", "WanImageToVideoPipeline"),
-                      ("ltx_i2v", "LTXImageToVideoPipeline")]:
+                      ("ltx_i2v", "LTXImageToVideoPipeline"), ("ltx2_t2v", "LTX2Pipeline")]:
         v, cp = check(APPS / name / "app.py", APPS / name / "files.txt")
         assert v["ok"] and v["pipeline"] == cls and v["violations"] == [], (name, v, cp.stderr[-2000:])
 
@@ -169,3 +169,39 @@ def test_check_set_adapters_unknown_name(app_copy):
 def test_check_stdout_is_only_json():
     v, cp = check(APPS / "flux_t2i" / "app.py", APPS / "flux_t2i" / "files.txt")
     assert cp.stdout.lstrip().startswith("{") and cp.stdout.rstrip().endswith("}")
+
+
+def test_check_private_lora_token_and_hub_download(app_copy, tmp_path):
+    app = app_copy("kontext_i2i", edit=lambda s: s.replace(
+        'adapter_name="lora")',
+        'adapter_name="lora", token=os.environ["HF_TOKEN"])\n'
+        'EXAMPLE = hf_hub_download(LORA_REPO, "examples/before.jpg")\n'
+        'EXAMPLE_IMG = Image.open(EXAMPLE)').replace("import random\n", "import os\nimport random\n\nfrom huggingface_hub import hf_hub_download\n"))
+    files = tmp_path / "f.txt"
+    files.write_text((APPS / "kontext_i2i" / "files.txt").read_text())
+    v, cp = check(app, f"someone/kontext-relight-lora={files}")
+    assert v["ok"], (v["error"], cp.stderr[-2000:])
+    assert v["loras"][0]["other_kwargs"] == ["token"] and "lora_kwarg_ignored" not in codes(v)
+    app2 = app_copy("flux_t2i", edit=lambda s: s.replace("pipe.to(\"cuda\")\n", "pipe.to(\"cuda\")\nfrom huggingface_hub import hf_hub_download\nX = hf_hub_download(LORA_REPO, 'nope.png')\n"))
+    v, _ = check(app2, f"someone/flux-papercut-lora={APPS / 'flux_t2i' / 'files.txt'}")
+    assert not v["ok"] and "Entry Not Found" in v["error"] and "nope.png" in v["error"]
+
+
+def test_check_lora_kwarg_typo_is_flagged(app_copy):
+    app = app_copy("flux_t2i", edit=lambda s: s.replace('adapter_name="lora")', 'adapter_name="lora", weights_name="x.safetensors")'))
+    v, _ = check(app, APPS / "flux_t2i" / "files.txt")
+    assert "lora_kwarg_ignored" in codes(v)
+    assert "weights_name=" in " ".join(x["message"] for x in v["violations"])
+
+
+def test_check_import_order(app_copy):
+    app = app_copy("flux_t2i", edit=lambda s: s.replace("import spaces  # must come before torch\n", "import torch\nimport spaces\n"))
+    v, _ = check(app, APPS / "flux_t2i" / "files.txt")
+    assert "import_order" in codes(v)
+
+
+def test_check_class_base_mismatch_and_requirement_pins(app_copy):
+    app = app_copy("kontext_i2i", edit=lambda s: s.replace('"black-forest-labs/FLUX.1-Kontext-dev"', '"black-forest-labs/FLUX.1-dev"'),
+                   requirements="diffusers==0.35.0\ntorch==2.5.0\ntransformers\n")
+    v, _ = check(app, APPS / "kontext_i2i" / "files.txt")
+    assert {"class_base_mismatch", "torch_pin"} <= codes(v)

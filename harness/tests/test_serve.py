@@ -142,3 +142,38 @@ def test_ltx_i2v_knowledge_file_kwarg_is_rejected(app_copy, serve, png_file):
     event, data = s.call("cakeify", [s.upload(png_file), "a teapot"])
     assert event == "error"
     assert "image_cond_noise_scale" in str(data)
+
+
+def test_ltx2_t2v_with_audio_encode_video_returns_mp4(app_copy, serve):
+    s = serve(app_copy("ltx2_t2v"), APPS / "ltx2_t2v" / "files.txt")
+    assert s.wait(), _stderr(s)
+    assert s.verdict["gpu_functions"][0]["size"] == "xlarge"
+    event, data = s.call("generate", ["a fox", 2, 1, False])
+    assert event == "complete", data
+    assert sniff(s.download(data[0])) == "mp4"
+
+
+def test_streaming_generator_handler(app_copy, serve):
+    def edit(src):
+        return src.replace("    ).images[0]\n    return image, seed\n",
+                           "    ).images[0]\n    yield None, seed\n    yield image, seed\n")
+
+    s = serve(app_copy("flux_t2i", edit=edit), APPS / "flux_t2i" / "files.txt")
+    assert s.wait(), _stderr(s)
+    assert s.verdict["gpu_functions"][0]["generator"] is True
+    event, data = s.call("generate", ["a fox", "1:1", 2, False])
+    assert event == "complete", data
+    assert sniff(s.download(data[0])) == "png"
+
+
+def test_info_example_input_urls_work_offline(app_copy, serve):
+    # A generic smoke client may send /gradio_api/info's example_input (a GitHub URL for gr.Image):
+    # no network here, so the harness serves a synthetic image for it.
+    s = serve(app_copy("kontext_i2i"), APPS / "kontext_i2i" / "files.txt")
+    assert s.wait(), _stderr(s)
+    params = s.get_json("/gradio_api/info")["named_endpoints"]["/edit"]["parameters"]
+    example_image = params[0]["example_input"]
+    assert example_image["path"].startswith("https://")
+    event, data = s.call("edit", [example_image, "neon", 1, False])
+    assert event == "complete", data
+    assert sniff(s.download(data[0])) == "png"

@@ -275,3 +275,57 @@ def test_qwen_true_cfg_without_negative_prompt_warns(env):
     assert len(STATE.warnings) == n
     run(true_cfg_scale=4.0)
     assert any("true CFG is silently disabled" in w for w in STATE.warnings[n:])
+
+
+def test_async_gpu_function(env):
+    import asyncio
+
+    diffusers, torch, spaces = env
+    pipe = diffusers.FluxPipeline.from_pretrained("f").to("cuda")
+
+    @spaces.GPU(duration=30)
+    async def run(prompt):
+        return pipe(prompt=prompt).images[0]
+
+    img = asyncio.run(run("x"))
+    assert isinstance(img, Image.Image)
+
+
+def test_diffusion_pipeline_resolves_known_bases(env):
+    diffusers, torch, _ = env
+    from lsb_harness.state import StandInGap
+
+    p = diffusers.DiffusionPipeline.from_pretrained("Qwen/Qwen-Image-Edit-2509", torch_dtype=torch.bfloat16)
+    assert type(p).__name__ == "QwenImageEditPlusPipeline"
+    p = diffusers.AutoPipelineForText2Image.from_pretrained("black-forest-labs/FLUX.1-dev")
+    assert type(p).__name__ == "FluxPipeline"
+    with pytest.raises(StandInGap, match="cannot tell which pipeline"):
+        diffusers.DiffusionPipeline.from_pretrained("someone/custom-model")
+
+
+def test_torch_extras(env):
+    _, torch, _ = env
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        pass
+    with torch.amp.autocast("cuda"):
+        pass
+    g = torch.Generator().manual_seed(1)
+    assert torch.randn(2, 3, generator=g).shape == (2, 3)
+    assert torch.cat([torch.ones(1, 2), torch.zeros(1, 2)]).shape == (2, 2)
+    assert torch.version.cuda
+    assert torch.cuda.get_device_properties(0).total_memory > 0
+
+
+def test_pipeline_attributes(env):
+    diffusers, torch, _ = env
+    pipe = diffusers.FluxPipeline.from_pretrained("f")
+    pipe.image_processor.postprocess  # attribute set in the real __init__: permissive
+    pipe.vae.enable_tiling()
+    with pytest.raises(AttributeError, match="enable_vae_tiling"):
+        pipe.enable_vae_tiling()  # removed from FluxPipeline in current diffusers: the real one raises too
+    pipe.fuse_lora(lora_scale=0.8)
+    with pytest.raises(TypeError, match="fuse_lora"):
+        pipe.fuse_lora(1, 2, 3, 4, 5, 6)  # too many positionals for the real signature
+    assert pipe.vae_scale_factor == 8
+    with pytest.raises(AttributeError, match="no attribute 'vocoder'"):
+        pipe.vocoder

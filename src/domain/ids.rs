@@ -23,7 +23,7 @@ pub enum IdError {
 }
 
 /// A Hub repository id, `namespace/name`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RepoId {
     namespace: String,
     name: String,
@@ -68,6 +68,12 @@ impl FromStr for RepoId {
 impl fmt::Display for RepoId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+impl fmt::Debug for RepoId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RepoId({self})")
     }
 }
 

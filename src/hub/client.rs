@@ -94,8 +94,22 @@ impl HubClient {
 
     /// Sends a call with the retry rule of its [`Replay`].
     pub(crate) async fn send(&self, call: Call) -> Result<Response, HubError> {
-        let attempt = || self.send_once(&call);
-        match call.replay {
+        self.with_replay(call.replay, || self.send_once(&call)).await
+    }
+
+    /// Sends and decodes a JSON response; a body cut short is retried like a failed send.
+    pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, HubError> {
+        self.with_replay(call.replay, || async { decode(call.route, self.send_once(&call).await?).await }).await
+    }
+
+    /// Runs `attempt` once, or with backoff on transient errors when replay is safe.
+    async fn with_replay<T, F, Fut>(&self, replay: Replay, attempt: F) -> Result<T, HubError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, HubError>>,
+    {
+        let mut attempt = attempt;
+        match replay {
             Replay::Never => attempt().await,
             Replay::Safe => {
                 attempt
@@ -109,13 +123,6 @@ impl HubClient {
         }
     }
 
-    /// Sends and decodes a JSON response.
-    pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, HubError> {
-        let route = call.route;
-        let resp = self.send(call).await?;
-        decode(route, resp).await
-    }
-
     async fn send_once(&self, call: &Call) -> Result<Response, HubError> {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let route = format!("{} {}", call.method, call.route);
@@ -125,6 +132,9 @@ impl HubClient {
             let span = tracing::Span::current();
             span.record("status", resp.status().as_u16());
             span.record("request_id", response::request_id(resp.headers(), &trace_id).as_str());
+            for warning in resp.headers().get_all("x-hf-warning").iter().filter_map(|v| v.to_str().ok()) {
+                tracing::warn!(hub_warning = warning, "the Hub sent a warning");
+            }
             let checked = response::check(&route, resp, &trace_id).await;
             if let Err(e) = &checked {
                 tracing::debug!(error = %e, "Hub call failed");

@@ -57,6 +57,12 @@ impl HubClient {
         Ok(created.num)
     }
 
+    /// Opens a draft pull request with an empty `refs/pr/N` (publish it with
+    /// [`HubClient::change_discussion_status`] and [`NewStatus::Open`]). Returns its number.
+    pub async fn create_pull_request(&self, ty: RepoType, id: &RepoId, title: &str, description: &str) -> Result<u64, HubError> {
+        self.create_discussion(ty, id, title, description, true).await
+    }
+
     /// `POST …/discussions/{num}/comment`: returns the new comment event.
     pub async fn comment(&self, ty: RepoType, id: &RepoId, num: u64, markdown: &str) -> Result<DiscussionEvent, HubError> {
         self.discussion_post(ty, id, num, &["comment"], json!({ "comment": markdown }), "newMessage", Replay::Never).await
@@ -66,6 +72,14 @@ impl HubClient {
     pub async fn edit_comment(&self, ty: RepoType, id: &RepoId, num: u64, comment_id: &str, markdown: &str) -> Result<DiscussionEvent, HubError> {
         let cid = comment_id.to_lowercase();
         self.discussion_post(ty, id, num, &["comment", &cid, "edit"], json!({ "content": markdown }), "updatedComment", Replay::Safe).await
+    }
+
+    /// `POST …/discussions/{num}/comment/{commentId}/hide`: returns the hidden comment event.
+    pub async fn hide_comment(&self, ty: RepoType, id: &RepoId, num: u64, comment_id: &str) -> Result<DiscussionEvent, HubError> {
+        let cid = comment_id.to_lowercase();
+        let url = self.repo_api_url(ty, id, &["discussions", &num.to_string(), "comment", &cid, "hide"]);
+        let mut v: serde_json::Value = self.json(Call::empty(Method::POST, "/api/{type}s/{id}/discussions/{num}/comment/{cid}/hide", url, Replay::Safe)).await?;
+        serde_json::from_value(v["updatedComment"].take()).map_err(|e| HubError::Decode { route: "discussions/comment/hide".into(), message: e.to_string() })
     }
 
     /// `POST …/discussions/{num}/status`: open (publish a draft) or close, with an optional comment.

@@ -158,6 +158,11 @@ impl HubError {
         }
     }
 
+    /// Whether the repo is gated and the caller is not approved (`X-Error-Code: GatedRepo`).
+    pub fn is_gated_repo(&self) -> bool {
+        self.context().is_some_and(|c| c.error_code.as_deref() == Some("GatedRepo"))
+    }
+
     /// Whether this is a 404 of the given kind.
     pub fn is_not_found(&self, kind: NotFoundKind) -> bool {
         matches!(self, Self::NotFound { kind: k, .. } if *k == kind)

@@ -40,9 +40,12 @@ where
         .map_err(|_| QueueError::ConfirmTimeout(Duration::from_secs(10)))??;
     let ch = conn.create_channel().await?;
     let queue = broker.topology().dead();
+    // Only the letters present now: a replayed job that fails again is not swept twice.
+    let passive = lapin::options::QueueDeclareOptions { passive: true, ..lapin::options::QueueDeclareOptions::default() };
+    let present = ch.queue_declare(queue.as_str().into(), passive, lapin::types::FieldTable::default()).await?.message_count() as usize;
     let mut seen = Vec::new();
     let mut requeue = Vec::new();
-    while seen.len() < limit {
+    while seen.len() < limit.min(present) {
         let Some(msg) = ch.basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false }).await? else { break };
         let d = &msg.delivery;
         let sig = header_text(&d.properties, SIGNATURE_HEADER);

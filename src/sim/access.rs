@@ -81,6 +81,17 @@ pub(crate) fn writable_mut<'a>(w: &'a mut World, caller: &Caller, ty: RepoType, 
     }
 }
 
+/// The repo if the caller may download its files: readable, and for a gated repo the
+/// owner or an approved user (else 401 anonymously, 403 `GatedRepo` when authenticated).
+pub(crate) fn downloadable<'a>(w: &'a World, caller: &Caller, ty: RepoType, id: &RepoId) -> Result<&'a Repo, ApiError> {
+    let repo = readable(w, caller, ty, id)?;
+    if repo.gated.is_none() || caller.is(repo.owner()) || caller.name().is_some_and(|u| repo.gate_grants.iter().any(|g| g == u)) {
+        return Ok(repo);
+    }
+    let status = if caller.name().is_some() { axum::http::StatusCode::FORBIDDEN } else { axum::http::StatusCode::UNAUTHORIZED };
+    Err(ApiError::new(status, format!("Access to {} {id} is restricted. You must have access to it and be authenticated to access it.", ty.as_str())).code("GatedRepo"))
+}
+
 /// Whether the caller may write to the repo.
 pub(crate) fn is_writer(repo: &Repo, caller: &Caller) -> bool {
     caller.is(repo.owner())

@@ -90,6 +90,13 @@ impl SimHandle {
         &self.sim.config.token
     }
 
+    /// Every user with a token, as `(name, token)`, sorted by name.
+    pub fn users(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self.sim.world().tokens.iter().map(|(t, u)| (u.clone(), t.clone())).collect();
+        out.sort();
+        out
+    }
+
     /// Adds a user with a token.
     pub fn add_user(&self, name: &str, token: &str) {
         let mut w = self.sim.world();
@@ -100,23 +107,28 @@ impl SimHandle {
     /// Creates the repo if needed (owned by its namespace) and commits `files` to `main` as
     /// the owner. Returns the new head.
     pub fn seed_repo(&self, ty: RepoType, id: &RepoId, files: BTreeMap<String, Vec<u8>>, private: bool) -> CommitSha {
-        let mut w = self.sim.world();
-        if w.repo(ty, id).is_none() {
-            let attrs = BTreeMap::from([(".gitattributes".to_owned(), Bytes::from_static(seed::GITATTRIBUTES.as_bytes()))]);
-            let _ = ops::create_repo(&self.sim, &mut w, ty, id, private, None, attrs);
+        {
+            let mut w = self.sim.world();
+            if w.repo(ty, id).is_none() {
+                let attrs = BTreeMap::from([(".gitattributes".to_owned(), Bytes::from_static(seed::GITATTRIBUTES.as_bytes()))]);
+                let _ = ops::create_repo(&self.sim, &mut w, ty, id, private, None, attrs);
+            }
         }
-        drop(w);
         self.commit_as(id.namespace(), ty, id, files, "Upload files")
     }
 
     /// Commits `files` (added or replaced) to `main` as `user`, as a push would: webhooks
-    /// fire and a Space rebuilds. The repo must exist.
+    /// fire and a Space rebuilds. A missing repo is created first (public, owned by its namespace).
     pub fn commit_as(&self, user: &str, ty: RepoType, id: &RepoId, files: BTreeMap<String, Vec<u8>>, message: &str) -> CommitSha {
         let changes: Vec<Change> = files.into_iter().map(|(p, d)| Change::Put(p, Bytes::from(d))).collect();
         let mut w = self.sim.world();
         w.ensure_user(user);
+        if w.repo(ty, id).is_none() {
+            let attrs = BTreeMap::from([(".gitattributes".to_owned(), Bytes::from_static(seed::GITATTRIBUTES.as_bytes()))]);
+            let _ = ops::create_repo(&self.sim, &mut w, ty, id, false, None, attrs);
+        }
         let push = Push { ref_name: "refs/heads/main".into(), parent: None, changes: &changes, author: user, title: message, message: "" };
-        let oid = ops::push(&self.sim, &mut w, ty, id, push).unwrap_or_else(|e| panic!("commit_as {id}: {}", e.message));
+        let oid = ops::push(&self.sim, &mut w, ty, id, push).unwrap_or_else(|e| unreachable!("adding files to an existing repo cannot fail: {}", e.message));
         sha(&oid)
     }
 
@@ -139,7 +151,12 @@ impl SimHandle {
 
     /// Every call so far, in arrival order.
     pub fn calls(&self) -> Vec<CallRecord> {
-        self.sim.world().calls.clone()
+        self.sim.world().calls.iter().map(|(_, c)| c.clone()).collect()
+    }
+
+    /// Forgets the calls so far (to assert on what follows a setup).
+    pub fn clear_calls(&self) {
+        self.sim.world().calls.clear();
     }
 
     /// Every answered (or failed) webhook delivery so far.
@@ -173,6 +190,20 @@ impl SimHandle {
     pub fn script_build(&self, id: &RepoId, outcome: BuildOutcome) {
         if let Some(s) = self.sim.world().repo_mut(RepoType::Space, id).and_then(|r| r.space.as_mut()) {
             s.outcome = outcome;
+        }
+    }
+
+    /// Gates a repo's downloads (`Some("auto")`, `Some("manual")`) or ungates it (`None`).
+    pub fn set_gated(&self, ty: RepoType, id: &RepoId, mode: Option<&str>) {
+        if let Some(r) = self.sim.world().repo_mut(ty, id) {
+            r.gated = mode.map(str::to_owned);
+        }
+    }
+
+    /// Approves `user` for a gated repo.
+    pub fn grant_gate(&self, ty: RepoType, id: &RepoId, user: &str) {
+        if let Some(r) = self.sim.world().repo_mut(ty, id) {
+            r.gate_grants.push(user.to_owned());
         }
     }
 

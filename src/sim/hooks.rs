@@ -1,10 +1,13 @@
 //! Webhook deliveries: when a watched repo changes, POST the v3 payload with
 //! `X-Webhook-Secret` to every enabled webhook whose domains cover the change. Deliveries
-//! are spawned and recorded (URL, payload, receiver status) once answered.
+//! leave one at a time, in event order, from an outbox task, and are recorded (URL, payload,
+//! receiver status) once answered.
 
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_util::sync::CancellationToken;
 
 use super::payload;
 use super::record::Delivery;
@@ -17,10 +20,12 @@ use crate::domain::{RepoId, RepoType};
 pub(crate) enum Trigger {
     /// `repo` scope: create / delete.
     Repo { action: &'static str },
+    /// `repo.config`: settings changed (`updatedConfig`).
+    RepoConfig { updated: Value },
     /// `repo.content`: refs moved (`ref`, old, new).
     RepoContent { updated: Vec<(String, Option<String>, Option<String>)> },
-    /// `discussion`: create / update.
-    Discussion { num: u64, action: &'static str },
+    /// `discussion`: create (with its first comment) / update.
+    Discussion { num: u64, action: &'static str, comment: Option<String> },
     /// `discussion.comment`: create / update.
     Comment { num: u64, event_id: String, action: &'static str },
 }
@@ -28,7 +33,7 @@ pub(crate) enum Trigger {
 impl Trigger {
     fn domain(&self) -> &'static str {
         match self {
-            Self::Repo { .. } | Self::RepoContent { .. } => "repo",
+            Self::Repo { .. } | Self::RepoConfig { .. } | Self::RepoContent { .. } => "repo",
             Self::Discussion { .. } | Self::Comment { .. } => "discussion",
         }
     }
@@ -47,8 +52,9 @@ pub(crate) fn fire(sim: &Arc<Sim>, w: &World, ty: RepoType, id: &RepoId, trigger
     for hook in w.webhooks.iter().filter(|h| watches(h, repo, trigger.domain())) {
         let Some(body) = build(sim, repo, &trigger, &hook.id) else { continue };
         let delivery = Delivery { webhook_id: hook.id.clone(), url: hook.url.clone(), payload: body, secret: hook.secret.clone(), status: None };
-        let sim2 = sim.clone();
-        sim.rt.spawn(async move { deliver(sim2, delivery).await });
+        if sim.outbox.send(delivery).is_err() {
+            tracing::debug!("sim stopped: webhook delivery dropped");
+        }
     }
 }
 
@@ -60,15 +66,23 @@ pub(crate) fn fire_deleted(sim: &Arc<Sim>, w: &World, ty: RepoType, id: &RepoId)
 fn build(sim: &Sim, repo: &Repo, trigger: &Trigger, hook_id: &str) -> Option<Value> {
     Some(match trigger {
         Trigger::Repo { action } => payload::envelope(action, "repo", payload::repo(sim, repo, true), hook_id),
+        Trigger::RepoConfig { updated } => {
+            let mut v = payload::envelope("update", "repo.config", payload::repo(sim, repo, true), hook_id);
+            v["updatedConfig"] = updated.clone();
+            v
+        }
         Trigger::RepoContent { updated } => {
             let mut v = payload::envelope("update", "repo.content", payload::repo(sim, repo, true), hook_id);
             v["updatedRefs"] = updated.iter().map(|(r, o, n)| json!({ "ref": r, "oldSha": o, "newSha": n })).collect();
             v
         }
-        Trigger::Discussion { num, action } => {
+        Trigger::Discussion { num, action, comment } => {
             let d = repo.discussions.iter().find(|d| d.num == *num)?;
             let mut v = payload::envelope(action, "discussion", payload::repo(sim, repo, false), hook_id);
             v["discussion"] = payload::discussion(sim, repo, d);
+            if let Some(e) = comment.as_ref().and_then(|c| d.events.iter().find(|e| e.id == *c)) {
+                v["comment"] = payload::comment(sim, repo, d, e);
+            }
             v
         }
         Trigger::Comment { num, event_id, action } => {
@@ -82,7 +96,21 @@ fn build(sim: &Sim, repo: &Repo, trigger: &Trigger, hook_id: &str) -> Option<Val
     })
 }
 
-async fn deliver(sim: Arc<Sim>, mut d: Delivery) {
+/// Sends queued deliveries in order until `stop`.
+pub(crate) async fn run_outbox(sim: Arc<Sim>, mut rx: UnboundedReceiver<Delivery>, stop: CancellationToken) {
+    loop {
+        let next = tokio::select! {
+            () = stop.cancelled() => return,
+            next = rx.recv() => next,
+        };
+        match next {
+            Some(d) => deliver(&sim, d).await,
+            None => return,
+        }
+    }
+}
+
+async fn deliver(sim: &Sim, mut d: Delivery) {
     let mut req = sim.http.post(&d.url).json(&d.payload).timeout(std::time::Duration::from_secs(10));
     if let Some(s) = &d.secret {
         req = req.header("x-webhook-secret", s);

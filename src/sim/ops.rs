@@ -51,6 +51,8 @@ pub(crate) fn create_repo(
         refs: BTreeMap::new(),
         discussions: Vec::new(),
         space,
+        gated: None,
+        gate_grants: Vec::new(),
     };
     let entries: BTreeMap<String, FileEntry> = files.into_iter().map(|(p, d)| (p, git::entry(d))).collect();
     let oid = git::store_commit(&mut repo, None, entries, id.namespace(), "initial commit", "");

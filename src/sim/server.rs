@@ -38,11 +38,13 @@ pub(crate) async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHa
         world.ensure_user(name);
     }
     let seed_dir = config.seed.clone();
-    let sim = Arc::new(Sim::new(world, base, config));
+    let (sim, outbox) = Sim::new(world, base, config);
+    let sim = Arc::new(sim);
+    let stop = CancellationToken::new();
+    tokio::spawn(super::hooks::run_outbox(sim.clone(), outbox, stop.clone()));
     if let Some(dir) = seed_dir {
         seed::seed_dir(&sim, &dir)?;
     }
-    let stop = CancellationToken::new();
     let app = routes::router(sim.clone());
     let task = tokio::spawn(accept_loop(listener, app, stop.clone()));
     Ok(SimHandle::new(sim, addr, stop, task))
@@ -81,13 +83,15 @@ pub(crate) async fn observe(State(sim): State<Arc<Sim>>, mut req: Request, next:
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
     let request_id = uuid::Uuid::new_v4().to_string();
-    let (caller, fault, index) = {
+    let (caller, fault, seq) = {
         let mut w = sim.world();
         let caller = access::caller(&w, req.headers());
         let fault = faults::take(&mut w.faults, &method, &path);
         let user = caller.as_ref().ok().and_then(|c| c.name().map(str::to_owned));
-        w.calls.push(CallRecord { method: method.clone(), path: path.clone(), query, status: None, user });
-        (caller, fault, w.calls.len() - 1)
+        w.call_seq += 1;
+        let seq = w.call_seq;
+        w.calls.push((seq, CallRecord { method: method.clone(), path: path.clone(), query, status: None, user }));
+        (caller, fault, seq)
     };
     sim.bump();
     let mut resp = match (caller, fault) {
@@ -114,9 +118,11 @@ pub(crate) async fn observe(State(sim): State<Arc<Sim>>, mut req: Request, next:
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-request-id", v);
     }
-    if let Some(call) = sim.world().calls.get_mut(index) {
-        call.status = Some(resp.status().as_u16());
+    let status = resp.status().as_u16();
+    if let Some((_, call)) = sim.world().calls.iter_mut().rev().find(|(s, _)| *s == seq) {
+        call.status = Some(status);
     }
+    tracing::debug!(target: "sim", %method, %path, status, "sim call");
     sim.bump();
     resp
 }

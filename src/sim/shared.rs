@@ -3,10 +3,11 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use url::Url;
 
 use super::SimConfig;
+use super::record::Delivery;
 use super::state::World;
 use crate::domain::{RepoId, RepoType};
 
@@ -18,18 +19,24 @@ pub(crate) struct Sim {
     pub http: reqwest::Client,
     pub changes: watch::Sender<u64>,
     pub rt: tokio::runtime::Handle,
+    /// Deliveries waiting to be POSTed, in event order.
+    pub outbox: mpsc::UnboundedSender<Delivery>,
 }
 
 impl Sim {
-    pub fn new(world: World, base: Url, config: SimConfig) -> Self {
-        Self {
+    /// The context and the receiving end of its delivery outbox.
+    pub fn new(world: World, base: Url, config: SimConfig) -> (Self, mpsc::UnboundedReceiver<Delivery>) {
+        let (outbox, rx) = mpsc::unbounded_channel();
+        let sim = Self {
             world: Mutex::new(world),
             base,
             config,
             http: reqwest::Client::new(),
             changes: watch::channel(0).0,
             rt: tokio::runtime::Handle::current(),
-        }
+            outbox,
+        };
+        (sim, rx)
     }
 
     /// Locks the world (a panicked holder does not poison it for good).

@@ -111,6 +111,10 @@ pub(crate) struct Repo {
     pub refs: BTreeMap<String, String>,
     pub discussions: Vec<Discussion>,
     pub space: Option<SpaceState>,
+    /// `auto` or `manual` when downloads need approval.
+    pub gated: Option<String>,
+    /// Users approved for a gated repo (the owner always is).
+    pub gate_grants: Vec<String>,
 }
 
 /// A registered webhook.
@@ -134,7 +138,9 @@ pub(crate) struct World {
     pub users: Vec<String>,
     pub repos: BTreeMap<(RepoTypeKey, RepoId), Repo>,
     pub webhooks: Vec<Webhook>,
-    pub calls: Vec<CallRecord>,
+    /// Calls with their sequence number (stable across `clear_calls`).
+    pub calls: Vec<(u64, CallRecord)>,
+    pub call_seq: u64,
     pub deliveries: Vec<Delivery>,
     pub faults: Vec<FaultRule>,
     pub counter: u64,

@@ -20,6 +20,7 @@ use crate::queue::{Broker, Handler, Outcome, QueueError};
 pub async fn handle(ctx: Arc<WorkerContext>, job: Job) -> Outcome {
     let span = tracing::info_span!("job", job_id = %job.id, kind = job.kind.as_str(), lora = %job.lora, space = %job.space, attempt = job.attempt);
     async move {
+        tracing::info!("job started");
         let run = std::panic::AssertUnwindSafe(run_job(&ctx, &job)).catch_unwind().await;
         let outcome = match run {
             Ok(Ok(report)) => {

@@ -46,11 +46,17 @@ pub enum PipelineError {
 impl PipelineError {
     /// Whether trying again later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Hub(e) if e.is_transient()) || matches!(self, Self::Capped(_))
+        match self {
+            // The next attempt looks for the bot's PR before opening one, so retrying is safe.
+            Self::Hub(HubError::PullRequestOutcomeUnknown { .. }) | Self::Capped(_) => true,
+            Self::Hub(e) => e.is_transient(),
+            _ => false,
+        }
     }
     /// The wait the Hub asked for, if any.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
+            Self::Hub(HubError::PullRequestOutcomeUnknown { source }) => source.retry_after(),
             Self::Hub(e) => e.retry_after(),
             Self::Capped(PublishError::Capped(_, wait)) => Some(*wait),
             _ => None,
@@ -106,7 +112,10 @@ pub struct SpaceSnapshot {
 pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineError> {
     let t = std::time::Instant::now();
     let lora = fetch_lora(ctx, &job.lora).await?;
-    let space = fetch_space(ctx, &job.space).await?;
+    let space = match fetch_space(ctx, &job.space).await {
+        Err(PipelineError::Overrides(e)) => return report_bad_overrides(ctx, job, &e).await,
+        other => other?,
+    };
     ctx.metrics.stage("fetch", t.elapsed());
     let t = std::time::Instant::now();
     let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &lora.card, files: &lora.files, overrides: space.overrides.as_ref() });
@@ -165,6 +174,20 @@ async fn fetch_space(ctx: &WorkerContext, space: &RepoId) -> Result<SpaceSnapsho
         false => None,
     };
     Ok(SpaceSnapshot { sha: info.sha, files, generated, overrides })
+}
+
+/// An unreadable `lora-space.toml` is the maintainer's to fix: say so in the bot's one
+/// discussion instead of guessing or dead-lettering.
+async fn report_bad_overrides(ctx: &WorkerContext, job: &Job, e: &OverridesError) -> Result<Report, PipelineError> {
+    let need = crate::space::NeedsInput {
+        missing: vec![format!("a valid {OVERRIDES_FILE}")],
+        title: format!("{OVERRIDES_FILE} could not be read"),
+        body_markdown: format!(
+            "The bot could not read `{OVERRIDES_FILE}` in this Space, so it did not regenerate the demo for [{lora}](https://huggingface.co/{lora}):\n\n```\n{e}\n```\n\nFix the file (keys: task, base_model, weights_file, trigger_words, steps, guidance, lora_scale, examples, negative_prompt, resolution, leave_alone) and the bot will pick it up on the next LoRA update, or ask the operator to re-run it.",
+            lora = job.lora
+        ),
+    };
+    Ok(Report::NeedsInput { discussion: ctx.publisher.ask_for_input(&job.space, &need).await? })
 }
 
 /// The LoRA state behind the Space's current files: the sha in the last merged bot PR's

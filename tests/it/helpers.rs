@@ -244,9 +244,19 @@ pub async fn spawn_worker(
     broker: lora_space_bot::queue::Broker,
     shutdown: &CancellationToken,
 ) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
+    spawn_worker_with(sim, broker, shutdown, lora_space_bot::worker::WorkerPolicy { max_attempts: 3, ..Default::default() }).await
+}
+
+/// Like [`spawn_worker`], with a policy.
+pub async fn spawn_worker_with(
+    sim: &lora_space_bot::sim::SimHandle,
+    broker: lora_space_bot::queue::Broker,
+    shutdown: &CancellationToken,
+    policy: lora_space_bot::worker::WorkerPolicy,
+) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
     use futures::FutureExt;
     let ctx = Arc::new(
-        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), lora_space_bot::worker::WorkerPolicy { max_attempts: 3, ..Default::default() }, lora_space_bot::metrics::Metrics::new())
+        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), policy, lora_space_bot::metrics::Metrics::new())
             .await
             .expect("worker context"),
     );
@@ -291,6 +301,11 @@ impl LoraWorld {
     }
 
     pub async fn with_debounce(name: &str, debounce: Duration) -> Self {
+        Self::build(name, debounce, &amqp_url()).await
+    }
+
+    /// A world whose receiver (and workers on its broker) reach RabbitMQ through `amqp`.
+    pub async fn build(name: &str, debounce: Duration, amqp: &str) -> Self {
         use lora_space_bot::domain::RepoType;
         use lora_space_bot::hub::{WatchedItem, WebhookDomain, WebhookSpec};
         use std::collections::BTreeMap;
@@ -301,7 +316,7 @@ impl LoraWorld {
         let (lora, _) = sim.seed_card_fixture(std::path::Path::new(CORGI)).expect("fixture seeds");
         let space = id("tkato/corgi-demo");
         sim.seed_repo(RepoType::Space, &space, BTreeMap::from([("README.md".to_owned(), b"---\nsdk: gradio\n---\n".to_vec())]), false);
-        let receiver = spawn_receiver_with(&amqp_url(), &[(&lora.to_string(), &space.to_string())], topology(&unique_prefix(name), 2), debounce).await;
+        let receiver = spawn_receiver_with(amqp, &[(&lora.to_string(), &space.to_string())], topology(&unique_prefix(name), 2), debounce).await;
         let spec = WebhookSpec {
             watched: vec![WatchedItem { kind: "model".into(), name: lora.to_string() }],
             url: format!("{}/webhooks/hub", receiver.url),

@@ -1,10 +1,15 @@
 //! The one integration-test binary: real RabbitMQ, the Hub simulator and the app on local ports.
 
 mod cli;
+mod deploy;
 mod etiquette;
+mod faults;
 mod generator;
 mod helpers;
+mod plan;
 mod hub_client;
+mod processes;
 mod receiver;
 mod sim;
+mod tasks;
 mod spine;

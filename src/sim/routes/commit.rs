@@ -145,6 +145,7 @@ fn push_to(sim: &Arc<Sim>, w: &mut World, caller: &Caller, ty: RepoType, id: &Re
 
 fn open_pr(sim: &Arc<Sim>, w: &mut World, ty: RepoType, id: &RepoId, user: &str, rev: &str, parsed: Parsed) -> Result<(String, Option<u64>), ApiError> {
     let event_id = w.next_object_id();
+    let first_event = event_id.clone();
     let object_id = w.next_object_id();
     let repo = w.repo_mut(ty, id).ok_or_else(ApiError::repo_not_found)?;
     let branch = git::ref_name(rev);
@@ -170,7 +171,7 @@ fn open_pr(sim: &Arc<Sim>, w: &mut World, ty: RepoType, id: &RepoId, user: &str,
         base_oid: Some(base.clone()),
         merge_commit: None,
     });
-    hooks::fire(sim, w, ty, id, Trigger::Discussion { num, action: "create" });
+    hooks::fire(sim, w, ty, id, Trigger::Discussion { num, action: "create", comment: Some(first_event) });
     let push = Push { ref_name: format!("refs/pr/{num}"), parent: Some(base), changes: &parsed.changes, author: user, title: &parsed.summary, message: &parsed.description };
     let oid = ops::push(sim, w, ty, id, push)?;
     Ok((oid, Some(num)))

@@ -144,8 +144,9 @@ pub(crate) struct CreateBody {
     pull_request: bool,
 }
 
-pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Json(b): Json<CreateBody>) -> Result<Response, ApiError> {
+pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Json(mut b): Json<CreateBody>) -> Result<Response, ApiError> {
     let (ty, id) = p.parse()?;
+    b.title = b.title.trim().to_owned();
     let user = caller.require()?.to_owned();
     if b.title.trim().len() < 3 {
         return Err(ApiError::bad_request("\"title\" length must be at least 3 characters long"));
@@ -166,7 +167,7 @@ pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>
     if let (true, Some(h)) = (b.pull_request, &head) {
         repo.refs.insert(pr_ref.clone(), h.clone());
     }
-    hooks::fire(&sim, &w, ty, &id, Trigger::Discussion { num, action: "create" });
+    hooks::fire(&sim, &w, ty, &id, Trigger::Discussion { num, action: "create", comment: Some(event_id) });
     if b.pull_request {
         hooks::fire(&sim, &w, ty, &id, Trigger::RepoContent { updated: vec![(pr_ref, None, head)] });
     }

@@ -40,7 +40,7 @@ pub(crate) async fn dataset(sim: Ctx, caller: Extension<Caller>, Path(p): Path<R
 fn serve(State(sim): Ctx, Extension(caller): Extension<Caller>, ty: RepoType, p: ResolvePath) -> Result<Response, ApiError> {
     let id = RepoId::from_parts(&p.ns, &p.name).map_err(|_| ApiError::repo_not_found())?;
     let w = sim.world();
-    let repo = access::readable(&w, &caller, ty, &id)?;
+    let repo = access::downloadable(&w, &caller, ty, &id)?;
     let commit = git::resolve(repo, &p.rev).ok_or_else(|| ApiError::revision_not_found(&p.rev))?;
     let Some(entry) = commit.files.get(&p.path) else {
         let mut e = ApiError::entry_not_found(&p.path);

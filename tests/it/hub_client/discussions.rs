@@ -50,6 +50,10 @@ async fn comments_edits_renames_and_status_changes_show_up_as_events() {
     let types: Vec<&str> = d.events.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(types, ["comment", "comment", "title-change", "comment", "status-change"]);
     assert_eq!(d.events[0].author_name(), "other-user");
+    let hidden = api.hide_comment(RepoType::Model, &id, num, &c.id).await.expect("hidden");
+    assert_eq!(hidden.kind(), EventKind::Comment { raw: "even more details".into(), edited: true, hidden: true });
+    let err = client(&sim, None).hide_comment(RepoType::Model, &id, num, &c.id).await.expect_err("anonymous");
+    assert!(matches!(err, HubError::Unauthorized { .. }), "{err}");
 }
 
 #[tokio::test]

@@ -118,3 +118,19 @@ async fn errors_never_contain_the_token() {
     let err = api.whoami().await.expect_err("500");
     assert!(!format!("{err} {err:?} {api:?}").contains(token));
 }
+
+#[tokio::test]
+async fn a_gated_repo_shows_its_metadata_but_downloads_need_approval() {
+    let sim = spawn_sim().await;
+    let id = rid("sim-user/gated-base");
+    sim.seed_repo(RepoType::Model, &id, files(&[("model_index.json", "{}")]), false);
+    sim.set_gated(RepoType::Model, &id, Some("manual"));
+    let other = client(&sim, Some(crate::sim::OTHER_TOKEN));
+    assert!(other.model_info(&id, None).await.expect("metadata is public").is_gated());
+    let denied = other.download(RepoType::Model, &id, "main", "model_index.json").await.expect_err("403");
+    assert!(matches!(denied, HubError::Forbidden { .. }) && denied.is_gated_repo(), "{denied}");
+    let anon = client(&sim, None).download(RepoType::Model, &id, "main", "model_index.json").await.expect_err("401");
+    assert!(matches!(anon, HubError::Unauthorized { .. }) && anon.is_gated_repo(), "{anon}");
+    sim.grant_gate(RepoType::Model, &id, crate::sim::OTHER_USER);
+    other.download(RepoType::Model, &id, "main", "model_index.json").await.expect("approved");
+}

@@ -9,6 +9,14 @@ import numbers
 from lsb_harness.state import STATE, StandInGap
 
 __version__ = "0.0.0+lsb-standin"
+
+_early = sorted(m for m in ("torch", "diffusers", "transformers") if m in __import__("sys").modules)
+if _early:
+    STATE.violation(
+        "import_order",
+        f"`import spaces` comes after {', '.join(_early)}: ZeroGPU needs spaces imported first "
+        "(else 'CUDA has been initialized before importing the spaces package')",
+    )
 _SIZES = ("large", "xlarge")
 
 
@@ -76,7 +84,20 @@ def GPU(func=None, *, duration=60, size="large", **kwargs):
             rec["calls"] += 1
             STATE.enter_gpu()
 
-        if inspect.isgeneratorfunction(fn):
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def async_wrapper(*args, **kw):
+                before(args, kw)
+                try:
+                    out = await fn(*args, **kw)
+                finally:
+                    STATE.exit_gpu()
+                _check_result(out, name)
+                return out
+
+            wrapper = async_wrapper
+        elif inspect.isgeneratorfunction(fn):
 
             @functools.wraps(fn)
             def gen_wrapper(*args, **kw):

@@ -217,6 +217,57 @@ def zeros(*size, dtype=None, device=None, **kw):
     return Tensor(_np.zeros(size, _np.float32), device or "cpu", dtype)
 
 
+def _size(size):
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+
+
+def ones(*size, dtype=None, device=None, **kw):
+    return Tensor(_np.ones(_size(size), _np.float32), device or "cpu", dtype)
+
+
+def randn(*size, generator=None, dtype=None, device=None, **kw):
+    rng = _np.random.default_rng(generator.initial_seed() if generator is not None else None)
+    return Tensor(rng.standard_normal(_size(size)).astype(_np.float32), device or "cpu", dtype)
+
+
+def rand(*size, generator=None, dtype=None, device=None, **kw):
+    rng = _np.random.default_rng(generator.initial_seed() if generator is not None else None)
+    return Tensor(rng.random(_size(size)).astype(_np.float32), device or "cpu", dtype)
+
+
+def cat(tensors, dim=0):
+    return Tensor(_np.concatenate([t._a for t in tensors], axis=dim), tensors[0].device, tensors[0].dtype)
+
+
+def stack(tensors, dim=0):
+    return Tensor(_np.stack([t._a for t in tensors], axis=dim), tensors[0].device, tensors[0].dtype)
+
+
+class autocast:
+    """torch.autocast / torch.amp.autocast / torch.cuda.amp.autocast: no-op context manager and decorator."""
+
+    def __init__(self, device_type="cuda", dtype=None, enabled=True, cache_enabled=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def inner(*a, **k):
+            return fn(*a, **k)
+
+        return inner
+
+
+amp = types.ModuleType("torch.amp")
+amp.autocast = autocast
+version = types.SimpleNamespace(__version__=__version__, cuda="12.8", git_version="lsb-standin", hip=None)
+
+
 def is_tensor(x):
     return isinstance(x, Tensor)
 
@@ -348,9 +399,13 @@ for _n, _r in {
     "reset_peak_memory_stats": None,
     "set_device": None,
     "ipc_collect": None,
+    "get_device_properties": lambda: types.SimpleNamespace(
+        name="NVIDIA RTX PRO 6000 Blackwell (lsb stand-in)", total_memory=48 * 2**30, major=12, minor=0,
+        multi_processor_count=188),
 }.items():
     setattr(cuda, _n, _mk_cuda(_n, _r))
 cuda.Generator = Generator
+cuda.amp = types.SimpleNamespace(autocast=autocast)
 cuda.__getattr__ = lambda name: _gap("torch.cuda", name)
 
 # ---- torch.nn (just enough for isinstance/type hints) ----------------------------------------
@@ -376,7 +431,7 @@ nn.functional = types.ModuleType("torch.nn.functional")
 nn.functional.__getattr__ = lambda name: _gap("torch.nn.functional", name)
 nn.__getattr__ = lambda name: _gap("torch.nn", name)
 
-for _m, _name in ((cuda, "torch.cuda"), (backends, "torch.backends"), (nn, "torch.nn"), (nn.functional, "torch.nn.functional")):
+for _m, _name in ((amp, "torch.amp"), (cuda, "torch.cuda"), (backends, "torch.backends"), (nn, "torch.nn"), (nn.functional, "torch.nn.functional")):
     sys.modules[_name] = _m
 
 

@@ -1,5 +1,11 @@
-//! The command line: `serve`, `work`, `run`, `sim`, `demo`, `check-config`. This and
-//! `main.rs` are the only places `anyhow` is used.
+//! The command line: `serve`, `work`, `run`, `sim`, `demo`, `plan`, `jobs`, `check-config`,
+//! `healthcheck`. This module and `main.rs` are the only places `anyhow` is used.
+
+mod jobs;
+mod plan;
+
+pub use jobs::{DeadCommand, JobsCommand};
+pub use plan::PlanArgs;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -45,6 +51,8 @@ pub enum Command {
     Demo,
     /// Load and validate the configuration, print it without secrets, and exit.
     CheckConfig,
+    /// Dry run: show the profile, plan and files the bot would generate; touches nothing.
+    Plan(PlanArgs),
     /// Inspect and steer the job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -64,56 +72,6 @@ pub struct WorkArgs {
     pub dry_run: bool,
 }
 
-/// `jobs …`
-#[derive(Debug, Subcommand)]
-pub enum JobsCommand {
-    /// Enqueue a sync job by hand (regenerate the Space for the LoRA's current head).
-    Enqueue {
-        /// The LoRA repo, `owner/name`.
-        #[arg(long)]
-        lora: crate::domain::RepoId,
-        /// The Space, `owner/name` (must be linked unless --force).
-        #[arg(long)]
-        space: crate::domain::RepoId,
-        /// Enqueue even if the pair is not in the configured links.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Dead-lettered jobs.
-    #[command(subcommand)]
-    Dead(DeadCommand),
-}
-
-/// `jobs dead …`
-#[derive(Debug, Subcommand)]
-pub enum DeadCommand {
-    /// List parked jobs with their reasons (nothing is removed).
-    List {
-        /// At most this many.
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
-    },
-    /// Show one parked job in full.
-    Show {
-        /// The job id.
-        id: String,
-    },
-    /// Put parked jobs back on their shard (attempt count reset).
-    Replay {
-        /// The job ids to replay.
-        ids: Vec<String>,
-        /// Replay every parked job.
-        #[arg(long, conflicts_with = "ids")]
-        all: bool,
-    },
-    /// Delete every parked job.
-    Purge {
-        /// Required: purging cannot be undone.
-        #[arg(long)]
-        yes: bool,
-    },
-}
-
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let env: HashMap<String, String> = std::env::vars().collect();
@@ -128,6 +86,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CheckConfig => {
             let s = Settings::load(&cli.config, &env)?;
+            s.validate_receiver()?;
+            s.signing_key()?;
             println!("{s:#?}");
             Ok(())
         }
@@ -137,9 +97,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             anyhow::ensure!(status.is_success(), "{url} answered {status}");
             Ok(())
         }
+        Command::Plan(args) => {
+            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+            plan::run(&settings, args).await
+        }
         Command::Jobs(cmd) => {
             let settings = Settings::load(&cli.config, &env).context("configuration")?;
-            jobs(&settings, cmd).await
+            jobs::run(&settings, cmd).await
         }
         Command::Serve | Command::Work(_) | Command::Run(_) => {
             let mut settings = Settings::load(&cli.config, &env).context("configuration")?;
@@ -152,6 +116,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => (false, None),
             };
             settings.worker.dry_run |= work.is_some_and(|a| a.dry_run);
+            if serve {
+                settings.validate_receiver().context("configuration")?;
+            }
             run_roles(&settings, serve, work.is_some(), shutdown).await
         }
     }
@@ -162,7 +129,7 @@ fn init_plain_logs() {
 }
 
 async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let broker = AmqpBroker::start(amqp_settings(settings), shutdown.clone());
+    let broker = AmqpBroker::start(amqp_settings(settings).context("configuration")?, shutdown.clone());
     let metrics = crate::metrics::Metrics::new();
     let mut tasks = tokio::task::JoinSet::new();
     if serve {
@@ -191,13 +158,13 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
 }
 
 /// Broker settings from the config.
-pub fn amqp_settings(s: &Settings) -> AmqpSettings {
-    AmqpSettings {
+pub fn amqp_settings(s: &Settings) -> Result<AmqpSettings, crate::config::ConfigError> {
+    Ok(AmqpSettings {
         url: s.amqp.url.clone(),
         topology: Topology { prefix: s.amqp.prefix.clone(), shards: s.amqp.shards, delivery_limit: s.amqp.delivery_limit },
-        signing_key: s.signing_key.clone(),
+        signing_key: s.signing_key()?.clone(),
         confirm_timeout: s.publish_timeout(),
-    }
+    })
 }
 
 /// Receiver state from the config.
@@ -231,51 +198,6 @@ async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> 
     anyhow::ensure!(s.hub_token.is_some(), "workers need a Hub token: set HF_TOKEN (a token with write access to the linked Spaces) or hub.token_file");
     let hub = HubClient::new(&hub_settings(s))?;
     Ok(WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.context("asking the Hub who the token belongs to (whoami)")?)
-}
-
-async fn jobs(s: &Settings, cmd: JobsCommand) -> anyhow::Result<()> {
-    use crate::queue::dead;
-    let shutdown = CancellationToken::new();
-    let broker = AmqpBroker::start(amqp_settings(s), shutdown.clone());
-    anyhow::ensure!(broker.wait_ready(Duration::from_secs(15)).await, "cannot reach RabbitMQ at amqp.url (AMQP_URL); is it running?");
-    let key = s.signing_key.expose().as_bytes().to_vec();
-    let result = match cmd {
-        JobsCommand::Enqueue { lora, space, force } => {
-            anyhow::ensure!(force || s.spaces_for(&lora).contains(&space), "{lora} is not linked to {space} in [[links]]; add the link or pass --force");
-            let job = crate::domain::Job::sync(lora, None, space, "manual", time::OffsetDateTime::now_utc());
-            Broker::Amqp(broker.clone()).publish(&job).await?;
-            println!("enqueued {}", job.id);
-            Ok(())
-        }
-        JobsCommand::Dead(DeadCommand::List { limit }) => {
-            let letters = dead::list(&broker, &s.amqp.url, &key, limit).await?;
-            println!("{} dead letter(s)", letters.len());
-            for d in letters {
-                let what = d.job.as_ref().map_or_else(|| "(unverifiable envelope)".to_owned(), |j| format!("{} -> {}", j.lora, j.space));
-                println!("{}  {}  attempt {}  {}\n    reason: {}", d.id, d.dead_at.as_deref().unwrap_or("-"), d.attempt.as_deref().unwrap_or("-"), what, d.reason);
-            }
-            Ok(())
-        }
-        JobsCommand::Dead(DeadCommand::Show { id }) => {
-            let letters = dead::list(&broker, &s.amqp.url, &key, usize::MAX).await?;
-            let d = letters.into_iter().find(|d| d.id == id).with_context(|| format!("no dead letter with id {id}"))?;
-            println!("id:       {}\nreason:   {}\nattempt:  {}\ndead at:  {}\nverified: {}\nbody:     {}", d.id, d.reason, d.attempt.unwrap_or_default(), d.dead_at.unwrap_or_default(), d.job.is_some(), d.body);
-            Ok(())
-        }
-        JobsCommand::Dead(DeadCommand::Replay { ids, all }) => {
-            anyhow::ensure!(all || !ids.is_empty(), "name the job ids to replay, or pass --all");
-            let replayed = dead::replay(&broker, &s.amqp.url, &key, if all { None } else { Some(&ids) }).await?;
-            println!("replayed {} job(s): {}", replayed.len(), replayed.join(", "));
-            Ok(())
-        }
-        JobsCommand::Dead(DeadCommand::Purge { yes }) => {
-            anyhow::ensure!(yes, "purging deletes every dead letter for good; pass --yes");
-            println!("purged {} dead letter(s)", dead::purge(&broker, &s.amqp.url).await?);
-            Ok(())
-        }
-    };
-    shutdown.cancel();
-    result
 }
 
 fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {

@@ -1,0 +1,157 @@
+//! `plan`: a dry run that touches nothing. Reads the LoRA from the Hub (or the simulator via
+//! `HF_ENDPOINT`) or from a local folder, and shows the profile with its evidence, the plan,
+//! and the files — optionally written to a folder and diffed against a Space.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::hub_settings;
+use crate::config::Settings;
+use crate::domain::{RepoId, RepoType};
+use crate::hub::{HubClient, HubError, NotFoundKind};
+use crate::space::overrides::OVERRIDES_FILE;
+use crate::space::plan_output::{PlanOutput, plan_from_dir_contents};
+use crate::space::{Generation, diff};
+use crate::worker::pipeline::GENERATED_FILES;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// One JSON object (profile fields named as in shared/fixtures/cards/SCHEMA.md).
+    Json,
+}
+
+/// Flags of `plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The LoRA repo (`owner/name`): read from the Hub, or just its name with --from-dir.
+    #[arg(long)]
+    pub lora: Option<RepoId>,
+    /// A revision of the LoRA (branch, tag or commit); default: main.
+    #[arg(long, requires = "lora", conflicts_with = "from_dir")]
+    pub revision: Option<String>,
+    /// A local folder: README.md (the card), files.txt (one repo path per line), and optionally
+    /// base.md (the base model's card) and lora-space.toml. Nothing is read from the Hub.
+    #[arg(long, required_unless_present = "lora")]
+    pub from_dir: Option<PathBuf>,
+    /// Compare with this Space's files on the Hub and use its lora-space.toml.
+    #[arg(long)]
+    pub space: Option<RepoId>,
+    /// Write the generated files into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+struct Inputs {
+    lora: RepoId,
+    card: String,
+    files: String,
+    base_card: Option<String>,
+    overrides: Option<String>,
+}
+
+/// Runs `plan`.
+pub async fn run(s: &Settings, args: PlanArgs) -> anyhow::Result<()> {
+    let hub = || HubClient::new(&hub_settings(s)).context("Hub client");
+    let mut inputs = match &args.from_dir {
+        Some(dir) => from_dir(dir, args.lora.clone())?,
+        None => {
+            let lora = args.lora.clone().context("--lora or --from-dir is required")?;
+            from_hub(&hub()?, lora, args.revision.as_deref().unwrap_or("main")).await?
+        }
+    };
+    let current = match &args.space {
+        Some(space) => {
+            let (files, overrides) = space_files(&hub()?, space).await?;
+            inputs.overrides = inputs.overrides.or(overrides);
+            Some(files)
+        }
+        None => None,
+    };
+    let out = plan_from_dir_contents(&inputs.card, &inputs.files, &inputs.lora, inputs.base_card.as_deref(), inputs.overrides.as_deref(), &s.generator);
+    let generated = match &out.generation {
+        Generation::Ready(g) => Some(&g.files),
+        Generation::NeedsInput(_) => None,
+    };
+    if let (Some(dir), Some(files)) = (&args.out, generated) {
+        write_files(dir, files)?;
+    }
+    let space_diff = current.as_ref().zip(generated).map(|(cur, new)| diff::diff(cur, new));
+    print(&out, space_diff.as_ref(), args.format);
+    Ok(())
+}
+
+fn print(out: &PlanOutput, space_diff: Option<&diff::SpaceDiff>, format: Format) {
+    match format {
+        Format::Json => {
+            let mut v = out.to_json();
+            if let (Some(d), Some(obj)) = (space_diff, v.as_object_mut()) {
+                obj.insert("space_diff".into(), serde_json::json!(d.summary()));
+            }
+            println!("{v:#}");
+        }
+        Format::Text => {
+            println!("{}", out.to_text());
+            if let Some(d) = space_diff {
+                println!("\nAgainst the Space:\n{}", d.summary());
+            }
+        }
+    }
+}
+
+fn from_dir(dir: &std::path::Path, lora: Option<RepoId>) -> anyhow::Result<Inputs> {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name));
+    let card = read("README.md").with_context(|| format!("{}: README.md (the model card) is required", dir.display()))?;
+    let files = read("files.txt").with_context(|| format!("{}: files.txt (the repo's file list, one path per line) is required", dir.display()))?;
+    let lora = match lora {
+        Some(l) => l,
+        None => "local/lora".parse()?,
+    };
+    Ok(Inputs { lora, card, files, base_card: read("base.md").ok(), overrides: read(OVERRIDES_FILE).ok() })
+}
+
+async fn from_hub(hub: &HubClient, lora: RepoId, revision: &str) -> anyhow::Result<Inputs> {
+    let files = hub.list_files(RepoType::Model, &lora, revision).await.with_context(|| format!("listing {lora}@{revision}"))?;
+    let card = text(hub, RepoType::Model, &lora, revision, "README.md").await?.unwrap_or_default();
+    let probe = plan_from_dir_contents(&card, &files.join("\n"), &lora, None, None, &Default::default());
+    let base_card = match probe.profile.base_model.as_ref().and_then(|b| b.value.parse::<RepoId>().ok()) {
+        Some(base) => text(hub, RepoType::Model, &base, "main", "README.md").await.unwrap_or(None),
+        None => None,
+    };
+    Ok(Inputs { lora, card, files: files.join("\n"), base_card, overrides: None })
+}
+
+async fn space_files(hub: &HubClient, space: &RepoId) -> anyhow::Result<(BTreeMap<String, String>, Option<String>)> {
+    let listed = hub.list_files(RepoType::Space, space, "main").await.with_context(|| format!("listing Space {space}"))?;
+    let mut files = BTreeMap::new();
+    for path in GENERATED_FILES.iter().filter(|p| listed.iter().any(|f| f == *p)) {
+        if let Some(t) = text(hub, RepoType::Space, space, "main", path).await? {
+            files.insert((*path).to_owned(), t);
+        }
+    }
+    let overrides = if listed.iter().any(|f| f == OVERRIDES_FILE) { text(hub, RepoType::Space, space, "main", OVERRIDES_FILE).await? } else { None };
+    Ok((files, overrides))
+}
+
+async fn text(hub: &HubClient, ty: RepoType, repo: &RepoId, rev: &str, path: &str) -> Result<Option<String>, HubError> {
+    match hub.download(ty, repo, rev, path).await {
+        Ok(f) => Ok(Some(String::from_utf8_lossy(&f.bytes).into_owned())),
+        Err(e) if e.is_not_found(NotFoundKind::EntryNotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn write_files(dir: &std::path::Path, files: &BTreeMap<String, String>) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (path, content) in files {
+        std::fs::write(dir.join(path), content).with_context(|| format!("writing {path}"))?;
+    }
+    Ok(())
+}
