@@ -134,6 +134,19 @@ def _inputs(base, params, tmp: Path) -> list:
     return data
 
 
+def _file_datas(v, depth=0) -> list[dict]:
+    """FileData dicts anywhere in an output value (ImageSlider pairs, Gallery items, Video dicts...)."""
+    if depth > 5:
+        return []
+    if isinstance(v, dict):
+        if v.get("meta", {}).get("_type") == "gradio.FileData" and v.get("path"):
+            return [v]
+        return [f for x in v.values() for f in _file_datas(x, depth + 1)]
+    if isinstance(v, (list, tuple)):
+        return [f for x in v for f in _file_datas(x, depth + 1)]
+    return []
+
+
 def run(app: Path, files: list[str], requirements: str | None, timeout: float = 120) -> dict:
     port = free_port()
     argv = [sys.executable, "-m", "lsb_harness", "serve", "--app", str(app), "--port", str(port)]
@@ -171,11 +184,13 @@ def run(app: Path, files: list[str], requirements: str | None, timeout: float = 
             else:
                 outs = []
                 for v in data or []:
-                    if isinstance(v, dict) and v.get("meta", {}).get("_type") == "gradio.FileData":
-                        url = v.get("url") or f"{base}{prefix}/file={v['path']}"
-                        with urllib.request.urlopen(url, timeout=30) as r:
-                            blob = r.read()
-                        outs.append({"file": v.get("orig_name"), "sniff": media.sniff(blob), "bytes": len(blob)})
+                    files = _file_datas(v)
+                    if files:
+                        for fd in files:
+                            url = fd.get("url") or f"{base}{prefix}/file={fd['path']}"
+                            with urllib.request.urlopen(url, timeout=30) as r:
+                                blob = r.read()
+                            outs.append({"file": fd.get("orig_name"), "sniff": media.sniff(blob), "bytes": len(blob)})
                     else:
                         outs.append({"value": v if isinstance(v, (int, float, str, bool)) or v is None else type(v).__name__})
                 rec["outputs"] = outs
