@@ -18,16 +18,21 @@ WORK="$(mktemp -d)"; cp -r "$SHARED"/. "$WORK/"; trap 'rm -rf "$WORK"' EXIT
 bash "$WORK/setup.sh" >"$OUTDIR/setup.log" 2>&1
 
 export WEBHOOK_SECRET="bench-secret" LSB_SIGNING_KEY="bench-signing-key"
-export BENCH_QUEUE="lsb-bench.jobs.0 lsb-bench.jobs.1 lsb-bench.jobs.2 lsb-bench.jobs.3"
+export AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
+OURS="lsb-bench.jobs.0 lsb-bench.jobs.1 lsb-bench.jobs.2 lsb-bench.jobs.3"
 # Declare the topology once so the harness can purge and count the shard queues.
 timeout 20 env LSB__RECEIVER__LISTEN=127.0.0.1:8004 "$BIN" --config "$ROOT/bench/receiver.toml" serve >/dev/null 2>&1 & P=$!
 for _ in $(seq 1 40); do curl -sf -o /dev/null http://127.0.0.1:8004/readyz && break; sleep 0.25; done; kill $P; wait $P 2>/dev/null || true
 
 echo "== receivers under wrk (RUNS=${RUNS:-3}, DUR=${DUR:-10s}, CONNS=${CONNS:-32})"
+# Same run, same OUTDIR: the Python peers publish to one queue (lora-jobs), ours to the shard
+# queues; the second invocation's table covers every peer.
+OUTDIR="$OUTDIR/peers" bash "$WORK/run-peers.sh" A A2 >/dev/null
+BENCH_QUEUE="$OURS" \
 CUSTOM_NAME="R: lora-space-bot serve (Rust)" \
 CUSTOM_CMD="$BIN --config $ROOT/bench/receiver.toml serve" \
 CUSTOM_URL="http://127.0.0.1:8004/webhooks/hub" \
-OUTDIR="$OUTDIR/peers" bash "$WORK/run-peers.sh" A A2 custom | tee "$OUTDIR/receivers.md"
+OUTDIR="$OUTDIR/peers" bash "$WORK/run-peers.sh" custom | tee "$OUTDIR/receivers.md"
 
 if [[ "${SKIP_CEILING:-0}" != 1 ]]; then
   echo "== broker confirm ceiling"
