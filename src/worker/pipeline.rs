@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::domain::{CommitSha, Job, RepoId, RepoType};
-use crate::hub::{HubError, NotFoundKind};
+use crate::hub::HubError;
 use crate::lora::{AnalyzeInput, LoraProfile, analyze};
 use crate::publish::{self, Previous, PublishError, Published, pr_body};
 use crate::space::overrides::{OVERRIDES_FILE, Overrides, OverridesError, parse_overrides};
@@ -218,11 +218,7 @@ async fn fetch_base_card(ctx: &WorkerContext, profile: &LoraProfile) -> Option<S
 }
 
 async fn text_file(ctx: &WorkerContext, ty: RepoType, repo: &RepoId, rev: &str, path: &str) -> Result<Option<String>, HubError> {
-    match ctx.hub.download(ty, repo, rev, path).await {
-        Ok(f) => Ok(Some(String::from_utf8_lossy(&f.bytes).into_owned())),
-        Err(e) if e.is_not_found(NotFoundKind::EntryNotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
+    ctx.hub.download_text(ty, repo, rev, path).await
 }
 
 fn not_found_as(e: HubError, permanent: impl FnOnce() -> PipelineError) -> PipelineError {
