@@ -3,9 +3,11 @@
 
 mod jobs;
 mod plan;
+mod webhook;
 
 pub use jobs::{DeadCommand, JobsCommand};
 pub use plan::PlanArgs;
+pub use webhook::WebhookCommand;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -53,6 +55,12 @@ pub enum Command {
     CheckConfig,
     /// Dry run: show the profile, plan and files the bot would generate; touches nothing.
     Plan(PlanArgs),
+    /// Register, list or delete the Hub webhook of a LoRA (with the LoRA owner's HF_TOKEN).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+    /// Check the configured links with the bot's token.
+    #[command(subcommand)]
+    Links(LinksCommand),
     /// Inspect and steer the job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -62,6 +70,13 @@ pub enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
         url: String,
     },
+}
+
+/// `links …`
+#[derive(Debug, Subcommand)]
+pub enum LinksCommand {
+    /// For every link: the LoRA is readable, the Space exists, the token can open PRs.
+    Check,
 }
 
 /// Flags of `work` and `run`.
@@ -100,6 +115,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(args) => {
             let settings = Settings::load(&cli.config, &env).context("configuration")?;
             plan::run(&settings, args).await
+        }
+        Command::Webhook(cmd) => {
+            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+            webhook::run(&settings, cmd).await
+        }
+        Command::Links(LinksCommand::Check) => {
+            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+            webhook::check_links(&settings).await
         }
         Command::Jobs(cmd) => {
             let settings = Settings::load(&cli.config, &env).context("configuration")?;

@@ -46,7 +46,7 @@ fn check_config_masks_secrets() {
 
 #[test]
 fn every_documented_subcommand_parses() {
-    for args in [&["serve"][..], &["work"], &["run"], &["demo"], &["check-config"], &["sim", "--listen", "127.0.0.1:0"], &["jobs", "dead", "list"], &["jobs", "dead", "replay", "--all"], &["jobs", "enqueue", "--lora", "a/b", "--space", "a/c"], &["healthcheck"]] {
+    for args in [&["serve"][..], &["work"], &["run"], &["demo"], &["check-config"], &["sim", "--listen", "127.0.0.1:0"], &["jobs", "dead", "list"], &["jobs", "dead", "replay", "--all"], &["jobs", "enqueue", "--lora", "a/b", "--space", "a/c"], &["healthcheck"], &["plan", "--from-dir", "d"], &["webhook", "register", "--lora", "a/b", "--url", "https://x/webhooks/hub"], &["webhook", "list"], &["webhook", "delete", "--id", "1"], &["links", "check"]] {
         let argv = std::iter::once("lora-space-bot").chain(args.iter().copied());
         assert!(<lora_space_bot::cli::Cli as clap::Parser>::try_parse_from(argv).is_ok(), "{args:?} does not parse");
     }

@@ -12,4 +12,5 @@ mod processes;
 mod receiver;
 mod sim;
 mod tasks;
+mod webhook_cli;
 mod spine;

@@ -121,6 +121,17 @@ async fn broker_unreachable_gives_503_and_the_next_webhook_after_recovery_succee
 }
 
 #[tokio::test]
+async fn metrics_count_webhooks_by_outcome_and_publish_latency() {
+    let r = linked_receiver("metrics").await;
+    assert_eq!(post(&r.url, Some(SECRET), PAYLOAD.into()).await.0, StatusCode::ACCEPTED);
+    assert_eq!(post(&r.url, Some("nope"), PAYLOAD.into()).await.0, StatusCode::UNAUTHORIZED);
+    let text = reqwest::get(format!("{}/metrics", r.url)).await.expect("metrics").text().await.expect("text");
+    for needle in ["lsb_webhooks_total{outcome=\"accepted\"} 1", "lsb_webhooks_total{outcome=\"unauthorized\"} 1", "lsb_publish_seconds_count 1"] {
+        assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
+}
+
+#[tokio::test]
 async fn healthz_answers_while_the_process_is_up() {
     let r = linked_receiver("health").await;
     assert_eq!(reqwest::get(format!("{}/healthz", r.url)).await.expect("healthz").status(), StatusCode::OK);

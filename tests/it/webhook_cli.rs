@@ -1,0 +1,77 @@
+//! `webhook register|list|delete` and `links check` against the simulator, as users run them.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+
+use lora_space_bot::domain::RepoType;
+
+use crate::helpers::*;
+
+fn bin(sim_url: &str, token: &str, config: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lora-space-bot"))
+        .args(["--config", config.to_str().expect("utf8")])
+        .args(args)
+        .env("HF_ENDPOINT", sim_url)
+        .env("HF_TOKEN", token)
+        .env("WEBHOOK_SECRET", "owner-secret")
+        .output()
+        .expect("run")
+}
+
+fn config(dir: &std::path::Path, space: &str) -> std::path::PathBuf {
+    let p = dir.join("links.toml");
+    std::fs::write(&p, format!("[[links]]\nlora = \"tkato/corgi\"\nspace = \"{space}\"\n")).expect("write");
+    p
+}
+
+#[tokio::test]
+async fn webhook_register_is_idempotent_lists_and_deletes() {
+    let sim = spawn_sim().await;
+    sim.add_user("tkato", "hf_tkato");
+    sim.seed_repo(RepoType::Model, &id("tkato/corgi"), BTreeMap::from([("README.md".to_owned(), b"# corgi\n".to_vec())]), false);
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = config(dir.path(), "tkato/corgi-demo");
+    let url = sim.base_url().to_string();
+    let hook = "https://bot.example.com/webhooks/hub";
+    let run = |args: Vec<&'static str>| {
+        let (url, cfg) = (url.clone(), cfg.clone());
+        tokio::task::spawn_blocking(move || bin(&url, "hf_tkato", &cfg, &args))
+    };
+    for _ in 0..2 {
+        let out = run(vec!["webhook", "register", "--lora", "tkato/corgi", "--url", "https://bot.example.com/webhooks/hub"]).await.expect("join");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let hooks = hub_client(&sim, "hf_tkato").list_webhooks().await.expect("list");
+    let ours: Vec<_> = hooks.iter().filter(|w| w.url.as_deref() == Some(hook)).collect();
+    assert_eq!(ours.len(), 1, "registering twice updates, never duplicates: {hooks:?}");
+    let watched: Vec<(String, String)> = ours[0].watched.iter().map(|w| (w.kind.clone(), w.name.clone())).collect();
+    assert!(watched.contains(&("model".into(), "tkato/corgi".into())) && watched.contains(&("space".into(), "tkato/corgi-demo".into())), "{watched:?}");
+    assert_eq!(ours[0].secret.as_ref().map(|s| s.expose().to_owned()).as_deref(), Some("owner-secret"));
+
+    let listed = run(vec!["webhook", "list"]).await.expect("join");
+    assert!(String::from_utf8_lossy(&listed.stdout).contains(hook));
+    let deleted = run(vec!["webhook", "delete", "--url", "https://bot.example.com/webhooks/hub"]).await.expect("join");
+    assert!(deleted.status.success(), "{}", String::from_utf8_lossy(&deleted.stderr));
+    assert!(hub_client(&sim, "hf_tkato").list_webhooks().await.expect("list").iter().all(|w| w.url.as_deref() != Some(hook)));
+}
+
+#[tokio::test]
+async fn links_check_names_each_problem_and_its_fix_and_passes_when_all_is_well() {
+    let sim = spawn_sim().await;
+    sim.add_user("tkato", "hf_tkato");
+    sim.seed_repo(RepoType::Model, &id("tkato/corgi"), BTreeMap::from([("README.md".to_owned(), b"# corgi\n".to_vec())]), false);
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = config(dir.path(), "tkato/missing-space");
+    let url = sim.base_url().to_string();
+    let (u, c) = (url.clone(), cfg.clone());
+    let bad = tokio::task::spawn_blocking(move || bin(&u, BOT_TOKEN, &c, &["links", "check"])).await.expect("join");
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(!bad.status.success());
+    assert!(stdout.contains("problem: tkato/corgi -> tkato/missing-space") && stdout.contains("create the Space"), "{stdout}");
+
+    sim.seed_repo(RepoType::Space, &id("tkato/corgi-demo"), BTreeMap::from([("README.md".to_owned(), b"---\nsdk: gradio\n---\n".to_vec())]), false);
+    let cfg = config(dir.path(), "tkato/corgi-demo");
+    let good = tokio::task::spawn_blocking(move || bin(&url, BOT_TOKEN, &cfg, &["links", "check"])).await.expect("join");
+    assert!(good.status.success(), "{}{}", String::from_utf8_lossy(&good.stdout), String::from_utf8_lossy(&good.stderr));
+    assert!(String::from_utf8_lossy(&good.stdout).contains("1 link(s) OK for lsb-bot"));
+}
