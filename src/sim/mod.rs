@@ -19,6 +19,7 @@ mod runtime;
 mod seed;
 mod server;
 mod shared;
+mod spaces_run;
 mod state;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ pub use error::SimError;
 pub use faults::{Fault, FaultRule};
 pub use handle::{CommitView, DiscussionView, SimHandle};
 pub use record::{CallRecord, Delivery};
+pub use spaces_run::HarnessSettings;
 pub use state::BuildOutcome;
 
 /// How the simulator starts.
@@ -46,6 +48,8 @@ pub struct SimConfig {
     pub build_delay: Duration,
     /// Entries per page of tree listings (the Hub uses 1000).
     pub tree_page_size: usize,
+    /// Run Spaces' apps through the local harness (off by default: builds are simulated).
+    pub harness: Option<HarnessSettings>,
 }
 
 impl Default for SimConfig {
@@ -57,6 +61,7 @@ impl Default for SimConfig {
             seed: None,
             build_delay: Duration::from_millis(200),
             tree_page_size: 1000,
+            harness: None,
         }
     }
 }
