@@ -5,3 +5,4 @@
 pub mod gradio;
 pub mod contract;
 pub mod sniff;
+pub mod inputs;

@@ -11,4 +11,5 @@ mod hub_client;
 mod processes;
 mod receiver;
 mod sim;
+mod smoke;
 mod spine;
