@@ -3,8 +3,10 @@
 //! per example with its output bytes sniffed — reported in one PR comment edited in place.
 
 pub mod contract;
+pub mod gates;
 pub mod gradio;
 pub mod inputs;
+pub mod job;
 pub mod preview;
 pub mod report;
 pub mod sniff;
