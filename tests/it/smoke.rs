@@ -10,6 +10,9 @@ use lora_space_bot::hub::LogKind;
 use lora_space_bot::sim::{HarnessSettings, SimConfig, SimHandle};
 use lora_space_bot::smoke::gradio::{GradioClient, GradioSettings};
 use lora_space_bot::smoke::inputs;
+use lora_space_bot::smoke::job::{SmokeSettings, Step, smoke_job, step};
+use lora_space_bot::smoke::preview;
+use lora_space_bot::smoke::report::{Gate, SMOKE_MARKER, SmokeReport, Verdict};
 use lora_space_bot::smoke::sniff::{MediaKind, sniff};
 
 use crate::helpers::{BOT, BOT_TOKEN, OWNER, OWNER_TOKEN, hub_client, id};
@@ -88,4 +91,150 @@ async fn a_wrong_weights_file_name_ends_in_runtime_error_with_the_explaining_log
     let log: String = hub.space_logs(&space, LogKind::Run).await.expect("run log").into_iter().map(|l| l.data).collect();
     assert!(log.contains("does not appear to have a file named pytorch_lora_weights.safetensors"), "{log}");
     assert!(hub.space_info(&space, None).await.expect("info").host.is_some_and(|h| h.ends_with(".hf.space")));
+}
+
+/// A LoRA, its live Space (owned by the LoRA owner, running the golden app) and the bot.
+pub struct SmokeWorld {
+    pub sim: SimHandle,
+    pub hub: lora_space_bot::hub::HubClient,
+    pub lora: RepoId,
+    pub space: RepoId,
+}
+
+impl SmokeWorld {
+    pub async fn new(golden_name: &str, lora: &str, lora_files: &[&str], space: &str) -> Self {
+        let sim = spawn_sim_with_harness().await;
+        let lora = seed_lora(&sim, lora, lora_files);
+        let space = id(space);
+        sim.commit_as(OWNER, RepoType::Space, &space, golden(golden_name), "live app");
+        let hub = hub_client(&sim, BOT_TOKEN);
+        Self { sim, hub, lora, space }
+    }
+
+    /// The bot opens its PR with these files (as the sync stage would).
+    pub async fn open_bot_pr(&self, files: BTreeMap<String, Vec<u8>>) -> u64 {
+        use lora_space_bot::hub::{CommitOperation, CommitRequest, CommitTarget};
+        let operations = files.into_iter().map(|(path, content)| CommitOperation::Upload { path, content: content.into() }).collect();
+        let req = CommitRequest {
+            summary: format!("{} Sync with {}@abcdef1", lora_space_bot::publish::pr_body::TITLE_TAG, self.lora),
+            description: "Regenerated demo.\n\n## Smoke test\n\n_Pending: the smoke test reports here and in a comment._\n\n## Steering the bot\n\n- ...\n".to_owned(),
+            parent_commit: None,
+            operations,
+        };
+        let out = self.hub.commit(RepoType::Space, &self.space, CommitTarget::NewPullRequest, &req).await.expect("PR opened");
+        out.pull_request.expect("a PR").num
+    }
+
+    /// Runs smoke steps until a verdict, as the queue would redeliver them; between polls it
+    /// awaits the preview's next stage instead of the delay tier. Each step must be short.
+    pub async fn run_smoke(&self, pr: u64) -> SmokeReport {
+        let settings = SmokeSettings { poll_every: Duration::from_secs(1), deadline: Duration::from_secs(240), ..SmokeSettings::default() };
+        let preview = preview::preview_id(&settings.preview, BOT, &self.space, pr).expect("preview id");
+        let mut job = smoke_job(self.lora.clone(), self.space.clone(), "head", time::OffsetDateTime::now_utc());
+        for _ in 0..20 {
+            let started = std::time::Instant::now();
+            let step = step(&self.hub, BOT, &settings, &job, time::OffsetDateTime::now_utc()).await.expect("smoke step");
+            assert!(started.elapsed() < Duration::from_secs(60), "a smoke step held the delivery for {:?}", started.elapsed());
+            match step {
+                Step::Finished(report) => return report,
+                Step::NothingToDo => panic!("no open bot PR"),
+                Step::Poll { .. } => {
+                    job.attempt += 1;
+                    settled(&self.sim, &preview).await;
+                }
+            }
+        }
+        panic!("no verdict after 20 steps")
+    }
+
+    /// The bot's smoke comment and the PR body.
+    pub fn comment_and_body(&self, pr: u64) -> (String, String) {
+        let d = self.sim.discussions(RepoType::Space, &self.space).into_iter().find(|d| d.num == pr).expect("the PR");
+        let comment = d.comments.iter().find(|c| c.starts_with(SMOKE_MARKER)).cloned().unwrap_or_default();
+        (comment, d.comments.first().cloned().unwrap_or_default())
+    }
+}
+
+fn edited(name: &str, f: impl Fn(&str) -> String) -> BTreeMap<String, Vec<u8>> {
+    let mut files = golden(name);
+    let app = String::from_utf8(files["app.py"].clone()).expect("utf-8");
+    files.insert("app.py".into(), f(&app).into_bytes());
+    files
+}
+
+const CORGI: (&str, &str, &[&str]) = ("02-flux-dev-dreambooth-corgi", "tkato/corgi-dreambooth-flux-lora", &["README.md", "pytorch_lora_weights.safetensors"]);
+const PLUSHIE: (&str, &str, &[&str]) = ("11-kontext-dreambooth-plushie", "felt-factory/kontext-plushie-lora", &["README.md", "pytorch_lora_weights.safetensors"]);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_text_to_image_bot_pr_passes_every_gate_with_a_png_output() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-demo")).await;
+    assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
+    let pr = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# regenerated\n"))).await;
+    let report = w.run_smoke(pr).await;
+    assert_eq!(report.overall(), Verdict::Pass, "{}", report.comment());
+    let (comment, body) = w.comment_and_body(pr);
+    assert!(comment.contains("PNG"), "{comment}");
+    assert!(comment.contains("| API contract | ✅ pass |"), "{comment}");
+    assert!(body.contains("## Smoke test\n\n✅ **passed**"), "{body}");
+    let preview = id(&format!("{BOT}/corgi-demo-pr-{pr}"));
+    assert_eq!(w.sim.space_stage(&preview).as_deref(), Some("RUNNING"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_to_image_bot_pr_passes_every_gate_with_an_image_output() {
+    let (golden_name, lora, files) = PLUSHIE;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/plushie-demo")).await;
+    assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
+    let pr = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# regenerated\n"))).await;
+    let report = w.run_smoke(pr).await;
+    assert_eq!(report.overall(), Verdict::Pass, "{}", report.comment());
+    let inference = report.gate(Gate::Inference).expect("inference gate");
+    assert!(inference.details.iter().any(|d| d.contains("PNG") || d.contains("JPEG") || d.contains("WEBP")), "{:?}", inference.details);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_pipeline_kwarg_fails_the_inference_gate_naming_the_kwarg() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-kwarg")).await;
+    let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("num_inference_steps=", "num_inference_step="))).await;
+    let report = w.run_smoke(pr).await;
+    assert_eq!(report.failed_gate(), Some(Gate::Inference), "{}", report.comment());
+    let (comment, _) = w.comment_and_body(pr);
+    assert!(comment.contains("unexpected keyword argument 'num_inference_step'"), "{comment}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_weights_file_name_fails_the_running_gate_with_the_log_excerpt() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-weights")).await;
+    let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("WEIGHT_NAME = \"pytorch_lora_weights.safetensors\"", "WEIGHT_NAME = \"corgi.safetensors\""))).await;
+    let report = w.run_smoke(pr).await;
+    assert_eq!(report.failed_gate(), Some(Gate::Running), "{}", report.comment());
+    let (comment, body) = w.comment_and_body(pr);
+    assert!(comment.contains("does not appear to have a file named corgi.safetensors"), "{comment}");
+    assert!(body.contains("failed** at gate *preview reaches RUNNING*"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_import_fails_a_gate_with_the_explaining_message() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-import")).await;
+    let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("import random\n", "import random\nimport imageio\n"))).await;
+    let report = w.run_smoke(pr).await;
+    let (comment, _) = w.comment_and_body(pr);
+    assert!(matches!(report.failed_gate(), Some(Gate::Static | Gate::Running)), "{comment}");
+    assert!(comment.contains("imageio"), "{comment}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_contract_break_against_the_live_space_is_reported() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-contract")).await;
+    assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
+    let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("api_name=\"generate\"", "api_name=\"run\""))).await;
+    let report = w.run_smoke(pr).await;
+    assert_eq!(report.failed_gate(), Some(Gate::Contract), "{}", report.comment());
+    let (comment, _) = w.comment_and_body(pr);
+    assert!(comment.contains("endpoint `/generate` was removed"), "{comment}");
 }
