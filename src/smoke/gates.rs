@@ -112,20 +112,21 @@ pub async fn contract_gate(hub: &HubClient, live: &RepoId, preview: &ApiInfo, to
     }
 }
 
-/// The first file value in an output (an Image/Video FileData, or a Gallery's first item).
+/// The file value in an output: an Image/Video FileData, or the last item of a Gallery or an
+/// ImageSlider pair (the "after" image).
 fn first_file(v: &Value) -> Option<&Value> {
     match v {
         Value::Object(o) if o.contains_key("path") || o.contains_key("url") => Some(v),
         Value::Object(o) => o.get("image").or_else(|| o.get("video")).and_then(first_file),
-        Value::Array(items) => items.iter().find_map(first_file),
+        Value::Array(items) => items.iter().rev().find_map(first_file),
         _ => None,
     }
 }
 
 fn expected(component: Option<&str>) -> Option<fn(MediaKind) -> bool> {
-    match component {
-        Some("Image" | "Gallery" | "ImageSlider") => Some(MediaKind::is_image),
-        Some("Video") => Some(MediaKind::is_video),
+    match component.map(str::to_ascii_lowercase).as_deref() {
+        Some("image" | "gallery" | "imageslider") => Some(MediaKind::is_image),
+        Some("video") => Some(MediaKind::is_video),
         _ => None,
     }
 }
@@ -210,6 +211,9 @@ mod tests {
         assert_eq!(first_file(&img), Some(&img));
         let gallery = json!([{ "image": img.clone(), "caption": null }]);
         assert_eq!(first_file(&gallery), Some(&img));
+        let after = json!({ "path": "/tmp/b.png" });
+        assert_eq!(first_file(&json!([img.clone(), after.clone()])), Some(&after));
+        assert!(expected(Some("Imageslider")).is_some() && expected(Some("Textbox")).is_none());
         assert_eq!(first_file(&json!(42)), None);
     }
 }
