@@ -10,7 +10,8 @@ use lora_space_bot::hub::LogKind;
 use lora_space_bot::sim::{HarnessSettings, SimConfig, SimHandle};
 use lora_space_bot::smoke::gradio::{GradioClient, GradioSettings};
 use lora_space_bot::smoke::inputs;
-use lora_space_bot::smoke::job::{SmokeSettings, Step, smoke_job, step};
+use lora_space_bot::queue::Outcome;
+use lora_space_bot::smoke::job::{SmokeSettings, Step, cleanup_job, smoke_job, step};
 use lora_space_bot::smoke::preview;
 use lora_space_bot::smoke::report::{Gate, SMOKE_MARKER, SmokeReport, Verdict};
 use lora_space_bot::smoke::sniff::{MediaKind, sniff};
@@ -224,6 +225,7 @@ async fn a_missing_import_fails_a_gate_with_the_explaining_message() {
     let report = w.run_smoke(pr).await;
     let (comment, _) = w.comment_and_body(pr);
     assert!(matches!(report.failed_gate(), Some(Gate::Static | Gate::Running)), "{comment}");
+    eprintln!("{comment}");
     assert!(comment.contains("imageio"), "{comment}");
 }
 
@@ -237,4 +239,69 @@ async fn an_api_contract_break_against_the_live_space_is_reported() {
     assert_eq!(report.failed_gate(), Some(Gate::Contract), "{}", report.comment());
     let (comment, _) = w.comment_and_body(pr);
     assert!(comment.contains("endpoint `/generate` was removed"), "{comment}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merging_the_pr_and_running_the_cleanup_job_deletes_the_preview() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-merge")).await;
+    let pr = w.open_bot_pr(golden(golden_name)).await;
+    let settings = SmokeSettings::default();
+    let preview = preview::deploy(&w.hub, &settings.preview, BOT, &w.space, pr).await.expect("preview deployed");
+    assert!(w.sim.space_stage(preview.id()).is_some());
+    assert!(w.sim.file(RepoType::Space, preview.id(), "main", "app.py").is_some(), "the PR's files are on the preview's main");
+    hub_client(&w.sim, OWNER_TOKEN).merge_pull_request(RepoType::Space, &w.space, pr, None).await.expect("merged");
+    let job = cleanup_job(w.lora.clone(), w.space.clone(), "merged", time::OffsetDateTime::now_utc());
+    assert_eq!(lora_space_bot::smoke::job::run(&w.hub, BOT, &settings, &job).await, Outcome::Done);
+    assert_eq!(w.sim.space_stage(preview.id()), None, "the preview is deleted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_preview_orphaned_by_a_closed_pr_is_swept_and_an_open_prs_preview_is_kept() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-orphan")).await;
+    let settings = SmokeSettings::default();
+    let closed = w.open_bot_pr(golden(golden_name)).await;
+    let orphan = preview::deploy(&w.hub, &settings.preview, BOT, &w.space, closed).await.expect("preview deployed");
+    hub_client(&w.sim, OWNER_TOKEN)
+        .change_discussion_status(RepoType::Space, &w.space, closed, lora_space_bot::hub::NewStatus::Closed, None)
+        .await
+        .expect("closed");
+    let open = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# newer\n"))).await;
+    let kept = preview::deploy(&w.hub, &settings.preview, BOT, &w.space, open).await.expect("preview deployed");
+    let swept = lora_space_bot::smoke::job::cleanup(&w.hub, BOT, &settings, &w.space).await.expect("sweep");
+    assert_eq!(swept, vec![orphan.id().clone()]);
+    assert_eq!(w.sim.space_stage(orphan.id()), None);
+    assert!(w.sim.space_stage(kept.id()).is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_smoke_job_through_rabbitmq_reaches_a_verdict_in_short_re_enqueued_deliveries() {
+    use crate::helpers::{TopologyCleanup, amqp_url, broker, spawn_worker, topology, unique_prefix};
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-queue")).await;
+    assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
+    let pr = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# regenerated\n"))).await;
+    let topo = topology(&unique_prefix("smoke"), 1);
+    let _cleanup = TopologyCleanup(topo.clone());
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let amqp = lora_space_bot::queue::Broker::Amqp(broker(&amqp_url(), &topo, &shutdown).await);
+    let mut done = spawn_worker(&w.sim, amqp.clone(), &shutdown).await;
+    let job = smoke_job(w.lora.clone(), w.space.clone(), "head", time::OffsetDateTime::now_utc());
+    amqp.publish(&job).await.expect("published");
+    let mut steps = Vec::new();
+    loop {
+        let (job, outcome) = crate::helpers::next_outcome(&mut done, Duration::from_secs(120)).await;
+        steps.push((job.attempt, outcome.clone()));
+        match outcome {
+            Outcome::Done => break,
+            Outcome::Retry { .. } => assert!(steps.len() < 40, "no verdict: {steps:?}"),
+            Outcome::DeadLetter { reason } => panic!("dead-lettered: {reason}"),
+        }
+    }
+    shutdown.cancel();
+    assert!(steps.len() >= 2, "deploy and probe are separate deliveries: {steps:?}");
+    let (comment, body) = w.comment_and_body(pr);
+    assert!(comment.contains("✅ **passed**") && comment.contains("PNG"), "{comment}");
+    assert!(body.contains("✅ **passed**"), "{body}");
 }
