@@ -131,6 +131,8 @@ pub async fn step(hub: &HubClient, bot: &str, settings: &SmokeSettings, job: &Jo
     let revision = format!("refs/pr/{pr}");
     if !gates::static_checks(hub, &job.space, &revision, &mut report).await? {
         report.skip_pending("not run: the static checks failed");
+        report.preview_url = None;
+        report.logs_url = None;
         publish(hub, bot, &job.space, pr, &report).await?;
         return Ok(Step::Finished(report));
     }

@@ -224,9 +224,20 @@ async fn a_missing_import_fails_a_gate_with_the_explaining_message() {
     let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("import random\n", "import random\nimport imageio\n"))).await;
     let report = w.run_smoke(pr).await;
     let (comment, _) = w.comment_and_body(pr);
-    assert!(matches!(report.failed_gate(), Some(Gate::Static | Gate::Running)), "{comment}");
-    eprintln!("{comment}");
-    assert!(comment.contains("imageio"), "{comment}");
+    assert_eq!(report.failed_gate(), Some(Gate::Static), "{comment}");
+    assert!(comment.contains("import imageio is not covered by requirements.txt"), "{comment}");
+    assert!(!comment.contains("preview Space"), "no preview was deployed: {comment}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_of_a_name_diffusers_lacks_fails_the_running_gate_with_the_import_error() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-badname")).await;
+    let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("from diffusers import FluxPipeline", "from diffusers import FluxPipeline, FluxLoraPipeline"))).await;
+    let report = w.run_smoke(pr).await;
+    let (comment, _) = w.comment_and_body(pr);
+    assert_eq!(report.failed_gate(), Some(Gate::Running), "{comment}");
+    assert!(comment.contains("ImportError: cannot import name 'FluxLoraPipeline' from 'diffusers'"), "{comment}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
