@@ -7,6 +7,7 @@ pub mod gates;
 pub mod gradio;
 pub mod inputs;
 pub mod job;
+pub mod manual;
 pub mod preview;
 pub mod report;
 pub mod sniff;

@@ -316,3 +316,19 @@ async fn a_smoke_job_through_rabbitmq_reaches_a_verdict_in_short_re_enqueued_del
     assert!(comment.contains("✅ **passed**") && comment.contains("PNG"), "{comment}");
     assert!(body.contains("✅ **passed**"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_smoke_command_checks_a_pr_through_a_preview_and_prints_every_gate() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-manual")).await;
+    assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
+    let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("api_name=\"generate\"", "api_name=\"run\""))).await;
+    let settings = SmokeSettings::default();
+    let revision = format!("refs/pr/{pr}");
+    let report = lora_space_bot::smoke::manual::run(&w.hub, BOT, &settings, &w.space, Some(&revision)).await.expect("smoke runs");
+    let text = lora_space_bot::smoke::manual::plain(&report);
+    assert_eq!(report.failed_gate(), Some(Gate::Contract), "{text}");
+    assert!(text.contains("endpoint `/generate` was removed"), "{text}");
+    assert_eq!(report.gate(Gate::Inference).map(|g| g.verdict), Some(Verdict::Pass), "{text}");
+    assert!(w.sim.discussions(RepoType::Space, &w.space)[0].comments.iter().all(|c| !c.starts_with(SMOKE_MARKER)), "nothing is posted");
+}
