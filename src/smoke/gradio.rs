@@ -433,9 +433,9 @@ mod tests {
 
     #[test]
     fn api_urls_keep_the_prefix_under_the_root() {
-        let root = Url::parse("http://127.0.0.1:7860").unwrap();
-        assert_eq!(route_url(&root, "/gradio_api/call/generate").unwrap().as_str(), "http://127.0.0.1:7860/gradio_api/call/generate");
-        let sub = Url::parse("http://h/space").unwrap();
-        assert_eq!(route_url(&sub, "/config").unwrap().as_str(), "http://h/space/config");
+        let root = Url::parse("http://127.0.0.1:7860").expect("url");
+        assert_eq!(route_url(&root, "/gradio_api/call/generate").expect("url").as_str(), "http://127.0.0.1:7860/gradio_api/call/generate");
+        let sub = Url::parse("http://h/space").expect("url");
+        assert_eq!(route_url(&sub, "/config").expect("url").as_str(), "http://h/space/config");
     }
 }

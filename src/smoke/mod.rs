@@ -20,11 +20,17 @@ use gradio::GradioError;
 pub enum SmokeError {
     /// A Hub call failed.
     #[error(transparent)]
-    Hub(#[from] HubError),
+    Hub(Box<HubError>),
     /// A Gradio call failed outside a gate.
     #[error(transparent)]
     Gradio(#[from] GradioError),
     /// A bad setting.
     #[error("smoke configuration: {0}")]
     Config(String),
+}
+
+impl From<HubError> for SmokeError {
+    fn from(e: HubError) -> Self {
+        Self::Hub(Box::new(e))
+    }
 }
