@@ -332,3 +332,27 @@ async fn the_smoke_command_checks_a_pr_through_a_preview_and_prints_every_gate()
     assert_eq!(report.gate(Gate::Inference).map(|g| g.verdict), Some(Verdict::Pass), "{text}");
     assert!(w.sim.discussions(RepoType::Space, &w.space)[0].comments.iter().all(|c| !c.starts_with(SMOKE_MARKER)), "nothing is posted");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_the_bot_pr_on_the_space_sends_a_webhook_whose_cleanup_job_deletes_the_preview() {
+    use crate::helpers::{SECRET, amqp_url, spawn_receiver, spawn_worker, topology, unique_prefix};
+    use lora_space_bot::hub::{NewStatus, WatchedItem, WebhookDomain, WebhookSpec};
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-closed")).await;
+    let receiver = spawn_receiver(&amqp_url(), &[(&w.lora.to_string(), &w.space.to_string())], topology(&unique_prefix("smoke-cleanup"), 1)).await;
+    let spec = WebhookSpec {
+        watched: vec![WatchedItem { kind: "space".into(), name: w.space.to_string() }],
+        url: format!("{}/webhooks/hub", receiver.url),
+        domains: vec![WebhookDomain::Discussion],
+        secret: Some(SECRET.into()),
+    };
+    let owner = hub_client(&w.sim, OWNER_TOKEN);
+    owner.create_webhook(&spec).await.expect("webhook registered");
+    let mut done = spawn_worker(&w.sim, lora_space_bot::queue::Broker::Amqp(receiver.broker.clone()), &receiver.shutdown).await;
+    let pr = w.open_bot_pr(golden(golden_name)).await;
+    let preview = preview::deploy(&w.hub, &SmokeSettings::default().preview, BOT, &w.space, pr).await.expect("preview deployed");
+    owner.change_discussion_status(RepoType::Space, &w.space, pr, NewStatus::Closed, Some("not this one")).await.expect("closed");
+    let (job, outcome) = crate::helpers::next_outcome(&mut done, Duration::from_secs(30)).await;
+    assert_eq!((job.kind.as_str(), job.reason.as_str(), outcome), ("cleanup", "closed", Outcome::Done));
+    assert_eq!(w.sim.space_stage(preview.id()), None, "the preview is deleted");
+}
