@@ -141,6 +141,17 @@ pub fn closed_space_pr(payload: &WebhookPayload) -> Option<(RepoId, u64, String)
     Some((payload.repo.name.parse().ok()?, d.num, d.status.clone()))
 }
 
+/// A commit on a PR ref of a Space: `(space, pr number, new head)`, the trigger of a `smoke`
+/// job for the bot's open PR there. `None` for every other delivery.
+pub fn space_pr_update(payload: &WebhookPayload) -> Option<(RepoId, u64, String)> {
+    let is_space = payload.repo.kind.parse::<RepoType>().ok() == Some(RepoType::Space);
+    if payload.event.scope != "repo.content" || payload.event.action != "update" || !is_space {
+        return None;
+    }
+    let (num, head) = payload.updated_refs.iter().find_map(|r| Some((r.reference.strip_prefix("refs/pr/")?.parse::<u64>().ok()?, r.new_sha.clone()?)))?;
+    Some((payload.repo.name.parse().ok()?, num, head))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +224,21 @@ mod tests {
         assert!(closed_space_pr(&discussion("model", true, "merged")).is_none());
         assert!(closed_space_pr(&payload(|_| {})).is_none());
         assert!(matches!(classify(&discussion("space", true, "merged"), linked), Decision::Ignore(IgnoreReason::UnhandledEvent { .. })));
+    }
+
+    #[test]
+    fn a_commit_on_a_space_pr_ref_is_a_space_pr_update_and_main_or_models_are_not() {
+        let pr = |kind: &str, reference: &str| {
+            payload(|v| {
+                v["repo"]["type"] = kind.into();
+                v["repo"]["name"] = "acme-labs/watercolor-demo".into();
+                v["updatedRefs"][0]["ref"] = reference.into();
+            })
+        };
+        let (space, num, head) = space_pr_update(&pr("space", "refs/pr/3")).expect("a PR update");
+        assert_eq!((space.to_string().as_str(), num, head.as_str()), ("acme-labs/watercolor-demo", 3, "575db8b7a51b6f85eb06eee540738584589f131c"));
+        assert!(space_pr_update(&pr("space", "refs/heads/main")).is_none());
+        assert!(space_pr_update(&pr("model", "refs/pr/3")).is_none());
     }
 
     #[test]

@@ -356,3 +356,36 @@ async fn closing_the_bot_pr_on_the_space_sends_a_webhook_whose_cleanup_job_delet
     assert_eq!((job.kind.as_str(), job.reason.as_str(), outcome), ("cleanup", "closed", Outcome::Done));
     assert_eq!(w.sim.space_stage(preview.id()), None, "the preview is deleted");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bot_opening_its_pr_triggers_a_smoke_job_whose_comment_reports_every_gate_passed() {
+    use crate::helpers::{SECRET, amqp_url, spawn_receiver, spawn_worker, topology, unique_prefix};
+    use lora_space_bot::hub::{WatchedItem, WebhookDomain, WebhookSpec};
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-trigger")).await;
+    assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
+    let receiver = spawn_receiver(&amqp_url(), &[(&w.lora.to_string(), &w.space.to_string())], topology(&unique_prefix("smoke-trigger"), 1)).await;
+    let spec = WebhookSpec {
+        watched: vec![WatchedItem { kind: "space".into(), name: w.space.to_string() }],
+        url: format!("{}/webhooks/hub", receiver.url),
+        domains: vec![WebhookDomain::Repo, WebhookDomain::Discussion],
+        secret: Some(SECRET.into()),
+    };
+    hub_client(&w.sim, OWNER_TOKEN).create_webhook(&spec).await.expect("webhook registered");
+    let mut done = spawn_worker(&w.sim, lora_space_bot::queue::Broker::Amqp(receiver.broker.clone()), &receiver.shutdown).await;
+    let pr = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# regenerated\n"))).await;
+    let mut steps = 0;
+    loop {
+        let (job, outcome) = crate::helpers::next_outcome(&mut done, Duration::from_secs(120)).await;
+        assert_eq!(job.kind.as_str(), "smoke");
+        steps += 1;
+        match outcome {
+            Outcome::Done => break,
+            Outcome::Retry { .. } => assert!(steps < 40, "no verdict after {steps} steps"),
+            Outcome::DeadLetter { reason } => panic!("dead-lettered: {reason}"),
+        }
+    }
+    let (comment, body) = w.comment_and_body(pr);
+    assert!(comment.contains("✅ **passed**") && comment.contains("PNG"), "{comment}");
+    assert!(body.contains("## Smoke test\n\n✅ **passed**"), "{body}");
+}
