@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::SmokeError;
 use super::contract;
-use super::gradio::{ApiInfo, GradioClient, GradioSettings};
+use super::gradio::{ApiInfo, GradioClient, GradioConfig, GradioSettings};
 use super::inputs;
 use super::report::{Gate, SmokeReport, Verdict};
 use super::sniff::{MediaKind, sniff};
@@ -131,9 +131,10 @@ fn expected(component: Option<&str>) -> Option<fn(MediaKind) -> bool> {
     }
 }
 
-/// One call per prompt (or one with the example inputs) on each endpoint that returns media;
-/// each output fetched, non-empty, and of the expected kind.
-pub async fn inference_gate(client: &GradioClient, info: &ApiInfo, prompts: &[String], deadline: Duration, report: &mut SmokeReport) {
+/// On the first endpoint that returns media: one call per example the app declares, else one
+/// per prompt, else one with Gradio's example inputs; each output fetched, non-empty, and of
+/// the expected kind.
+pub async fn inference_gate(client: &GradioClient, config: &GradioConfig, info: &ApiInfo, prompts: &[String], deadline: Duration, report: &mut SmokeReport) {
     let t = Instant::now();
     let mut details = Vec::new();
     let mut failed = false;
@@ -142,11 +143,16 @@ pub async fn inference_gate(client: &GradioClient, info: &ApiInfo, prompts: &[St
         report.set(Gate::Inference, Verdict::Fail, Some(t.elapsed()), vec!["no endpoint returns an image or a video".to_owned()]);
         return;
     }
-    let cases: Vec<Option<&str>> = if prompts.is_empty() { vec![None] } else { prompts.iter().map(|p| Some(p.as_str())).collect() };
     'calls: for (name, ep) in endpoints.into_iter().take(1) {
-        for prompt in &cases {
-            let args = inputs::build(ep, *prompt);
-            let label = prompt.map_or_else(|| format!("{name} (example inputs)"), |p| format!("{name} \"{p}\""));
+        let declared = inputs::examples(config, name);
+        let cases: Vec<(String, Vec<Value>)> = if !declared.is_empty() {
+            declared.iter().enumerate().map(|(i, ex)| (format!("{name} example {}", i + 1), inputs::build_example(ep, ex))).collect()
+        } else if prompts.is_empty() {
+            vec![(format!("{name} (example inputs)"), inputs::build(ep, None))]
+        } else {
+            prompts.iter().map(|p| (format!("{name} \"{p}\""), inputs::build(ep, Some(p)))).collect()
+        };
+        for (label, args) in cases {
             let outcome = tokio::time::timeout(deadline, client.call(name, args)).await;
             let out = match outcome {
                 Err(_) => Err(format!("no result within {deadline:?}")),

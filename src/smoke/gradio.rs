@@ -102,7 +102,7 @@ impl Default for GradioSettings {
 }
 
 /// The parts of `/config` the smoke test reads.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct GradioConfig {
     /// The Gradio version.
     #[serde(default)]
@@ -110,6 +110,12 @@ pub struct GradioConfig {
     /// `/gradio_api` on 5.x+, absent on 4.x.
     #[serde(default)]
     pub api_prefix: Option<String>,
+    /// The Blocks' components (examples are `dataset` components).
+    #[serde(default)]
+    pub components: Vec<Value>,
+    /// One entry per event listener (`api_name`, `inputs` as component ids).
+    #[serde(default)]
+    pub dependencies: Vec<Value>,
 }
 
 /// `/gradio_api/info`.

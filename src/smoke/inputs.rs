@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 
-use super::gradio::{Endpoint, Parameter};
+use std::collections::BTreeMap;
+
+use super::gradio::{Endpoint, GradioConfig, Parameter};
 
 fn is_text(p: &Parameter) -> bool {
     p.component.as_deref() == Some("Textbox")
@@ -43,6 +45,47 @@ pub fn build(ep: &Endpoint, prompt: Option<&str>) -> Vec<Value> {
         .collect()
 }
 
+/// The examples the app declares for endpoint `api` (`gr.Examples` → `dataset` components in
+/// `/config`): one map per example row, from input position to value. Only the inputs the
+/// example sets are in the map.
+pub fn examples(config: &GradioConfig, api: &str) -> Vec<BTreeMap<usize, Value>> {
+    let name = api.trim_start_matches('/');
+    let ids = |v: &Value| -> Vec<i64> { v.as_array().map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default() };
+    let Some(inputs) = config.dependencies.iter().find(|d| d.get("api_name").and_then(Value::as_str) == Some(name)).map(|d| ids(&d["inputs"])) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for ds in config.components.iter().filter(|c| c.get("type").and_then(Value::as_str) == Some("dataset")) {
+        let targets = ids(&ds["props"]["component_ids"]);
+        let Some(rows) = ds["props"]["samples"].as_array() else { continue };
+        for row in rows.iter().filter_map(Value::as_array) {
+            let case: BTreeMap<usize, Value> = targets
+                .iter()
+                .zip(row)
+                .filter_map(|(id, v)| Some((inputs.iter().position(|i| i == id)?, v.clone())))
+                .collect();
+            if !case.is_empty() {
+                out.push(case);
+            }
+        }
+    }
+    out
+}
+
+/// The positional inputs of a call with an example's values over the defaults. File inputs
+/// keep Gradio's example input (example files are paths on the app's own disk).
+pub fn build_example(ep: &Endpoint, example: &BTreeMap<usize, Value>) -> Vec<Value> {
+    let mut args = build(ep, None);
+    for (i, v) in example {
+        if let (Some(slot), Some(p)) = (args.get_mut(*i), ep.parameters.get(*i)) {
+            if !is_file(p) {
+                *slot = v.clone();
+            }
+        }
+    }
+    args
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +104,25 @@ mod tests {
         assert_eq!(build(&ep, Some("a corgi")), vec![json!("a corgi"), json!(""), json!(0)]);
         assert_eq!(build(&ep, None)[0], json!("Hello!!"));
         assert!(!takes_media(&ep));
+    }
+
+    #[test]
+    fn example_rows_map_onto_the_endpoint_inputs_by_component_id() {
+        let config: GradioConfig = serde_json::from_value(json!({
+            "components": [{ "id": 16, "type": "dataset", "props": { "component_ids": [4], "samples": [["a corgi"], ["a cat"]] } }],
+            "dependencies": [{ "api_name": "load_example", "inputs": [16] }, { "api_name": "generate", "inputs": [3, 4, 5] }],
+        }))
+        .expect("config");
+        let cases = examples(&config, "/generate");
+        assert_eq!(cases, vec![BTreeMap::from([(1, json!("a corgi"))]), BTreeMap::from([(1, json!("a cat"))])]);
+        assert!(examples(&config, "/other").is_empty());
+        let ep = endpoint(json!({ "parameters": [
+            { "parameter_name": "image", "component": "Image", "type": {"properties": {"path": {}}}, "example_input": "https://x/bus.png" },
+            { "parameter_name": "text", "component": "Textbox", "type": {"type": "string"}, "example_input": "Hello!!" },
+            { "parameter_name": "seed", "component": "Slider", "parameter_has_default": true, "parameter_default": 0 },
+        ] }));
+        let args = build_example(&ep, &cases[0]);
+        assert_eq!((args[0]["path"].clone(), args[1].clone(), args[2].clone()), (json!("https://x/bus.png"), json!("a corgi"), json!(0)));
     }
 
     #[test]

@@ -34,7 +34,8 @@ pub struct SmokeSettings {
     pub gradio: GradioSettings,
     /// Sent as `X-HF-Authorization` to the preview (read access to the bot's previews).
     pub gradio_token: Option<Secret>,
-    /// Prompts for the inference gate (one call each); empty → Gradio's example inputs.
+    /// Prompts for the inference gate when the app declares no examples (one call each);
+    /// empty → Gradio's example inputs.
     pub prompts: Vec<String>,
 }
 
@@ -174,17 +175,17 @@ pub async fn step(hub: &HubClient, bot: &str, settings: &SmokeSettings, job: &Jo
 pub async fn probe(hub: &HubClient, settings: &SmokeSettings, live: &RepoId, host: &str, report: &mut SmokeReport) {
     let t = std::time::Instant::now();
     let connected = async {
-        let (client, _) = GradioClient::connect(host, settings.gradio_token.clone(), settings.gradio.clone()).await?;
+        let (client, config) = GradioClient::connect(host, settings.gradio_token.clone(), settings.gradio.clone()).await?;
         let info = client.info().await?;
-        Ok::<_, super::gradio::GradioError>((client, info))
+        Ok::<_, super::gradio::GradioError>((client, config, info))
     };
     match connected.await {
         Err(e) => {
             report.set(Gate::Contract, Verdict::Fail, Some(t.elapsed()), vec![format!("the preview's API could not be read: {e}")]);
         }
-        Ok((client, info)) => {
+        Ok((client, config, info)) => {
             gates::contract_gate(hub, live, &info, settings.gradio_token.clone(), &settings.gradio, report).await;
-            gates::inference_gate(&client, &info, &settings.prompts, settings.gradio.call_deadline, report).await;
+            gates::inference_gate(&client, &config, &info, &settings.prompts, settings.gradio.call_deadline, report).await;
         }
     }
 }

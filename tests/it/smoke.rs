@@ -175,7 +175,7 @@ async fn a_text_to_image_bot_pr_passes_every_gate_with_a_png_output() {
     let report = w.run_smoke(pr).await;
     assert_eq!(report.overall(), Verdict::Pass, "{}", report.comment());
     let (comment, body) = w.comment_and_body(pr);
-    assert!(comment.contains("PNG"), "{comment}");
+    assert!(comment.contains("/generate example 1: PNG"), "the app's declared example is called: {comment}");
     assert!(comment.contains("| API contract | ✅ pass |"), "{comment}");
     assert!(body.contains("## Smoke test\n\n✅ **passed**"), "{body}");
     let preview = id(&format!("{BOT}/corgi-demo-pr-{pr}"));
