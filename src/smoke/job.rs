@@ -34,6 +34,9 @@ pub struct SmokeSettings {
     pub gradio: GradioSettings,
     /// Sent as `X-HF-Authorization` to the preview (read access to the bot's previews).
     pub gradio_token: Option<Secret>,
+    /// Longest a probing step (contract + inference) may hold its delivery; gates without a
+    /// verdict by then fail.
+    pub step_budget: Duration,
     /// Prompts for the inference gate when the app declares no examples (one call each);
     /// empty → Gradio's example inputs.
     pub prompts: Vec<String>,
@@ -45,7 +48,8 @@ impl Default for SmokeSettings {
             preview: PreviewSettings::default(),
             deadline: Duration::from_secs(20 * 60),
             poll_every: Duration::from_secs(5),
-            gradio: GradioSettings::default(),
+            step_budget: Duration::from_secs(50),
+            gradio: GradioSettings { call_deadline: Duration::from_secs(40), ..GradioSettings::default() },
             gradio_token: None,
             prompts: vec!["a photo".to_owned()],
         }
@@ -164,11 +168,26 @@ pub async fn step(hub: &HubClient, bot: &str, settings: &SmokeSettings, job: &Jo
         }
     };
     if let Some(host) = host {
-        probe(hub, settings, &job.space, &host, &mut report).await;
+        probe_within_budget(hub, settings, &job.space, &host, &mut report).await;
     }
     report.skip_pending("not run after a failed gate");
     publish(hub, bot, &job.space, pr, &report).await?;
     Ok(Step::Finished(report))
+}
+
+/// [`probe`], bounded by the step budget so that no delivery is held long; gates still
+/// pending when it runs out fail.
+pub async fn probe_within_budget(hub: &HubClient, settings: &SmokeSettings, live: &RepoId, host: &str, report: &mut SmokeReport) {
+    let mut scratch = report.clone();
+    let finished = tokio::time::timeout(settings.step_budget, probe(hub, settings, live, host, &mut scratch)).await.is_ok();
+    *report = scratch;
+    if !finished {
+        for gate in [Gate::Contract, Gate::Inference] {
+            if report.gate(gate).is_some_and(|g| g.verdict == Verdict::Pending) {
+                report.set(gate, Verdict::Fail, Some(settings.step_budget), vec![format!("no verdict within the step budget of {:?}", settings.step_budget)]);
+            }
+        }
+    }
 }
 
 /// The contract and inference gates against a running preview at `host`.

@@ -129,12 +129,17 @@ impl SmokeWorld {
     /// Runs smoke steps until a verdict, as the queue would redeliver them; between polls it
     /// awaits the preview's next stage instead of the delay tier. Each step must be short.
     pub async fn run_smoke(&self, pr: u64) -> SmokeReport {
-        let settings = SmokeSettings { poll_every: Duration::from_secs(1), deadline: Duration::from_secs(240), ..SmokeSettings::default() };
+        self.run_smoke_with(pr, SmokeSettings { poll_every: Duration::from_secs(1), deadline: Duration::from_secs(240), ..SmokeSettings::default() }).await
+    }
+
+    /// [`Self::run_smoke`] with these settings; prints each step's duration.
+    pub async fn run_smoke_with(&self, pr: u64, settings: SmokeSettings) -> SmokeReport {
         let preview = preview::preview_id(&settings.preview, BOT, &self.space, pr).expect("preview id");
         let mut job = smoke_job(self.lora.clone(), self.space.clone(), "head", time::OffsetDateTime::now_utc());
         for _ in 0..20 {
             let started = std::time::Instant::now();
             let step = step(&self.hub, BOT, &settings, &job, time::OffsetDateTime::now_utc()).await.expect("smoke step");
+            eprintln!("smoke step {} took {:?}", job.attempt, started.elapsed());
             assert!(started.elapsed() < Duration::from_secs(60), "a smoke step held the delivery for {:?}", started.elapsed());
             match step {
                 Step::Finished(report) => return report,
@@ -388,4 +393,18 @@ async fn the_bot_opening_its_pr_triggers_a_smoke_job_whose_comment_reports_every
     let (comment, body) = w.comment_and_body(pr);
     assert!(comment.contains("✅ **passed**") && comment.contains("PNG"), "{comment}");
     assert!(body.contains("## Smoke test\n\n✅ **passed**"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_probe_that_outlives_the_step_budget_fails_its_pending_gates_instead_of_holding_the_delivery() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-budget")).await;
+    let pr = w.open_bot_pr(golden(golden_name)).await;
+    let settings = SmokeSettings { poll_every: Duration::from_secs(1), step_budget: Duration::from_millis(1), ..SmokeSettings::default() };
+    let started = std::time::Instant::now();
+    let report = w.run_smoke_with(pr, settings).await;
+    assert!(started.elapsed() < Duration::from_secs(150));
+    let inference = report.gate(Gate::Inference).expect("gate");
+    assert_eq!(inference.verdict, Verdict::Fail, "{}", report.comment());
+    assert!(inference.details[0].contains("step budget"), "{:?}", inference.details);
 }
