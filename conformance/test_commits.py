@@ -70,3 +70,35 @@ def test_readme_with_invalid_space_metadata_is_rejected_before_commit(api, space
     readme = b"---\nsdk: gradio\nshort_description: " + b"x" * 61 + b"\n---\n"
     with pytest.raises((ValueError, HfHubHTTPError)):
         api.upload_file(path_or_fileobj=readme, path_in_repo="README.md", repo_id=space, repo_type="space")
+
+
+def test_hf_hub_download_reads_a_pr_revision_of_a_space(api, space, tmp_path):
+    from huggingface_hub import hf_hub_download
+
+    pr = api.create_commit(space, [CommitOperationAdd("app.py", b"v2\n")], commit_message="v2", repo_type="space", create_pr=True)
+    path = hf_hub_download(space, "app.py", repo_type="space", revision=pr.pr_revision, cache_dir=tmp_path)
+    assert open(path, "rb").read() == b"v2\n"
+
+
+def test_a_pr_against_a_commit_id_or_a_missing_branch_is_revision_not_found(api, model):
+    from huggingface_hub.errors import RevisionNotFoundError
+
+    head = api.model_info(model).sha
+    for revision in (head, "missing_branch"):
+        with pytest.raises(RevisionNotFoundError):
+            api.create_commit(model, [CommitOperationAdd("f.txt", b"c")], commit_message="pr", revision=revision, create_pr=True)
+
+
+def test_a_commit_to_a_missing_repo_is_repository_not_found(api):
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    with pytest.raises(RepositoryNotFoundError):
+        api.create_commit("sim-user/repo-that-does-not-exist", [CommitOperationAdd("c.json", b"{}")], commit_message="x")
+
+
+def test_a_stale_parent_commit_names_the_hubs_message(api, model):
+    old = api.model_info(model).sha
+    api.upload_file(path_or_fileobj=b"new", path_in_repo="n.txt", repo_id=model)
+    with pytest.raises(HfHubHTTPError) as err:
+        api.create_commit(model, [CommitOperationAdd("b", b"b")], commit_message="c", parent_commit=old)
+    assert "The branch was updated since you opened this page. Please refresh and try again." in str(err.value)

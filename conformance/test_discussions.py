@@ -73,3 +73,24 @@ def test_merging_without_write_access_is_403(api, other_api, model):
     with pytest.raises(HfHubHTTPError) as err:
         other_api.merge_pull_request(model, pr.pr_num)
     assert err.value.response.status_code == 403
+
+
+def test_titles_are_trimmed_and_details_equal_what_creation_returned(api, model):
+    d = api.create_discussion(model, "  Padded title !  ", description="x")
+    assert d.title == "Padded title !"
+    assert api.get_discussion_details(model, d.num) == d
+
+
+def test_an_edited_comment_equals_the_comment_in_the_details(api, model):
+    pr = api.create_pull_request(model, "Edit me", description="original")
+    first = [e for e in pr.events if e.type == "comment"][0]
+    edited = api.edit_discussion_comment(model, pr.num, first.id, "**Edited** comment")
+    again = [e for e in api.get_discussion_details(model, pr.num).events if e.type == "comment"][0]
+    assert again == edited
+    assert (again.id, again.edited, again.content) == (first.id, True, "**Edited** comment")
+
+
+def test_an_unknown_status_is_refused_by_the_client(api, model):
+    d = api.create_discussion(model, "Status", description="x")
+    with pytest.raises(ValueError):
+        api.change_discussion_status(model, d.num, "published")

@@ -84,3 +84,59 @@ def test_bad_token_is_an_http_401(endpoint):
     with pytest.raises(HfHubHTTPError) as err:
         HfApi(token="hf_bad").whoami()
     assert err.value.response.status_code == 401
+
+
+def test_model_info_with_expand_returns_only_those_properties(api, model):
+    info = api.model_info(model, expand=["sha", "private"])
+    assert len(info.sha) == 40
+    assert info.private is False
+    assert info.siblings is None
+
+
+def test_update_repo_settings_toggles_visibility_and_gating(api, model, anon_api):
+    api.update_repo_settings(model, visibility="private")
+    assert api.model_info(model, expand=["private"]).private is True
+    api.update_repo_settings(model, visibility="public", gated="manual")
+    info = api.model_info(model)
+    assert (info.private, info.gated) == (False, "manual")
+    assert anon_api.model_info(model).gated == "manual"
+
+
+def test_create_repo_exist_ok_on_someone_elses_repo_returns_its_url(api, other_api):
+    repo_id = other_api.create_repo("other-user/theirs", exist_ok=True).repo_id
+    url = api.create_repo(repo_id, exist_ok=True)
+    assert url.repo_id == repo_id
+
+
+def test_delete_repo_of_a_missing_repo_names_repository_not_found_and_missing_ok_passes(api):
+    with pytest.raises(RepositoryNotFoundError):
+        api.delete_repo("sim-user/repo-that-does-not-exist")
+    api.delete_repo("sim-user/repo-that-does-not-exist", missing_ok=True)
+
+
+def test_list_repo_tree_with_expand_names_each_entrys_last_commit(api, model):
+    touched = api.upload_file(path_or_fileobj=b"v2", path_in_repo="sub/dir/w.txt", repo_id=model, commit_message="Retrain")
+    later = api.upload_file(path_or_fileobj=b"x", path_in_repo="other.txt", repo_id=model, commit_message="Other")
+    tree = {e.path: e for e in api.list_repo_tree(model, recursive=True, expand=True)}
+    assert tree["sub/dir/w.txt"].last_commit.oid == touched.oid
+    assert tree["sub/dir/w.txt"].last_commit.title == "Retrain"
+    assert tree["sub"].last_commit.oid == touched.oid
+    assert tree["other.txt"].last_commit.oid == later.oid
+    plain = next(e for e in api.list_repo_tree(model) if e.path == "other.txt")
+    assert plain.last_commit is None
+
+
+def test_an_empty_path_lists_the_same_tree_as_the_root_and_an_unknown_one_is_entry_not_found(api, model):
+    assert {e.path for e in api.list_repo_tree(model, path_in_repo="")} == {e.path for e in api.list_repo_tree(model)}
+    with pytest.raises(EntryNotFoundError):
+        list(api.list_repo_tree(model, path_in_repo="unknown"))
+
+
+def test_get_hf_file_metadata_reads_commit_etag_and_size(api, model):
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    meta = get_hf_file_metadata(hf_hub_url(model, "sub/dir/w.txt"))
+    assert meta.commit_hash == api.model_info(model).sha
+    assert meta.size == 7
+    blob = {e.path: e for e in api.list_repo_tree(model, recursive=True)}["sub/dir/w.txt"].blob_id
+    assert meta.etag == blob

@@ -60,3 +60,45 @@ def test_delete_repo_removes_it(api):
     api.delete_repo(repo_id, repo_type="space")
     with pytest.raises(RepositoryNotFoundError):
         api.space_info(repo_id)
+
+
+def test_secrets_can_be_updated_and_deleting_a_missing_key_does_not_fail(api, space):
+    api.add_space_secret(space, "foo", "123")
+    api.add_space_secret(space, "foo", "789", description="This is a secret")
+    api.delete_space_secret(space, "foo")
+    api.delete_space_secret(space, "missing_key")
+
+
+def test_variables_are_upserted_and_listed(api, space):
+    api.add_space_variable(space, "foo", "123")
+    api.add_space_variable(space, "MODEL_REPO_ID", "user/repo")
+    api.add_space_variable(space, "MODEL_PAPER", "arXiv", description="found it there")
+    api.add_space_variable(space, "foo", "456", description="updated description")
+    api.delete_space_variable(space, "missing_key")
+    variables = api.get_space_variables(space)
+    assert len(variables) == 3
+    assert (variables["foo"].value, variables["foo"].description) == ("456", "updated description")
+
+
+def test_pause_then_restart_leaves_the_paused_stage(api):
+    repo_id = "sim-user/pausable"
+    api.create_repo(repo_id, repo_type="space", space_sdk="gradio", exist_ok=True)
+    api.upload_file(path_or_fileobj=b"", path_in_repo="app.py", repo_id=repo_id, repo_type="space")
+    assert api.pause_space(repo_id).stage == "PAUSED"
+    api.restart_space(repo_id)
+    assert api.get_space_runtime(repo_id).stage != "PAUSED"
+
+
+def test_a_static_space_starts_with_the_hubs_template_and_duplicates_to_the_callers_namespace(api, other_api):
+    src = other_api.create_repo("other-user/static-src", repo_type="space", space_sdk="static", exist_ok=True).repo_id
+    other_api.upload_file(path_or_fileobj=b"data", path_in_repo="temp/new_file.md", repo_id=src, repo_type="space")
+    files = api.list_repo_files(src, repo_type="space")
+    assert files == [".gitattributes", "README.md", "index.html", "style.css", "temp/new_file.md"]
+    copy = api.duplicate_repo(src, repo_type="space")
+    assert copy.repo_id == "sim-user/static-src"
+    assert api.list_repo_files(copy.repo_id, repo_type="space") == files
+
+
+def test_duplicating_a_missing_space_is_repository_not_found(api):
+    with pytest.raises(RepositoryNotFoundError):
+        api.duplicate_repo("other-user/repo-that-does-not-exist", repo_type="space")

@@ -198,6 +198,8 @@ impl Settings {
         check(raw.receiver.max_body_bytes >= 1024, "receiver.max_body_bytes", "is below 1 KiB", "Hub payloads are a few KiB; use 262144")?;
         check(valid_prefix(&raw.amqp.prefix), "amqp.prefix", "must be 1-64 characters of letters, digits, `.`, `-`, `_`", "e.g. lsb")?;
         check_links(&raw.links)?;
+        let mut raw = raw;
+        raw.amqp.url = normalize_amqp_url(&raw.amqp.url);
         Ok(Self {
             telemetry: raw.telemetry,
             receiver: raw.receiver,
@@ -241,6 +243,15 @@ impl Settings {
     /// Publish confirm timeout.
     pub fn publish_timeout(&self) -> Duration {
         Duration::from_millis(self.receiver.publish_timeout_ms)
+    }
+}
+
+/// `amqp://host:5672/` names the empty vhost in the AMQP URI spec, which RabbitMQ never has;
+/// every other client reads it as the default vhost `/`, so do the same.
+fn normalize_amqp_url(url: &str) -> String {
+    match url.strip_suffix('/') {
+        Some(base) if base.matches('/').count() == 2 => base.to_owned(),
+        _ => url.to_owned(),
     }
 }
 
@@ -368,6 +379,13 @@ mod tests {
         assert_eq!(s.hub.endpoint.as_str(), "http://127.0.0.1:9/");
         assert_eq!(s.worker.concurrency, 7);
         assert_eq!(s.hub_token.as_ref().map(Secret::expose), Some("hf_x"));
+    }
+
+    #[test]
+    fn an_amqp_url_ending_in_a_bare_slash_means_the_default_vhost() {
+        assert_eq!(normalize_amqp_url("amqp://guest:guest@127.0.0.1:5672/"), "amqp://guest:guest@127.0.0.1:5672");
+        assert_eq!(normalize_amqp_url("amqp://h:5672/%2f"), "amqp://h:5672/%2f");
+        assert_eq!(normalize_amqp_url("amqp://h:5672/prod"), "amqp://h:5672/prod");
     }
 
     #[test]

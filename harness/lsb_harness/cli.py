@@ -19,7 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lsb_harness", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, help_ in (("check", "import app.py and build its Blocks; print a JSON verdict"),
-                        ("serve", "run app.py and serve its Gradio app on host:port")):
+                        ("serve", "run app.py and serve its Gradio app on host:port"),
+                        ("smoke", "serve on a free 127.0.0.1 port, call every public endpoint once, print a JSON report")):
         s = sub.add_parser(name, help=help_)
         s.add_argument("--app", required=True, help="path to the generated app.py")
         s.add_argument("--files", action="append", default=[], metavar="[REPO=]FILES.txt",
@@ -29,8 +30,10 @@ def _parser() -> argparse.ArgumentParser:
         if name == "serve":
             s.add_argument("--port", type=int, required=True)
             s.add_argument("--host", default="127.0.0.1")
-        else:
+        elif name == "check":
             s.add_argument("--strict", action="store_true", help="violations make ok=false too")
+        else:
+            s.add_argument("--timeout", type=float, default=120, help="seconds for startup and for each call")
     return p
 
 
@@ -42,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.cmd == "check":
         return cmd_check(app, args)
+    if args.cmd == "smoke":
+        from . import smoke
+
+        report = smoke.run(app, args.files, args.requirements, args.timeout)
+        print(json.dumps(report, indent=2, default=repr))
+        return EXIT_OK if report["ok"] else EXIT_APP_ERROR
     return cmd_serve(app, args)
 
 

@@ -803,11 +803,24 @@ def encode_video(video, fps, output_path, audio=None, audio_sample_rate=None, vi
         raise ValueError("encode_video: audio_sample_rate is required when audio is given")
     from torch import Tensor
 
-    if isinstance(video, Tensor):
-        raise StandInGap("encode_video with a torch tensor is not simulated by lsb_harness")
-    if isinstance(video, np.ndarray) and video.ndim == 5:
-        video = video[0]
-    media.write_mp4(list(video), output_path, fps)
+    if isinstance(video, Tensor) or (not isinstance(video, (list, tuple, np.ndarray)) and hasattr(video, "__iter__")):
+        chunks = [video] if isinstance(video, Tensor) else list(video)
+        arrays = []
+        for c in chunks:
+            if not isinstance(c, Tensor):
+                raise TypeError(f"encode_video: expected torch tensors, got {type(c).__name__}")
+            a = c._a
+            if a.dtype != np.uint8:
+                # what PyAV's VideoFrame.from_ndarray(..., format="rgb24") raises
+                raise ValueError(f"Expected numpy array with dtype `uint8` but got `{a.dtype}`")
+            if a.ndim != 4:
+                raise ValueError(f"encode_video: expected a [frames, height, width, channels] tensor, got shape {a.shape}")
+            arrays.extend(list(a))
+        media.write_mp4(arrays, output_path, fps)
+    else:
+        if isinstance(video, np.ndarray) and video.ndim == 5:
+            raise ValueError(f"encode_video: got an array of shape {video.shape}; pass one video, e.g. video[0]")
+        media.write_mp4(list(video), output_path, fps)
     if audio is not None:
         STATE.warn("encode_video: audio track not written by the stand-in (video only)")
 

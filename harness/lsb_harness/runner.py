@@ -364,6 +364,11 @@ def analyse(blocks, g: dict) -> None:
         if rec is not None:
             rec["bound_to_event"] = True
         name = getattr(bf, "name", getattr(fn, "__name__", "?"))
+        if getattr(bf, "api_visibility", "public") == "public" and str(getattr(bf, "api_name", "")).startswith("lambda"):
+            STATE.warn(
+                f"a lambda event handler is a public API endpoint '/{bf.api_name}' (smoke tests and MCP will see it); "
+                "pass api_visibility='private' for UI-only helpers"
+            )
         prob = _arity_problem(fn, len(bf.inputs))
         if prob:
             STATE.violation("event_arity", f"event handler {name}() cannot take its {len(bf.inputs)} input(s): {prob}")

@@ -205,3 +205,10 @@ def test_check_class_base_mismatch_and_requirement_pins(app_copy):
                    requirements="diffusers==0.35.0\ntorch==2.5.0\ntransformers\n")
     v, _ = check(app, APPS / "kontext_i2i" / "files.txt")
     assert {"class_base_mismatch", "torch_pin"} <= codes(v)
+
+
+def test_check_public_lambda_endpoint_warning(app_copy):
+    app = app_copy("kontext_i2i", edit=lambda s: s.replace(
+        "    btn.click(edit,", "    image.change(lambda v: gr.Button(interactive=v is not None), inputs=image, outputs=btn)\n    btn.click(edit,"))
+    v, _ = check(app, APPS / "kontext_i2i" / "files.txt")
+    assert v["ok"] and any("public API endpoint '/lambda'" in w for w in v["warnings"]), v["warnings"]

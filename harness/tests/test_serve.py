@@ -177,3 +177,20 @@ def test_info_example_input_urls_work_offline(app_copy, serve):
     event, data = s.call("edit", [example_image, "neon", 1, False])
     assert event == "complete", data
     assert sniff(s.download(data[0])) == "png"
+
+
+def test_smoke_subcommand_calls_every_endpoint(app_copy):
+    import json
+
+    from conftest import run_cli
+
+    cp = run_cli("smoke", "--app", app_copy("kontext_i2i"), "--files", APPS / "kontext_i2i" / "files.txt", timeout=300)
+    report = json.loads(cp.stdout)
+    assert cp.returncode == 0 and report["ok"], (report, cp.stderr[-2000:])
+    ep = report["endpoints"][0]
+    assert ep["api_name"] == "edit" and ep["event"] == "complete"
+    assert ep["outputs"][0]["sniff"] == "png"
+    bad = run_cli("smoke", "--app", app_copy("flux_t2i"), "--files", APPS / "flux_t2i" / "files_wrong.txt", timeout=300)
+    report = json.loads(bad.stdout)
+    assert bad.returncode == 1 and not report["startup_ok"]
+    assert "does not appear to have a file named" in report["log_tail"]

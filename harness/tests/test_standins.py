@@ -329,3 +329,24 @@ def test_pipeline_attributes(env):
     assert pipe.vae_scale_factor == 8
     with pytest.raises(AttributeError, match="no attribute 'vocoder'"):
         pipe.vocoder
+
+
+def test_encode_video_tensor_input(env, tmp_path):
+    diffusers, torch, spaces = env
+    from diffusers.utils import encode_video
+
+    pipe = diffusers.LTX2Pipeline.from_pretrained("Lightricks/LTX-2").to("cuda")
+
+    @spaces.GPU
+    def run():
+        return pipe(prompt="x", num_frames=9, output_type="np", return_dict=False)
+
+    video, audio = run()
+    t = torch.from_numpy((video * 255).round().astype("uint8"))
+    out = tmp_path / "a.mp4"
+    encode_video(t[0], fps=24.0, output_path=str(out), audio=audio[0].float().cpu(),
+                 audio_sample_rate=pipe.vocoder.config.output_sampling_rate)
+    assert out.read_bytes()[4:8] == b"ftyp"
+    with pytest.raises(ValueError, match="uint8"):
+        encode_video(torch.from_numpy(video[0]), fps=24, output_path=str(out))
+    encode_video(video[0], fps=24, output_path=str(out))  # float np in [0, 1] is fine

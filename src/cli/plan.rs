@@ -10,7 +10,7 @@ use anyhow::Context;
 use super::hub_settings;
 use crate::config::Settings;
 use crate::domain::{RepoId, RepoType};
-use crate::hub::{HubClient, HubError, NotFoundKind};
+use crate::hub::{HubClient, HubError};
 use crate::space::overrides::OVERRIDES_FILE;
 use crate::space::plan_output::{PlanOutput, plan_from_dir_contents};
 use crate::space::{Generation, diff};
@@ -141,11 +141,7 @@ async fn space_files(hub: &HubClient, space: &RepoId) -> anyhow::Result<(BTreeMa
 }
 
 async fn text(hub: &HubClient, ty: RepoType, repo: &RepoId, rev: &str, path: &str) -> Result<Option<String>, HubError> {
-    match hub.download(ty, repo, rev, path).await {
-        Ok(f) => Ok(Some(String::from_utf8_lossy(&f.bytes).into_owned())),
-        Err(e) if e.is_not_found(NotFoundKind::EntryNotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
+    hub.download_text(ty, repo, rev, path).await
 }
 
 fn write_files(dir: &std::path::Path, files: &BTreeMap<String, String>) -> anyhow::Result<()> {

@@ -132,6 +132,9 @@ impl HubClient {
             let span = tracing::Span::current();
             span.record("status", resp.status().as_u16());
             span.record("request_id", response::request_id(resp.headers(), &trace_id).as_str());
+            for warning in resp.headers().get_all("x-hf-warning").iter().filter_map(|v| v.to_str().ok()) {
+                tracing::warn!(hub_warning = warning, "the Hub sent a warning");
+            }
             let checked = response::check(&route, resp, &trace_id).await;
             if let Err(e) = &checked {
                 tracing::debug!(error = %e, "Hub call failed");

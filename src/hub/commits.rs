@@ -94,6 +94,9 @@ fn pr_web_url(client: &HubClient, ty: RepoType, id: &RepoId, num: u64) -> String
 
 /// The NDJSON body: a header line, then one line per operation, each ending in `\n`.
 pub(crate) fn ndjson(req: &CommitRequest) -> Result<Bytes, HubError> {
+    if req.operations.is_empty() {
+        return Err(HubError::InvalidRequest("a commit needs at least one operation".into()));
+    }
     let mut header = json!({ "summary": req.summary, "description": req.description });
     if let Some(parent) = &req.parent_commit {
         header["parentCommit"] = json!(parent.as_str());
@@ -130,6 +133,12 @@ fn operation_line(op: &CommitOperation) -> Result<serde_json::Value, HubError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_commit_is_refused_before_sending() {
+        let req = CommitRequest { summary: "s".into(), description: String::new(), parent_commit: None, operations: vec![] };
+        assert!(matches!(ndjson(&req), Err(HubError::InvalidRequest(_))));
+    }
 
     #[test]
     fn the_body_is_one_json_line_per_operation_each_newline_terminated() {

@@ -114,6 +114,15 @@ impl HubClient {
         Ok(DownloadedFile { bytes, commit })
     }
 
+    /// A text file (lossy UTF-8), or `None` when the file does not exist at that revision.
+    pub async fn download_text(&self, ty: RepoType, id: &RepoId, revision: &str, path: &str) -> Result<Option<String>, HubError> {
+        match self.download(ty, id, revision, path).await {
+            Ok(f) => Ok(Some(String::from_utf8_lossy(&f.bytes).into_owned())),
+            Err(e) if e.is_not_found(super::NotFoundKind::EntryNotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `POST /api/validate-yaml`: the README's metadata is valid (warnings returned), or a
     /// `BadRequest` carrying the Hub's messages.
     pub async fn validate_yaml(&self, ty: RepoType, readme: &str) -> Result<Vec<String>, HubError> {

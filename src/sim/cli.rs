@@ -35,13 +35,16 @@ fn parse_user(s: &str) -> Result<(String, String), String> {
     Ok((name.to_owned(), token.to_owned()))
 }
 
-/// Runs until `shutdown` is cancelled. Prints `listening on http://ADDR` and the token.
+/// Runs until `shutdown` is cancelled. Prints `listening on http://ADDR`, then one
+/// `user NAME token TOKEN` line per user (seeded namespaces get `hf_seed_<ns>`).
 pub async fn run(args: SimArgs, shutdown: CancellationToken) -> Result<(), SimError> {
     let token = args.token.unwrap_or_else(|| format!("hf_sim_{}", uuid::Uuid::new_v4().simple()));
     let config = SimConfig { user: args.user.clone(), token: token.clone(), seed: args.seed, extra_users: args.extra_users, tree_page_size: args.tree_page_size, ..SimConfig::default() };
     let handle = start(args.listen, config).await?;
     println!("listening on http://{}", handle.addr());
-    println!("user {} token {token}", args.user);
+    for (user, token) in handle.users() {
+        println!("user {user} token {token}");
+    }
     shutdown.cancelled().await;
     handle.shutdown().await;
     Ok(())

@@ -8,6 +8,9 @@ use std::time::Duration;
 pub enum Fault {
     /// Wait this long, then answer normally.
     Latency(Duration),
+    /// Run the route (its effects happen), then hold the answer this long: a client killed
+    /// meanwhile never learns that its request succeeded.
+    LatencyAfter(Duration),
     /// Answer this status (e.g. 500, 503) with a JSON error body, without running the route.
     Status(u16),
     /// Answer 429 with `Retry-After: secs` (and the Hub's `RateLimit` header).

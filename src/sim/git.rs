@@ -106,6 +106,23 @@ pub(crate) fn resolve<'a>(repo: &'a Repo, rev: &str) -> Option<&'a Arc<Commit>> 
     None
 }
 
+/// The newest commit, from `start` back, that changed `path` (a file, or everything under a
+/// folder): what the tree's `expand=true` reports as `lastCommit`.
+pub(crate) fn last_commit<'a>(repo: &'a Repo, start: &'a Arc<Commit>, path: &str) -> &'a Arc<Commit> {
+    let prefix = format!("{}/", path.trim_end_matches('/'));
+    let view = |c: &Commit| -> Vec<(String, String)> {
+        c.files.iter().filter(|(p, _)| *p == path || p.starts_with(&prefix)).map(|(p, e)| (p.clone(), e.oid.clone())).collect()
+    };
+    let mut current = start;
+    loop {
+        let Some(parent) = current.parent.as_deref().and_then(|p| repo.commit(p)) else { return current };
+        if view(parent) != view(current) {
+            return current;
+        }
+        current = parent;
+    }
+}
+
 /// A listed path: a file or a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Listed {

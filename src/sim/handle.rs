@@ -90,6 +90,13 @@ impl SimHandle {
         &self.sim.config.token
     }
 
+    /// Every user with a token, as `(name, token)`, sorted by name.
+    pub fn users(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self.sim.world().tokens.iter().map(|(t, u)| (u.clone(), t.clone())).collect();
+        out.sort();
+        out
+    }
+
     /// Adds a user with a token.
     pub fn add_user(&self, name: &str, token: &str) {
         let mut w = self.sim.world();

@@ -20,6 +20,8 @@ use crate::domain::{RepoId, RepoType};
 pub(crate) enum Trigger {
     /// `repo` scope: create / delete.
     Repo { action: &'static str },
+    /// `repo.config`: settings changed (`updatedConfig`).
+    RepoConfig { updated: Value },
     /// `repo.content`: refs moved (`ref`, old, new).
     RepoContent { updated: Vec<(String, Option<String>, Option<String>)> },
     /// `discussion`: create (with its first comment) / update.
@@ -31,7 +33,7 @@ pub(crate) enum Trigger {
 impl Trigger {
     fn domain(&self) -> &'static str {
         match self {
-            Self::Repo { .. } | Self::RepoContent { .. } => "repo",
+            Self::Repo { .. } | Self::RepoConfig { .. } | Self::RepoContent { .. } => "repo",
             Self::Discussion { .. } | Self::Comment { .. } => "discussion",
         }
     }
@@ -64,6 +66,11 @@ pub(crate) fn fire_deleted(sim: &Arc<Sim>, w: &World, ty: RepoType, id: &RepoId)
 fn build(sim: &Sim, repo: &Repo, trigger: &Trigger, hook_id: &str) -> Option<Value> {
     Some(match trigger {
         Trigger::Repo { action } => payload::envelope(action, "repo", payload::repo(sim, repo, true), hook_id),
+        Trigger::RepoConfig { updated } => {
+            let mut v = payload::envelope("update", "repo.config", payload::repo(sim, repo, true), hook_id);
+            v["updatedConfig"] = updated.clone();
+            v
+        }
         Trigger::RepoContent { updated } => {
             let mut v = payload::envelope("update", "repo.content", payload::repo(sim, repo, true), hook_id);
             v["updatedRefs"] = updated.iter().map(|(r, o, n)| json!({ "ref": r, "oldSha": o, "newSha": n })).collect();

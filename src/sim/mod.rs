@@ -3,6 +3,14 @@
 //!
 //! [`start`] binds a port (0 allowed) and returns a [`SimHandle`] to seed repos, inject
 //! faults ([`FaultRule`]), script Space builds, and read the call log and webhook deliveries.
+//!
+//! Choices where the reference marks the Hub's behaviour UNCONFIRMED (change them here if the
+//! real Hub disagrees): a PR opened by `create_pr=1` starts `open` (one opened through the
+//! discussions API starts `draft`); a draft, closed or merged PR cannot be merged (400); a
+//! closed or merged PR ref refuses commits (403); besides writers, a PR's author may push to
+//! its ref; a merge with conflicting files answers 409 with `filesWithConflicts`; files over
+//! 10 MB are answered `lfs` by preupload but the LFS batch API is not served; gated repos show
+//! their metadata and tree to everyone and gate only downloads.
 
 mod access;
 pub mod cli;
@@ -30,6 +38,7 @@ pub use error::SimError;
 pub use faults::{Fault, FaultRule};
 pub use handle::{CommitView, DiscussionView, SimHandle};
 pub use record::{CallRecord, Delivery};
+pub use seed::seed_token;
 pub use spaces_run::HarnessSettings;
 pub use state::BuildOutcome;
 

@@ -28,7 +28,7 @@ pub(crate) fn repo(sim: &Sim, r: &Repo, with_head: bool) -> Value {
     }
     let card = r.main_head().and_then(|h| r.commit(h)).and_then(|c| c.files.get("README.md")).and_then(|e| super::routes::frontmatter(&e.data).ok().flatten());
     if let Some(tags) = card.as_ref().and_then(|c| c.get("tags")).filter(|t| t.is_array()) {
-        v["tags"] = tags.clone();
+        v["tags"] = Value::Array(tag_strings(tags));
     }
     if r.space.is_some() {
         v["subdomain"] = json!(format!("{}-{}", r.id.namespace(), r.id.name()).to_lowercase().replace(['_', '.'], "-"));
@@ -83,4 +83,14 @@ pub(crate) fn envelope(action: &str, scope: &str, repo: Value, webhook_id: &str)
         "repo": repo,
         "webhook": { "id": webhook_id, "version": 3 },
     })
+}
+
+/// Card tags as the Hub returns them: strings, scalars stringified, other values dropped.
+pub(crate) fn tag_strings(tags: &Value) -> Vec<Value> {
+    tags.as_array().into_iter().flatten().filter(|t| !t.is_array() && !t.is_object() && !t.is_null()).map(|t| Value::String(scalar_text(t))).collect()
+}
+
+/// A JSON scalar as text (`"x"` → `x`, `360` → `360`).
+pub(crate) fn scalar_text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }

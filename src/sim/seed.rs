@@ -49,7 +49,13 @@ fn subdirs(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, SimError> {
     Ok(out)
 }
 
-/// Loads `<dir>/models/<ns>/<name>/**` and `<dir>/spaces/<ns>/<name>/**`.
+/// The token a seeded namespace user gets when it has none: `hf_seed_<ns>`.
+pub fn seed_token(ns: &str) -> String {
+    format!("hf_seed_{ns}")
+}
+
+/// Loads `<dir>/models/<ns>/<name>/**` and `<dir>/spaces/<ns>/<name>/**`; each namespace
+/// becomes a user (with token [`seed_token`] unless it already has one).
 pub(crate) fn seed_dir(sim: &Arc<Sim>, dir: &Path) -> Result<(), SimError> {
     for (ty, sub) in [(RepoType::Model, "models"), (RepoType::Space, "spaces")] {
         for (ns, ns_path) in subdirs(&dir.join(sub))? {
@@ -59,6 +65,9 @@ pub(crate) fn seed_dir(sim: &Arc<Sim>, dir: &Path) -> Result<(), SimError> {
                 read_tree(&repo_path, &repo_path, &mut files)?;
                 files.entry(".gitattributes".to_owned()).or_insert_with(|| Bytes::from_static(GITATTRIBUTES.as_bytes()));
                 let mut w = sim.world();
+                if !w.tokens.values().any(|u| *u == ns) {
+                    w.tokens.insert(seed_token(&ns), ns.clone());
+                }
                 ops::create_repo(sim, &mut w, ty, &id, false, None, files).map_err(|e| err(&repo_path, e.message))?;
             }
         }

@@ -112,7 +112,12 @@ pub(crate) async fn observe(State(sim): State<Arc<Sim>>, mut req: Request, next:
                 tokio::time::sleep(d).await;
             }
             req.extensions_mut().insert(caller);
-            next.run(req).await
+            let resp = next.run(req).await;
+            if let Some(Fault::LatencyAfter(d)) = fault {
+                sim.bump();
+                tokio::time::sleep(d).await;
+            }
+            resp
         }
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {

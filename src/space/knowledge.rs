@@ -78,6 +78,9 @@ pub struct Family {
     /// Load the VAE in float32 (Wan).
     #[serde(default)]
     pub vae_float32: bool,
+    /// A sigma schedule constant of `diffusers.pipelines.<module>.utils` (distilled LTX-2.x).
+    #[serde(default)]
+    pub sigmas: Option<String>,
     /// UniPC `flow_shift` (Wan).
     #[serde(default)]
     pub flow_shift: Option<f64>,
@@ -247,6 +250,15 @@ mod tests {
         assert_eq!(id("ltx-2.3-22b-ic-lora-union").as_deref(), Some("ltx-2.3"));
         assert_eq!(id("flux-kontext").as_deref(), Some("flux-kontext-dev"));
         assert_eq!(id("my cat pictures"), None);
+    }
+
+    #[test]
+    fn sigma_schedule_names_are_plain_identifiers() {
+        for f in &knowledge().families {
+            if let Some(s) = &f.sigmas {
+                assert!(s.chars().all(|c| c.is_ascii_uppercase() || c == '_'), "{}: {s}", f.id);
+            }
+        }
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub struct SpacePlan {
     pub vae_float32: bool,
     /// UniPC flow shift (Wan).
     pub flow_shift: Option<f64>,
+    /// Qwen Lightning: shift-3 exponential flow-match scheduler (knowledge §3.1).
+    pub lightning_scheduler: bool,
+    /// Distilled sigma schedule constant from `diffusers.pipelines.ltx2.utils`.
+    pub sigmas: Option<String>,
     /// `weight_name=`.
     pub weight_name: String,
     /// Low-noise partner loaded into `transformer_2` (Wan 2.2 A14B pairs).
@@ -199,6 +203,8 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         variant: f.variant.clone(),
         vae_float32: f.vae_float32,
         flow_shift: f.flow_shift,
+        lightning_scheduler: profile.few_step && f.group == "qwen",
+        sigmas: f.sigmas.clone().filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c == '_')),
         prompt: prompt.clone(),
         steps: profile.steps.as_ref().map_or(f.steps, |s| s.value),
         guidance: profile.guidance.as_ref().map_or(f.guidance, |g| g.value),

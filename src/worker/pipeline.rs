@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::domain::{CommitSha, Job, RepoId, RepoType};
-use crate::hub::{HubError, NotFoundKind};
+use crate::hub::HubError;
 use crate::lora::{AnalyzeInput, LoraProfile, analyze};
 use crate::publish::{self, Previous, PublishError, Published, pr_body};
 use crate::space::overrides::{OVERRIDES_FILE, Overrides, OverridesError, parse_overrides};
@@ -112,7 +112,10 @@ pub struct SpaceSnapshot {
 pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineError> {
     let t = std::time::Instant::now();
     let lora = fetch_lora(ctx, &job.lora).await?;
-    let space = fetch_space(ctx, &job.space).await?;
+    let space = match fetch_space(ctx, &job.space).await {
+        Err(PipelineError::Overrides(e)) => return report_bad_overrides(ctx, job, &e).await,
+        other => other?,
+    };
     ctx.metrics.stage("fetch", t.elapsed());
     let t = std::time::Instant::now();
     let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &lora.card, files: &lora.files, overrides: space.overrides.as_ref() });
@@ -173,6 +176,20 @@ async fn fetch_space(ctx: &WorkerContext, space: &RepoId) -> Result<SpaceSnapsho
     Ok(SpaceSnapshot { sha: info.sha, files, generated, overrides })
 }
 
+/// An unreadable `lora-space.toml` is the maintainer's to fix: say so in the bot's one
+/// discussion instead of guessing or dead-lettering.
+async fn report_bad_overrides(ctx: &WorkerContext, job: &Job, e: &OverridesError) -> Result<Report, PipelineError> {
+    let need = crate::space::NeedsInput {
+        missing: vec![format!("a valid {OVERRIDES_FILE}")],
+        title: format!("{OVERRIDES_FILE} could not be read"),
+        body_markdown: format!(
+            "The bot could not read `{OVERRIDES_FILE}` in this Space, so it did not regenerate the demo for [{lora}](https://huggingface.co/{lora}):\n\n```\n{e}\n```\n\nFix the file (keys: task, base_model, weights_file, trigger_words, steps, guidance, lora_scale, examples, negative_prompt, resolution, leave_alone) and the bot will pick it up on the next LoRA update, or ask the operator to re-run it.",
+            lora = job.lora
+        ),
+    };
+    Ok(Report::NeedsInput { discussion: ctx.publisher.ask_for_input(&job.space, &need).await? })
+}
+
 /// The LoRA state behind the Space's current files: the sha in the last merged bot PR's
 /// marker, and the profile inferred at that sha. Best effort: `None` when unknown.
 async fn fetch_previous(ctx: &WorkerContext, job: &Job, space: &SpaceSnapshot) -> Option<Previous> {
@@ -201,11 +218,7 @@ async fn fetch_base_card(ctx: &WorkerContext, profile: &LoraProfile) -> Option<S
 }
 
 async fn text_file(ctx: &WorkerContext, ty: RepoType, repo: &RepoId, rev: &str, path: &str) -> Result<Option<String>, HubError> {
-    match ctx.hub.download(ty, repo, rev, path).await {
-        Ok(f) => Ok(Some(String::from_utf8_lossy(&f.bytes).into_owned())),
-        Err(e) if e.is_not_found(NotFoundKind::EntryNotFound) => Ok(None),
-        Err(e) => Err(e),
-    }
+    ctx.hub.download_text(ty, repo, rev, path).await
 }
 
 fn not_found_as(e: HubError, permanent: impl FnOnce() -> PipelineError) -> PipelineError {

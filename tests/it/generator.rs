@@ -241,6 +241,7 @@ fn every_generated_space_validates_against_its_lora_repo() {
     }
 }
 
+mod harness;
 mod hostile;
 mod plan_json;
 mod tasks;

@@ -12,4 +12,5 @@ mod processes;
 mod receiver;
 mod sim;
 mod smoke;
+mod tasks;
 mod spine;

@@ -146,7 +146,7 @@ async fn sigterm_lets_the_in_flight_job_finish_and_the_worker_exits_zero() {
     sim.inject(FaultRule::new(Some("POST"), "/api/spaces/*/commit/*", Fault::Latency(Duration::from_secs(3))));
     let (lora, space) = &pairs[0];
     push(&sim, lora, "a photo of TOK corgi, slow");
-    let started = sim.wait_until(Duration::from_secs(30), |_| std::fs::read_to_string(&log).unwrap_or_default().contains("job started")).await;
+    let started = eventually(Duration::from_secs(30), || async { std::fs::read_to_string(&log).unwrap_or_default().contains("job started") }).await;
     assert!(started, "the worker picked the job up");
     tokio::time::sleep(Duration::from_millis(800)).await;
     let _ = Command::new("kill").args(["-TERM", &worker.id().to_string()]).status();
@@ -155,4 +155,32 @@ async fn sigterm_lets_the_in_flight_job_finish_and_the_worker_exits_zero() {
     let prs: Vec<_> = sim.discussions(RepoType::Space, space).into_iter().filter(|d| d.is_pull_request).collect();
     assert_eq!(prs.len(), 1, "the in-flight job finished before exit");
     assert_eq!(shard_depth(&receiver.topology).await, 0, "and was acked");
+}
+
+#[tokio::test]
+async fn sigkill_after_the_pr_commit_but_before_the_ack_redelivers_the_job_and_still_leaves_one_pr() {
+    let (sim, pairs, receiver) = setup("sigkill", 1).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("work-1.log");
+    let mut first = work_process(&sim, &receiver.topology.prefix, &log);
+    // The commit opens the PR at once, but its answer is held: the worker never acks.
+    sim.inject(FaultRule::new(Some("POST"), "/api/spaces/*/commit/*", Fault::LatencyAfter(Duration::from_secs(30))));
+    let (lora, space) = &pairs[0];
+    push(&sim, lora, "a photo of TOK corgi, killed");
+    let pr_opened = sim.wait_until(Duration::from_secs(30), |s| s.discussions(RepoType::Space, space).iter().any(|d| d.is_pull_request)).await;
+    assert!(pr_opened, "the commit reached the Hub");
+    first.kill().expect("SIGKILL");
+    let _ = first.wait();
+    sim.clear_faults();
+
+    let log2 = dir.path().join("work-2.log");
+    let mut second = work_process(&sim, &receiver.topology.prefix, &log2);
+    let redelivered = eventually(Duration::from_secs(60), || async { std::fs::read_to_string(&log2).unwrap_or_default().contains("job done") }).await;
+    let _ = Command::new("kill").args(["-TERM", &second.id().to_string()]).status();
+    let _ = second.wait();
+    assert!(redelivered, "the unacked job was redelivered to the next worker; log:\n{}", std::fs::read_to_string(&log2).unwrap_or_default());
+    let prs: Vec<_> = sim.discussions(RepoType::Space, space).into_iter().filter(|d| d.is_pull_request).collect();
+    assert_eq!(prs.len(), 1, "still exactly one PR: {prs:?}");
+    assert!(std::fs::read_to_string(&log2).unwrap_or_default().contains("already up to date"), "the redelivered job found its PR");
+    assert_eq!(shard_depth(&receiver.topology).await, 0);
 }

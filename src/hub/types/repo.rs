@@ -98,8 +98,8 @@ pub struct ModelInfo {
     /// ISO 8601.
     #[serde(default)]
     pub created_at: Option<String>,
-    /// Tags.
-    #[serde(default)]
+    /// Tags (scalars the Hub did not stringify are read as text; anything else is skipped).
+    #[serde(default, deserialize_with = "lenient_strings")]
     pub tags: Vec<String>,
     /// `pipeline_tag`.
     #[serde(default, rename = "pipeline_tag")]
@@ -215,4 +215,29 @@ pub struct DownloadedFile {
     pub bytes: bytes::Bytes,
     /// `X-Repo-Commit`.
     pub commit: Option<CommitSha>,
+}
+
+/// A list of strings, tolerating numbers and booleans (read as text) and skipping other values.
+fn lenient_strings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let raw = <Vec<serde_json::Value> as serde::Deserialize>::deserialize(d)?;
+    Ok(raw
+        .into_iter()
+        .filter_map(|v| match v {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            serde_json::Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    use super::ModelInfo;
+
+    #[test]
+    fn numeric_tags_are_read_as_text_instead_of_failing_the_whole_info() {
+        let info: ModelInfo = serde_json::from_str(r#"{"id":"a/b","tags":["lora",360,true,{"x":1}]}"#).expect("decodes");
+        assert_eq!(info.tags, vec!["lora", "360", "true"]);
+    }
 }

@@ -155,8 +155,9 @@ pub(crate) async fn title(State(sim): Ctx, Extension(caller): Extension<Caller>,
     let mut w = sim.world();
     may_manage(&w, &caller, ty, &id, n.num)?;
     let d = w.repo_mut(ty, &id).and_then(|r| r.discussion_mut(n.num)).ok_or_else(|| ApiError::not_found("Discussion not found"))?;
-    let from = std::mem::replace(&mut d.title, b.title.clone());
-    let e = ops::add_event(&mut w, ty, &id, n.num, event(&user, EventData::Title { from, to: b.title })).ok_or_else(|| ApiError::not_found("Discussion not found"))?;
+    let to = b.title.trim().to_owned();
+    let from = std::mem::replace(&mut d.title, to.clone());
+    let e = ops::add_event(&mut w, ty, &id, n.num, event(&user, EventData::Title { from, to })).ok_or_else(|| ApiError::not_found("Discussion not found"))?;
     hooks::fire(&sim, &w, ty, &id, Trigger::Discussion { num: n.num, action: "update", comment: None });
     Ok(Json(json!({ "newTitle": event_json(&e) })).into_response())
 }

@@ -144,8 +144,9 @@ pub(crate) struct CreateBody {
     pull_request: bool,
 }
 
-pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Json(b): Json<CreateBody>) -> Result<Response, ApiError> {
+pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Json(mut b): Json<CreateBody>) -> Result<Response, ApiError> {
     let (ty, id) = p.parse()?;
+    b.title = b.title.trim().to_owned();
     let user = caller.require()?.to_owned();
     if b.title.trim().len() < 3 {
         return Err(ApiError::bad_request("\"title\" length must be at least 3 characters long"));

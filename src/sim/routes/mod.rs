@@ -6,6 +6,7 @@ mod discussion_actions;
 mod discussions;
 mod repos;
 mod resolve;
+mod settings;
 mod space_settings;
 mod spaces;
 mod tree;
@@ -95,6 +96,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route(&format!("{repo}/tree/{{rev}}"), get(tree::root))
         .route(&format!("{repo}/tree/{{rev}}/{{*path}}"), get(tree::folder))
         .route(&format!("{repo}/paths-info/{{rev}}"), post(tree::paths_info))
+        .route(&format!("{repo}/settings"), axum::routing::put(settings::update))
         .route(&format!("{repo}/preupload/{{rev}}"), post(commit::preupload))
         .route(&format!("{repo}/commit/{{rev}}"), post(commit::commit))
         .route(&format!("{repo}/discussions"), get(discussions::list).post(discussions::create))

@@ -58,6 +58,7 @@ async fn info_impl(State(sim): Ctx, Extension(caller): Extension<Caller>, p: &Re
     let pairs = query_pairs(q.as_deref());
     let blobs = pairs.iter().any(|(k, v)| k == "blobs" && v == "true");
     let expand: Vec<&str> = pairs.iter().filter(|(k, _)| k == "expand" || k == "expand[]").map(|(_, v)| v.as_str()).collect();
+    check_expand(ty, &expand, blobs || pairs.iter().any(|(k, _)| k == "securityStatus"))?;
     let w = sim.world();
     let repo = access::readable(&w, &caller, ty, &id)?;
     let commit = git::resolve(repo, rev).ok_or_else(|| ApiError::revision_not_found(rev))?;
@@ -70,6 +71,33 @@ async fn info_impl(State(sim): Ctx, Extension(caller): Extension<Caller>, p: &Re
     Ok(Json(v).into_response())
 }
 
+const MODEL_EXPAND: &[&str] = &[
+    "author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt", "disabled", "downloads", "downloadsAllTime", "evalResults",
+    "gated", "gguf", "inference", "inferenceProviderMapping", "lastModified", "library_name", "likes", "mask_token", "model-index",
+    "pipeline_tag", "private", "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo", "trendingScore", "widgetData",
+    "usedStorage", "resourceGroup", "xetEnabled", "gitalyUid",
+];
+const SPACE_EXPAND: &[&str] = &[
+    "author", "cardData", "createdAt", "datasets", "disabled", "lastModified", "likes", "models", "private", "region", "runtime", "sdk",
+    "siblings", "sha", "subdomain", "tags", "trendingScore", "usedStorage", "resourceGroup",
+];
+
+/// `expand` values must be known for the repo type, and cannot be mixed with `blobs` or
+/// `securityStatus` (400, as on the Hub).
+fn check_expand(ty: RepoType, expand: &[&str], other_flags: bool) -> Result<(), ApiError> {
+    if expand.is_empty() {
+        return Ok(());
+    }
+    if other_flags {
+        return Err(ApiError::bad_request("`expand` cannot be used with `blobs` or `securityStatus`"));
+    }
+    let known = if ty == RepoType::Space { SPACE_EXPAND } else { MODEL_EXPAND };
+    match expand.iter().find(|e| !known.contains(e)) {
+        Some(_) => Err(ApiError::bad_request(format!("\"expand\" must be one of [{}]", known.join(", ")))),
+        None => Ok(()),
+    }
+}
+
 fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
     let card = commit.files.get("README.md").and_then(|e| frontmatter(&e.data).ok().flatten());
     let siblings: Vec<Value> = commit
@@ -77,7 +105,8 @@ fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
         .iter()
         .map(|(p, e)| if blobs { json!({ "rfilename": p, "size": e.data.len(), "blobId": e.oid }) } else { json!({ "rfilename": p }) })
         .collect();
-    let mut tags: Vec<Value> = card.as_ref().and_then(|c| c.get("tags")).and_then(|t| t.as_array()).cloned().unwrap_or_default();
+    // The Hub normalises card tags to strings (a YAML `- 360` is the tag "360").
+    let mut tags: Vec<Value> = card.as_ref().and_then(|c| c.get("tags")).map(super::super::payload::tag_strings).unwrap_or_default();
     let mut v = json!({
         "_id": repo.object_id, "id": repo.id.to_string(), "author": repo.owner(), "sha": commit.oid,
         "lastModified": iso(commit.date), "createdAt": iso(repo.created_at), "private": repo.private,
@@ -88,7 +117,7 @@ fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
             if let Some(x) = c.get(key) {
                 v[key] = x.clone();
                 if key == "library_name" {
-                    tags.insert(0, x.clone());
+                    tags.insert(0, Value::String(super::super::payload::scalar_text(x)));
                 }
             }
         }
@@ -141,6 +170,11 @@ pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>
         let sdk = b.sdk.as_deref().unwrap_or("gradio");
         let readme = format!("---\ntitle: {}\nemoji: 🚀\ncolorFrom: blue\ncolorTo: green\nsdk: {sdk}\npinned: false\n---\n", id.name());
         files.insert("README.md".to_owned(), Bytes::from(readme));
+        if sdk == "static" {
+            let html = format!("<!doctype html>\n<html>\n<head><link rel=\"stylesheet\" href=\"style.css\" /></head>\n<body><h1>{}</h1></body>\n</html>\n", id.name());
+            files.insert("index.html".to_owned(), Bytes::from(html));
+            files.insert("style.css".to_owned(), Bytes::from_static(b"body { padding: 2rem; font-family: sans-serif; }\n"));
+        }
     }
     let mut w = sim.world();
     ops::create_repo(&sim, &mut w, ty, &id, private, b.sdk.as_deref(), files)?;

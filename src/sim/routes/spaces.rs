@@ -1,11 +1,11 @@
 //! Space runtime and controls: runtime, restart, pause, hardware, sleep time, duplicate,
-//! and build/run logs as Server-Sent Events (the stream ends once replayed).
+//! and build/run logs as Server-Sent Events (`?tail=N`; the stream ends once replayed).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -131,7 +131,8 @@ pub(crate) struct LogPath {
     which: String,
 }
 
-pub(crate) async fn logs(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Path(l): Path<LogPath>) -> Result<Response, ApiError> {
+pub(crate) async fn logs(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Path(l): Path<LogPath>, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let tail: Option<usize> = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).find(|(k, _)| k == "tail").and_then(|(_, v)| v.parse().ok());
     let id = space_id(&p)?;
     caller.require()?;
     let mut w = sim.world();
@@ -142,7 +143,8 @@ pub(crate) async fn logs(State(sim): Ctx, Extension(caller): Extension<Caller>, 
         _ => return Err(ApiError::not_found("Not Found")),
     };
     let now = iso(OffsetDateTime::now_utc());
-    let body: String = lines.iter().map(|l| format!("data: {}\n\n", json!({ "data": l, "timestamp": now }))).collect::<Vec<_>>().concat();
+    let skip = tail.map_or(0, |t| lines.len().saturating_sub(t));
+    let body: String = lines.iter().skip(skip).map(|l| format!("data: {}\n\n", json!({ "data": l, "timestamp": now }))).collect::<Vec<_>>().concat();
     Ok(([(header::CONTENT_TYPE, "text/event-stream")], body).into_response())
 }
 

@@ -1,4 +1,5 @@
-//! `GET …/tree/{rev}[/{path}]` (paginated with `Link: rel="next"`, cursor = offset) and
+//! `GET …/tree/{rev}[/{path}]` (paginated with `Link: rel="next"`, cursor = offset; pages of
+//! at most 50 with `expand=true`, which adds each entry's `lastCommit`) and
 //! `POST …/paths-info/{rev}` (form-encoded `paths=`).
 
 use std::sync::Arc;
@@ -51,8 +52,22 @@ fn listing(State(sim): Ctx, Extension(caller): Extension<Caller>, p: &RepoPath, 
     let mut err = ApiError::entry_not_found(&t.path);
     err.repo_commit = Some(commit.oid.clone());
     let all = git::list_dir(&commit.files, &t.path, flag("recursive")).ok_or(err)?;
-    let size = sim.config.tree_page_size.max(1);
-    let page: Vec<Value> = all.iter().skip(cursor).take(size).map(entry_json).collect();
+    let expand = flag("expand");
+    let size = if expand { sim.config.tree_page_size.clamp(1, 50) } else { sim.config.tree_page_size.max(1) };
+    let page: Vec<Value> = all
+        .iter()
+        .skip(cursor)
+        .take(size)
+        .map(|l| {
+            let mut v = entry_json(l);
+            if expand {
+                let path = match l { Listed::File { path, .. } | Listed::Dir { path, .. } => path };
+                let last = git::last_commit(repo, commit, path);
+                v["lastCommit"] = json!({ "id": last.oid, "title": last.title, "date": super::iso(last.date) });
+            }
+            v
+        })
+        .collect();
     let mut resp = Json(page).into_response();
     if cursor + size < all.len() {
         let folder = if t.path.is_empty() { String::new() } else { format!("/{}", t.path) };

@@ -33,6 +33,9 @@ fn header(plan: &SpacePlan, out: &mut Vec<String>) {
         out.push("import random".into());
         out.push("import tempfile".into());
     } else {
+        if plan.lightning_scheduler {
+            out.push("import math".into());
+        }
         out.push("import os".into());
         out.push("import random".into());
     }
@@ -61,6 +64,9 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
     if plan.flow_shift.is_some() {
         classes.push("UniPCMultistepScheduler".into());
     }
+    if plan.lightning_scheduler {
+        classes.push("FlowMatchEulerDiscreteScheduler".into());
+    }
     let mut lines = vec![format!("from diffusers import {}", classes.join(", "))];
     let mut utils: Vec<&str> = Vec::new();
     match plan.shape.output.as_str() {
@@ -73,6 +79,9 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
     }
     if !utils.is_empty() {
         lines.push(format!("from diffusers.utils import {}", utils.join(", ")));
+    }
+    if let Some(sigmas) = &plan.sigmas {
+        lines.push(format!("from diffusers.pipelines.ltx2.utils import {sigmas}"));
     }
     match plan.shape.video.as_deref().filter(|_| plan.task == Task::VideoToVideo) {
         Some("ltx_condition") => {
@@ -163,6 +172,15 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
             py_float(shift)
         ));
     }
+    if plan.lightning_scheduler {
+        out.push("pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(".into());
+        out.push("    pipe.scheduler.config,".into());
+        out.push("    base_shift=math.log(3),".into());
+        out.push("    max_shift=math.log(3),".into());
+        out.push("    use_dynamic_shifting=True,".into());
+        out.push("    time_shift_type=\"exponential\",".into());
+        out.push(")".into());
+    }
     out.push("pipe.to(\"cuda\")".into());
     out.push(
         "pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name=\"lora\", token=HF_TOKEN)".into(),
@@ -232,13 +250,17 @@ const FRAMES_FOR: &[&str] = &[
 const EXAMPLE_FILE: &[&str] = &[
     "",
     "",
-    "def example_file(path: str) -> str:",
-    "    \"\"\"A local copy of an example input stored in the LoRA repo.\"\"\"",
-    "    return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)",
+    "def example_file(path: str) -> str | None:",
+    "    \"\"\"A local copy of an example input from the LoRA repo; None if it cannot be fetched.\"\"\"",
+    "    try:",
+    "        return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)",
+    "    except Exception:  # examples are optional: never fail the Space's startup over one",
+    "        return None",
 ];
 
 fn ui(plan: &SpacePlan, out: &mut Vec<String>) {
     let all = inputs(plan);
+    media_examples(plan, out);
     out.push(format!("HEADER = {}", py_str(&super::header_markdown(plan))));
     out.push("CSS = \".dark .gradio-container { color: var(--body-text-color); }\"".into());
     out.push(String::new());
@@ -295,28 +317,50 @@ fn output_component(plan: &SpacePlan) -> &'static str {
     }
 }
 
+/// Example rows with input media: fetched at start-up, rows whose file is unavailable dropped.
+fn media_examples(plan: &SpacePlan, out: &mut Vec<String>) {
+    if media_input(plan).is_none() || plan.examples.is_empty() {
+        return;
+    }
+    out.push("EXAMPLES = [".into());
+    out.push("    row".into());
+    out.push("    for row in [".into());
+    for row in &plan.examples {
+        let path = row.media.as_deref().unwrap_or("");
+        out.push(format!("        [example_file({}), {}],", py_str(path), py_str(&row.text)));
+    }
+    out.push("    ]".into());
+    out.push("    if row[0] is not None".into());
+    out.push("]".into());
+}
+
 fn examples(plan: &SpacePlan, out: &mut Vec<String>, outputs: &str) {
     if plan.examples.is_empty() {
         return;
     }
-    let media = media_input(plan);
-    out.push("    gr.Examples(".into());
-    out.push("        examples=[".into());
-    for row in &plan.examples {
-        let text = py_str(&row.text);
-        match (&media, &row.media) {
-            (Some(_), Some(path)) => out.push(format!("            [example_file({}), {text}],", py_str(path))),
-            _ => out.push(format!("            [{text}],")),
+    let (indent, inputs) = match media_input(plan) {
+        Some(m) => {
+            out.push("    if EXAMPLES:".into());
+            ("        ", format!("[{}, text]", m.name))
         }
+        None => ("    ", "[text]".to_owned()),
+    };
+    out.push(format!("{indent}gr.Examples("));
+    if inputs == "[text]" {
+        out.push(format!("{indent}    examples=["));
+        for row in &plan.examples {
+            out.push(format!("{indent}        [{}],", py_str(&row.text)));
+        }
+        out.push(format!("{indent}    ],"));
+    } else {
+        out.push(format!("{indent}    examples=EXAMPLES,"));
     }
-    out.push("        ],".into());
-    let inputs = if let Some(m) = media { format!("[{}, text]", m.name) } else { "[text]".to_owned() };
-    out.push(format!("        inputs={inputs},"));
-    out.push(format!("        outputs={outputs},"));
-    out.push("        fn=generate,".into());
-    out.push("        cache_examples=True,".into());
-    out.push("        cache_mode=\"lazy\",".into());
-    out.push("    )".into());
+    out.push(format!("{indent}    inputs={inputs},"));
+    out.push(format!("{indent}    outputs={outputs},"));
+    out.push(format!("{indent}    fn=generate,"));
+    out.push(format!("{indent}    cache_examples=True,"));
+    out.push(format!("{indent}    cache_mode=\"lazy\","));
+    out.push(format!("{indent})"));
 }
 
 #[cfg(test)]

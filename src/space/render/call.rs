@@ -128,6 +128,9 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
     let (steps, guidance) =
         if plan.lock_steps { ("DEFAULT_STEPS", "DEFAULT_GUIDANCE") } else { ("int(steps)", "float(guidance)") };
     args.push(format!("num_inference_steps={steps}"));
+    if let Some(sigmas) = &plan.sigmas {
+        args.push(format!("sigmas={sigmas}"));
+    }
     args.push(format!("{}={guidance}", plan.guidance_param.as_str()));
     for (name, value) in &plan.extra_call_kwargs {
         if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -162,7 +165,7 @@ fn finish(plan: &SpacePlan, out: &mut Vec<String>) {
         "images" => out.push("    return result.images[0], seed".into()),
         "frames_audio" => {
             out.push("    path = tempfile.NamedTemporaryFile(suffix=\".mp4\", delete=False).name".into());
-            out.push("    output_video = torch.from_numpy((output_video * 255).round().astype(\"uint8\"))".into());
+            // encode_video takes the float [0, 1] array of output_type="np" as is.
             out.push("    encode_video(".into());
             out.push("        output_video[0],".into());
             out.push("        fps=FPS,".into());

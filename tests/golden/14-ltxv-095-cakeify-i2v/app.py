@@ -56,9 +56,12 @@ def frames_for(seconds: float) -> int:
     return max(1, (int(seconds * FPS) - 1) // FRAME_STEP) * FRAME_STEP + 1
 
 
-def example_file(path: str) -> str:
-    """A local copy of an example input stored in the LoRA repo."""
-    return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)
+def example_file(path: str) -> str | None:
+    """A local copy of an example input from the LoRA repo; None if it cannot be fetched."""
+    try:
+        return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)
+    except Exception:  # examples are optional: never fail the Space's startup over one
+        return None
 
 
 @spaces.GPU(duration=150)
@@ -104,6 +107,14 @@ def generate(
     return path, seed
 
 
+EXAMPLES = [
+    row
+    for row in [
+        [example_file("assets/images/pikachu.png"), "a Pikachu plushie"],
+        [example_file("assets/images/rubber_duck.png"), "a rubber duck"],
+    ]
+    if row[0] is not None
+]
 HEADER = "# LTX Video Cakeify LoRA\n\nDemo of the [Lightricks/LTX-Video-Cakeify-LoRA](https://huggingface.co/Lightricks/LTX-Video-Cakeify-LoRA) LoRA (image-to-video) on [Lightricks/LTX-Video-0.9.5](https://huggingface.co/Lightricks/LTX-Video-0.9.5). An effect LoRA for LTX-Video 0.9.5: give it an image of an object and it produces a clip of someone slicing into it with a knife, revealing that the object was\n\nYour text fills the card's template `CAKEIFY a person using a knife to cut a cake shaped like {object}`.\n\nVideo generation takes a few minutes."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
@@ -123,17 +134,15 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
                 guidance = gr.Slider(label="Guidance scale", minimum=0.0, maximum=10.0, step=0.1, value=DEFAULT_GUIDANCE)
         with gr.Column():
             result = gr.Video(label="Result", autoplay=True)
-    gr.Examples(
-        examples=[
-            [example_file("assets/images/pikachu.png"), "a Pikachu plushie"],
-            [example_file("assets/images/rubber_duck.png"), "a rubber duck"],
-        ],
-        inputs=[image, text],
-        outputs=[result, seed],
-        fn=generate,
-        cache_examples=True,
-        cache_mode="lazy",
-    )
+    if EXAMPLES:
+        gr.Examples(
+            examples=EXAMPLES,
+            inputs=[image, text],
+            outputs=[result, seed],
+            fn=generate,
+            cache_examples=True,
+            cache_mode="lazy",
+        )
     image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
     gr.on(
         triggers=[run.click, text.submit],

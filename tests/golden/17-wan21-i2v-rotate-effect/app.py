@@ -58,9 +58,12 @@ def frames_for(seconds: float) -> int:
     return max(1, (int(seconds * FPS) - 1) // FRAME_STEP) * FRAME_STEP + 1
 
 
-def example_file(path: str) -> str:
-    """A local copy of an example input stored in the LoRA repo."""
-    return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)
+def example_file(path: str) -> str | None:
+    """A local copy of an example input from the LoRA repo; None if it cannot be fetched."""
+    try:
+        return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)
+    except Exception:  # examples are optional: never fail the Space's startup over one
+        return None
 
 
 @spaces.GPU(duration=240)
@@ -102,6 +105,14 @@ def generate(
     return path, seed
 
 
+EXAMPLES = [
+    row
+    for row in [
+        [example_file("examples/teapot.png"), "ceramic teapot with blue flowers"],
+        [example_file("examples/man_suit.png"), "man in a grey suit"],
+    ]
+    if row[0] is not None
+]
 HEADER = "# Rotate\n\nDemo of the [Remade-AI/Rotate](https://huggingface.co/Remade-AI/Rotate) LoRA (image-to-video) on [Wan-AI/Wan2.1-I2V-14B-480P-Diffusers](https://huggingface.co/Wan-AI/Wan2.1-I2V-14B-480P-Diffusers). Give it a photo of a person or object and it spins the subject a full 360° in place, like a turntable shot.\n\nYour text fills the card's template `The video shows a {subject} performing a r0t4tion 360 degrees rotation.`.\n\nVideo generation takes a few minutes."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
@@ -120,17 +131,15 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
                 guidance = gr.Slider(label="Guidance scale", minimum=0.0, maximum=10.0, step=0.1, value=DEFAULT_GUIDANCE)
         with gr.Column():
             result = gr.Video(label="Result", autoplay=True)
-    gr.Examples(
-        examples=[
-            [example_file("examples/teapot.png"), "ceramic teapot with blue flowers"],
-            [example_file("examples/man_suit.png"), "man in a grey suit"],
-        ],
-        inputs=[image, text],
-        outputs=[result, seed],
-        fn=generate,
-        cache_examples=True,
-        cache_mode="lazy",
-    )
+    if EXAMPLES:
+        gr.Examples(
+            examples=EXAMPLES,
+            inputs=[image, text],
+            outputs=[result, seed],
+            fn=generate,
+            cache_examples=True,
+            cache_mode="lazy",
+        )
     image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
     gr.on(
         triggers=[run.click, text.submit],

@@ -42,9 +42,12 @@ def fit_size(image: Image.Image) -> tuple[int, int]:
     return width, height
 
 
-def example_file(path: str) -> str:
-    """A local copy of an example input stored in the LoRA repo."""
-    return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)
+def example_file(path: str) -> str | None:
+    """A local copy of an example input from the LoRA repo; None if it cannot be fetched."""
+    try:
+        return hf_hub_download(repo_id=LORA_REPO, filename=path, token=HF_TOKEN)
+    except Exception:  # examples are optional: never fail the Space's startup over one
+        return None
 
 
 @spaces.GPU(duration=75)
@@ -78,6 +81,14 @@ def generate(
     return (image, result.images[0]), seed
 
 
+EXAMPLES = [
+    row
+    for row in [
+        [example_file("samples/street_day.jpg"), ""],
+        [example_file("samples/portrait_day.jpg"), "sun behind the subject"],
+    ]
+    if row[0] is not None
+]
 HEADER = "# Kontext Golden Hour Relight\n\nDemo of the [daylight-ai/kontext-golden-hour-relight](https://huggingface.co/daylight-ai/kontext-golden-hour-relight) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Turns flat daylight photos into warm golden-hour shots: low sun, long shadows, warm rim light on people and objects.\n\nThe instruction `Relight this photo with golden hour sunlight` is sent for you; add optional extra direction."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
@@ -95,17 +106,15 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
                 guidance = gr.Slider(label="Guidance scale", minimum=0.0, maximum=10.0, step=0.1, value=DEFAULT_GUIDANCE)
         with gr.Column():
             result = gr.ImageSlider(label="Before / after", type="pil")
-    gr.Examples(
-        examples=[
-            [example_file("samples/street_day.jpg"), ""],
-            [example_file("samples/portrait_day.jpg"), "sun behind the subject"],
-        ],
-        inputs=[image, text],
-        outputs=[result, seed],
-        fn=generate,
-        cache_examples=True,
-        cache_mode="lazy",
-    )
+    if EXAMPLES:
+        gr.Examples(
+            examples=EXAMPLES,
+            inputs=[image, text],
+            outputs=[result, seed],
+            fn=generate,
+            cache_examples=True,
+            cache_mode="lazy",
+        )
     image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
     gr.on(
         triggers=[run.click, text.submit],

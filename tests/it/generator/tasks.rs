@@ -87,6 +87,8 @@ fn few_step_lora_hides_steps_and_guidance_sliders() {
     assert!(app.contains("DEFAULT_STEPS = 8"));
     assert!(!app.contains("gr.Slider(label=\"Steps\""));
     assert!(app.contains("num_inference_steps=DEFAULT_STEPS"));
+    assert!(app.contains("FlowMatchEulerDiscreteScheduler.from_config("), "Lightning scheduler");
+    assert!(app.contains("true_cfg_scale=DEFAULT_GUIDANCE") && app.contains("DEFAULT_GUIDANCE = 1.0"));
 }
 
 #[test]

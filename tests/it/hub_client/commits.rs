@@ -139,3 +139,15 @@ async fn a_new_pr_commit_rate_limited_is_returned_as_rate_limited_without_a_retr
     assert_eq!(sim.calls().len(), 1);
     assert!(sim.discussions(RepoType::Space, &id).is_empty());
 }
+
+#[tokio::test]
+async fn a_file_on_a_pr_ref_downloads_through_the_encoded_revision() {
+    let sim = spawn_sim().await;
+    let id = rid("sim-user/demo");
+    sim.seed_repo(RepoType::Space, &id, files(&[("app.py", "v1")]), false);
+    let api = client(&sim, Some(sim.token()));
+    let pr = api.commit(RepoType::Space, &id, CommitTarget::NewPullRequest, &request(vec![upload("app.py", "v2")], None)).await.expect("pr");
+    let got = api.download(RepoType::Space, &id, "refs/pr/1", "app.py").await.expect("download");
+    assert_eq!((&got.bytes[..], got.commit), (&b"v2"[..], Some(pr.commit)));
+    assert!(sim.calls().iter().any(|c| c.path == "/spaces/sim-user/demo/resolve/refs%2Fpr%2F1/app.py"));
+}

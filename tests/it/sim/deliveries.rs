@@ -85,3 +85,21 @@ async fn opening_a_pr_by_commit_delivers_discussion_create_and_the_new_pr_ref() 
     assert!(content.payload["updatedRefs"][0]["oldSha"].is_null());
     assert_eq!(content.payload["updatedRefs"][0]["newSha"], out.commit.as_str());
 }
+
+#[tokio::test]
+async fn a_visibility_change_is_delivered_as_repo_config_with_updated_config() {
+    let sim = spawn_sim().await;
+    let id = rid("sim-user/lora");
+    sim.seed_repo(RepoType::Model, &id, files(&[("a", "1")]), false);
+    let api = client(&sim, Some(sim.token()));
+    let watched = vec![lora_space_bot::hub::WatchedItem { kind: "model".into(), name: id.to_string() }];
+    let spec = lora_space_bot::hub::WebhookSpec { watched, url: receiver().await, domains: vec![lora_space_bot::hub::WebhookDomain::Repo], secret: None };
+    api.create_webhook(&spec).await.expect("webhook");
+    let url = sim.base_url().join("api/models/sim-user/lora/settings").expect("url");
+    let r = reqwest::Client::new().put(url).bearer_auth(sim.token()).json(&serde_json::json!({ "visibility": "private" })).send().await.expect("put");
+    assert_eq!(r.status(), 200);
+    let got = sim.wait_for_deliveries(1, WAIT).await;
+    assert_eq!(got[0].scope(), "repo.config");
+    assert_eq!(got[0].payload["updatedConfig"], serde_json::json!({ "private": true }));
+    assert_eq!(got[0].payload["repo"]["private"], true);
+}

@@ -102,3 +102,27 @@ async fn clearing_the_call_log_keeps_only_later_calls() {
     let calls = sim.calls();
     assert_eq!(calls.iter().map(|c| (c.path.as_str(), c.status)).collect::<Vec<_>>(), [("/api/models/a/b", Some(404))]);
 }
+
+#[tokio::test]
+async fn info_with_expand_keeps_only_those_fields_and_rejects_unknown_values() {
+    let sim = spawn_sim().await;
+    sim.seed_repo(RepoType::Model, &rid("sim-user/lora"), files(&[("a", "1")]), false);
+    let r = raw(&sim, reqwest::Method::GET, "api/models/sim-user/lora?expand=sha&expand=private", None, None).await;
+    let v: serde_json::Value = r.json().await.expect("json");
+    let mut keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["_id", "id", "private", "sha"]);
+    let bad = raw(&sim, reqwest::Method::GET, "api/models/sim-user/lora?expand=nope", None, None).await;
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn paths_info_returns_only_existing_paths_from_a_form_body() {
+    let sim = spawn_sim().await;
+    sim.seed_repo(RepoType::Model, &rid("sim-user/lora"), files(&[("a.txt", "1"), ("d/b.txt", "2")]), false);
+    let url = sim.base_url().join("api/models/sim-user/lora/paths-info/main").expect("url");
+    let r = reqwest::Client::new().post(url).form(&[("paths", "a.txt"), ("paths", "d"), ("paths", "missing"), ("expand", "false")]).send().await.expect("response");
+    let v: serde_json::Value = r.json().await.expect("json");
+    let got: Vec<(&str, &str)> = v.as_array().expect("array").iter().map(|e| (e["path"].as_str().unwrap_or(""), e["type"].as_str().unwrap_or(""))).collect();
+    assert_eq!(got, [("a.txt", "file"), ("d", "directory")]);
+}

@@ -20,6 +20,8 @@ async fn seeding_a_directory_creates_repos_owned_by_their_namespace() {
     assert!(sim.wait_until(WAIT, |s| s.space_stage(&rid("alice/pixel-demo")).as_deref() == Some("RUNNING")).await);
     let info = client(&sim, None).model_info(&id, None).await.expect("public info");
     assert_eq!(info.author.as_deref(), Some("alice"));
+    let alice = client(&sim, Some(&lora_space_bot::sim::seed_token("alice")));
+    assert_eq!(alice.whoami().await.expect("seeded users can sign in").name, "alice");
     assert_eq!(info.card_data.as_ref().and_then(|c| c["tags"][0].as_str()), Some("lora"));
 }
 
@@ -50,7 +52,11 @@ async fn a_scripted_build_error_ends_the_build_with_its_log() {
     sim.commit_as("sim-user", RepoType::Space, &id, files(&[("app.py", "import gradio")]), "add app");
     assert!(sim.wait_until(WAIT, |s| s.space_stage(&id).as_deref() == Some("BUILD_ERROR")).await);
     let logs = client(&sim, Some(sim.token())).space_logs(&id, lora_space_bot::hub::LogKind::Build).await.expect("logs");
-    assert!(logs.iter().any(|l| l.data.contains("No matching distribution")), "{logs:?}");
+    assert!(logs.len() > 1 && logs.iter().any(|l| l.data.contains("No matching distribution")), "{logs:?}");
+    let url = sim.base_url().join("api/spaces/sim-user/demo/logs/build?tail=1").expect("url");
+    let body = reqwest::Client::new().get(url).bearer_auth(sim.token()).send().await.expect("tail").text().await.expect("text");
+    assert_eq!(body.matches("data: ").count(), 1, "{body}");
+    assert!(body.contains("No matching distribution"), "the last line: {body}");
 }
 
 #[tokio::test]

@@ -130,13 +130,20 @@ def seed():
     return _global_seed[0]
 
 
+_NP_TO_DTYPE = {"uint8": uint8, "int8": int8, "int16": int16, "int32": int32, "int64": int64, "float16": float16,
+                 "float32": float32, "float64": float64, "bool": bool}
+
+
 class Tensor:
     """Minimal tensor: wraps a numpy array, knows its device and dtype."""
 
     def __init__(self, data=None, device="cpu", dtype=None):
-        self._a = _np.asarray(data if data is not None else [], dtype=_np.float32)
+        if isinstance(data, _np.ndarray):
+            self._a = data  # keeps the numpy dtype (torch.from_numpy semantics)
+        else:
+            self._a = _np.asarray(data if data is not None else [], dtype=_np.float32)
         self.device = _device_of(device)
-        self.dtype = dtype or float32
+        self.dtype = dtype or _NP_TO_DTYPE.get(self._a.dtype.name, float32)
 
     shape = property(lambda self: self._a.shape)
     ndim = property(lambda self: self._a.ndim)
@@ -164,7 +171,7 @@ class Tensor:
         return Tensor(self._a, "cuda", self.dtype)
 
     def float(self):
-        return Tensor(self._a, self.device, float32)
+        return Tensor(self._a.astype(_np.float32), self.device, float32)
 
     def detach(self):
         return self
