@@ -21,6 +21,7 @@ pub mod publish;
 pub mod queue;
 pub mod shutdown;
 pub mod sim;
+pub mod smoke;
 pub mod space;
 pub mod telemetry;
 pub mod worker;

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `work`, `run`, `sim`, `demo`, `plan`, `jobs`, `check-config`,
-//! `healthcheck`. This module and `main.rs` are the only places `anyhow` is used.
+//! `healthcheck`, `smoke`. This module and `main.rs` are the only places `anyhow` is used.
 
 mod jobs;
 mod plan;
@@ -61,6 +61,8 @@ pub enum Command {
     /// Check the configured links with the bot's token.
     #[command(subcommand)]
     Links(LinksCommand),
+    /// Run the smoke gates on a Space (or a PR through a preview Space) and print the report.
+    Smoke(crate::smoke::manual::SmokeArgs),
     /// Inspect and steer the job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -123,6 +125,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Links(LinksCommand::Check) => {
             let settings = Settings::load(&cli.config, &env).context("configuration")?;
             webhook::check_links(&settings).await
+        }
+        Command::Smoke(args) => {
+            init_plain_logs();
+            let settings = Settings::load(&cli.config, &env).context("configuration")?;
+            let hub = HubClient::new(&hub_settings(&settings))?;
+            let bot = hub.whoami().await.context("asking the Hub who the token belongs to (whoami)")?.name;
+            let smoke = crate::smoke::job::SmokeSettings::from_env();
+            let report = crate::smoke::manual::run(&hub, &bot, &smoke, &args.space, args.revision.as_deref()).await?;
+            print!("{}", if args.plain { crate::smoke::manual::plain(&report) } else { report.comment() });
+            anyhow::ensure!(report.overall() == crate::smoke::report::Verdict::Pass, "smoke test failed");
+            Ok(())
         }
         Command::Jobs(cmd) => {
             let settings = Settings::load(&cli.config, &env).context("configuration")?;

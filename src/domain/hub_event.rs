@@ -130,6 +130,28 @@ pub fn classify(payload: &WebhookPayload, spaces_for: impl Fn(&RepoId) -> Vec<Re
     Decision::Sync { lora, revision, spaces }
 }
 
+/// A pull request on a Space that was merged or closed: `(space, pr number, status)`, the
+/// trigger of a preview `cleanup` job. `None` for every other delivery.
+pub fn closed_space_pr(payload: &WebhookPayload) -> Option<(RepoId, u64, String)> {
+    let d = payload.discussion.as_ref().filter(|d| d.is_pull_request && matches!(d.status.as_str(), "merged" | "closed"))?;
+    let is_space = payload.repo.kind.parse::<RepoType>().ok() == Some(RepoType::Space);
+    if payload.event.scope != "discussion" || payload.event.action != "update" || !is_space {
+        return None;
+    }
+    Some((payload.repo.name.parse().ok()?, d.num, d.status.clone()))
+}
+
+/// A commit on a PR ref of a Space: `(space, pr number, new head)`, the trigger of a `smoke`
+/// job for the bot's open PR there. `None` for every other delivery.
+pub fn space_pr_update(payload: &WebhookPayload) -> Option<(RepoId, u64, String)> {
+    let is_space = payload.repo.kind.parse::<RepoType>().ok() == Some(RepoType::Space);
+    if payload.event.scope != "repo.content" || payload.event.action != "update" || !is_space {
+        return None;
+    }
+    let (num, head) = payload.updated_refs.iter().find_map(|r| Some((r.reference.strip_prefix("refs/pr/")?.parse::<u64>().ok()?, r.new_sha.clone()?)))?;
+    Some((payload.repo.name.parse().ok()?, num, head))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +203,42 @@ mod tests {
     fn unlinked_lora_is_ignored() {
         let d = classify(&payload(|v| v["repo"]["name"] = "someone/else".into()), linked);
         assert!(matches!(d, Decision::Ignore(IgnoreReason::NotLinked(_))), "{d:?}");
+    }
+
+    fn discussion(kind: &str, is_pr: bool, status: &str) -> WebhookPayload {
+        payload(|v| {
+            v["event"] = serde_json::json!({ "action": "update", "scope": "discussion" });
+            v["repo"]["type"] = kind.into();
+            v["repo"]["name"] = "acme-labs/watercolor-demo".into();
+            v["discussion"] = serde_json::json!({ "num": 4, "isPullRequest": is_pr, "status": status });
+        })
+    }
+
+    #[test]
+    fn a_merged_or_closed_space_pr_is_a_closed_space_pr_and_nothing_else_is() {
+        let (space, num, status) = closed_space_pr(&discussion("space", true, "merged")).expect("merged PR");
+        assert_eq!((space.to_string().as_str(), num, status.as_str()), ("acme-labs/watercolor-demo", 4, "merged"));
+        assert!(closed_space_pr(&discussion("space", true, "closed")).is_some());
+        assert!(closed_space_pr(&discussion("space", true, "open")).is_none());
+        assert!(closed_space_pr(&discussion("space", false, "closed")).is_none());
+        assert!(closed_space_pr(&discussion("model", true, "merged")).is_none());
+        assert!(closed_space_pr(&payload(|_| {})).is_none());
+        assert!(matches!(classify(&discussion("space", true, "merged"), linked), Decision::Ignore(IgnoreReason::UnhandledEvent { .. })));
+    }
+
+    #[test]
+    fn a_commit_on_a_space_pr_ref_is_a_space_pr_update_and_main_or_models_are_not() {
+        let pr = |kind: &str, reference: &str| {
+            payload(|v| {
+                v["repo"]["type"] = kind.into();
+                v["repo"]["name"] = "acme-labs/watercolor-demo".into();
+                v["updatedRefs"][0]["ref"] = reference.into();
+            })
+        };
+        let (space, num, head) = space_pr_update(&pr("space", "refs/pr/3")).expect("a PR update");
+        assert_eq!((space.to_string().as_str(), num, head.as_str()), ("acme-labs/watercolor-demo", 3, "575db8b7a51b6f85eb06eee540738584589f131c"));
+        assert!(space_pr_update(&pr("space", "refs/heads/main")).is_none());
+        assert!(space_pr_update(&pr("model", "refs/pr/3")).is_none());
     }
 
     #[test]

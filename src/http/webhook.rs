@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use super::ReceiverState;
 use super::error::ReceiverError;
 use super::verify::verify;
-use crate::domain::Job;
-use crate::domain::hub_event::{Decision, WebhookPayload, classify};
+use crate::domain::{Job, RepoId};
+use crate::domain::hub_event::{Decision, WebhookPayload, classify, closed_space_pr, space_pr_update};
 
 /// Handles one delivery. The body is read only after the secret verified.
 pub async fn receive(
@@ -39,6 +39,12 @@ async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>,
     verify(state.secret.as_ref(), headers, query)?;
     let bytes = read_capped(headers, body, state.max_body_bytes).await?;
     let payload: WebhookPayload = serde_json::from_slice(&bytes).map_err(|e| ReceiverError::Malformed(e.to_string()))?;
+    if let Some((space, _, status)) = closed_space_pr(&payload) {
+        return publish_for_space(state, space, |lora, space, now| crate::smoke::job::cleanup_job(lora, space, &status, now)).await;
+    }
+    if let Some((space, _, head)) = space_pr_update(&payload) {
+        return publish_for_space(state, space, |lora, space, now| crate::smoke::job::smoke_job(lora, space, &head, now)).await;
+    }
     let (lora, revision, spaces) = match classify(&payload, |l| state.spaces_for(l)) {
         Decision::Ignore(reason) => return Ok((StatusCode::ACCEPTED, Json(json!({ "ignored": reason.to_string() })))),
         Decision::Sync { lora, revision, spaces } => (lora, revision, spaces),
@@ -59,6 +65,20 @@ async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>,
         ids.push(job.id);
     }
     Ok((StatusCode::ACCEPTED, Json(json!({ "job_ids": ids }))))
+}
+
+/// An event on a linked Space's PR: one job (`cleanup` when it was merged or closed, `smoke`
+/// when a commit landed on it).
+async fn publish_for_space(state: &ReceiverState, space: RepoId, make: impl FnOnce(RepoId, RepoId, OffsetDateTime) -> Job) -> Result<(StatusCode, Json<serde_json::Value>), ReceiverError> {
+    let Some(lora) = state.links.iter().find(|(_, s)| *s == space).map(|(l, _)| l.clone()) else {
+        return Ok((StatusCode::ACCEPTED, Json(json!({ "ignored": format!("{space} is not a linked Space") }))));
+    };
+    let job = make(lora, space, OffsetDateTime::now_utc());
+    tokio::time::timeout(state.publish_timeout, state.broker.publish(&job))
+        .await
+        .map_err(|_| ReceiverError::Unavailable("broker confirm timed out".into()))?
+        .map_err(|e| ReceiverError::Unavailable(e.to_string()))?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job_ids": [job.id] }))))
 }
 
 async fn read_capped(headers: &HeaderMap, body: Body, cap: usize) -> Result<bytes::Bytes, ReceiverError> {

@@ -61,6 +61,21 @@ impl HubClient {
     }
 }
 
+impl HubClient {
+    /// `POST /api/spaces/{id}/commit/main` on a preview Space the bot itself created for a
+    /// smoke test. The only way this client writes to a `main`: a
+    /// [`PreviewSpace`](crate::smoke::preview::PreviewSpace) is made only by the smoke stage,
+    /// for a Space it created in the bot's namespace. Retried only with a `parent_commit`.
+    pub async fn commit_to_own_preview(&self, preview: &crate::smoke::preview::PreviewSpace, req: &CommitRequest) -> Result<CommitOutcome, HubError> {
+        let body = ndjson(req)?;
+        let url = self.repo_api_url(RepoType::Space, preview.id(), &["commit", "main"]);
+        let replay = if req.parent_commit.is_some() { Replay::Safe } else { Replay::Never };
+        let call = Call { method: Method::POST, route: "/api/spaces/{id}/commit/main (own preview)", url, body: Body::Ndjson(body), replay };
+        let resp = decode::<CommitResponse>(call.route, self.send(call.clone()).await?).await?;
+        Ok(CommitOutcome { commit: resp.commit_oid, commit_url: resp.commit_url, pull_request: None })
+    }
+}
+
 /// Errors after which the PR may or may not exist.
 fn outcome_unknown(e: &HubError) -> bool {
     match e {

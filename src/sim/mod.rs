@@ -27,6 +27,7 @@ mod runtime;
 mod seed;
 mod server;
 mod shared;
+mod spaces_run;
 mod state;
 
 use std::net::SocketAddr;
@@ -38,6 +39,7 @@ pub use faults::{Fault, FaultRule};
 pub use handle::{CommitView, DiscussionView, SimHandle};
 pub use record::{CallRecord, Delivery};
 pub use seed::seed_token;
+pub use spaces_run::HarnessSettings;
 pub use state::BuildOutcome;
 
 /// How the simulator starts.
@@ -55,6 +57,8 @@ pub struct SimConfig {
     pub build_delay: Duration,
     /// Entries per page of tree listings (the Hub uses 1000).
     pub tree_page_size: usize,
+    /// Run Spaces' apps through the local harness (off by default: builds are simulated).
+    pub harness: Option<HarnessSettings>,
 }
 
 impl Default for SimConfig {
@@ -66,6 +70,7 @@ impl Default for SimConfig {
             seed: None,
             build_delay: Duration::from_millis(200),
             tree_page_size: 1000,
+            harness: None,
         }
     }
 }

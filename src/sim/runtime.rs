@@ -1,6 +1,7 @@
 //! Space runtimes: a change to `main` (or a restart) starts a build, BUILDING until the
 //! configured delay passes, then RUNNING, or the scripted BUILD_ERROR / RUNTIME_ERROR with
-//! its log. The runtime JSON has the shape of the Hub's recorded responses.
+//! its log. The runtime JSON has the shape of the Hub's recorded responses. With harness
+//! settings, builds that are not scripted to fail run the app for real ([`super::spaces_run`]).
 
 use std::sync::Arc;
 
@@ -36,7 +37,12 @@ pub(crate) fn on_main_changed(sim: &Arc<Sim>, w: &mut World, id: &RepoId) {
     space.stage = "BUILDING".to_owned();
     space.build_log = vec![format!("===== Build Queued for {} =====\n", &head[..7.min(head.len())])];
     space.run_log.clear();
+    space.host = None;
     let generation = space.generation;
+    if let (Some(settings), BuildOutcome::Running) = (sim.config.harness.clone(), &space.outcome) {
+        super::spaces_run::start(sim, w, settings, id, generation);
+        return;
+    }
     let (sim2, id2, delay) = (sim.clone(), id.clone(), sim.config.build_delay);
     sim.rt.spawn(async move {
         tokio::time::sleep(delay).await;

@@ -94,6 +94,8 @@ pub(crate) struct SpaceState {
     pub outcome: BuildOutcome,
     pub build_log: Vec<String>,
     pub run_log: Vec<String>,
+    /// Where the running app answers (harness runs only).
+    pub host: Option<String>,
     pub secrets: BTreeMap<String, (Option<String>, String)>,
     pub variables: BTreeMap<String, (String, Option<String>, String)>,
 }

@@ -11,6 +11,7 @@ mod hub_client;
 mod processes;
 mod receiver;
 mod sim;
+mod smoke;
 mod tasks;
 mod webhook_cli;
 mod spine;

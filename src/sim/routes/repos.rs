@@ -129,7 +129,7 @@ fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
             let sub = format!("{}-{}", repo.id.namespace(), repo.id.name()).to_lowercase().replace(['_', '.'], "-");
             v["sdk"] = json!(space.sdk);
             v["subdomain"] = json!(sub);
-            v["host"] = json!(format!("https://{sub}.hf.space"));
+            v["host"] = json!(space.host.clone().unwrap_or_else(|| format!("https://{sub}.hf.space")));
             v["runtime"] = runtime_json(space);
             v["models"] = json!([]);
             v["datasets"] = json!([]);

@@ -1,0 +1,36 @@
+//! Smoke tests of a regenerated Space (DESIGN §2): static checks, a private preview Space
+//! that must reach RUNNING, the Gradio API contract against the live Space, and one inference
+//! per example with its output bytes sniffed — reported in one PR comment edited in place.
+
+pub mod contract;
+pub mod gates;
+pub mod gradio;
+pub mod inputs;
+pub mod job;
+pub mod manual;
+pub mod preview;
+pub mod report;
+pub mod sniff;
+
+use crate::hub::HubError;
+use gradio::GradioError;
+
+/// What the smoke stage can fail with (a failed gate is a verdict, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum SmokeError {
+    /// A Hub call failed.
+    #[error(transparent)]
+    Hub(Box<HubError>),
+    /// A Gradio call failed outside a gate.
+    #[error(transparent)]
+    Gradio(#[from] GradioError),
+    /// A bad setting.
+    #[error("smoke configuration: {0}")]
+    Config(String),
+}
+
+impl From<HubError> for SmokeError {
+    fn from(e: HubError) -> Self {
+        Self::Hub(Box::new(e))
+    }
+}
