@@ -119,13 +119,8 @@ fn print_pr(hub_sim: &SimHandle, space: &RepoId) -> anyhow::Result<()> {
         }
     }
     println!("  Files:");
-    for (path, content) in &new {
-        let state = match old.get(path) {
-            None => format!("added ({} lines)", content.lines().count()),
-            Some(before) if before == content => "unchanged".to_owned(),
-            Some(before) => format!("modified (+{} / -{} lines)", new_lines(before, content), new_lines(content, before)),
-        };
-        println!("    {path}: {state}");
+    for f in crate::space::diff::diff(&old, &new).files {
+        println!("    {}: {}", f.path, f.describe());
     }
     if let Some(app) = new.get("app.py") {
         println!("\n--- app.py (first 25 lines) ---");
@@ -133,12 +128,6 @@ fn print_pr(hub_sim: &SimHandle, space: &RepoId) -> anyhow::Result<()> {
     }
     println!("\nmain of {space} is unchanged: the PR awaits a human's review.");
     Ok(())
-}
-
-/// Lines of `to` that are not in `from`.
-fn new_lines(from: &str, to: &str) -> usize {
-    let old: std::collections::HashSet<&str> = from.lines().collect();
-    to.lines().filter(|l| !old.contains(l)).count()
 }
 
 fn fake_weights(version: u8) -> Vec<u8> {

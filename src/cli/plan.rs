@@ -10,7 +10,7 @@ use anyhow::Context;
 use super::hub_settings;
 use crate::config::Settings;
 use crate::domain::{RepoId, RepoType};
-use crate::hub::{HubClient, HubError};
+use crate::hub::HubClient;
 use crate::space::overrides::OVERRIDES_FILE;
 use crate::space::plan_output::{PlanOutput, plan_from_dir_contents};
 use crate::space::{Generation, diff};
@@ -119,10 +119,10 @@ fn from_dir(dir: &std::path::Path, lora: Option<RepoId>) -> anyhow::Result<Input
 
 async fn from_hub(hub: &HubClient, lora: RepoId, revision: &str) -> anyhow::Result<Inputs> {
     let files = hub.list_files(RepoType::Model, &lora, revision).await.with_context(|| format!("listing {lora}@{revision}"))?;
-    let card = text(hub, RepoType::Model, &lora, revision, "README.md").await?.unwrap_or_default();
+    let card = hub.download_text(RepoType::Model, &lora, revision, "README.md").await?.unwrap_or_default();
     let probe = plan_from_dir_contents(&card, &files.join("\n"), &lora, None, None, &Default::default());
     let base_card = match probe.profile.base_model.as_ref().and_then(|b| b.value.parse::<RepoId>().ok()) {
-        Some(base) => text(hub, RepoType::Model, &base, "main", "README.md").await.unwrap_or(None),
+        Some(base) => hub.download_text(RepoType::Model, &base, "main", "README.md").await.unwrap_or(None),
         None => None,
     };
     Ok(Inputs { lora, card, files: files.join("\n"), base_card, overrides: None })
@@ -132,16 +132,12 @@ async fn space_files(hub: &HubClient, space: &RepoId) -> anyhow::Result<(BTreeMa
     let listed = hub.list_files(RepoType::Space, space, "main").await.with_context(|| format!("listing Space {space}"))?;
     let mut files = BTreeMap::new();
     for path in GENERATED_FILES.iter().filter(|p| listed.iter().any(|f| f == *p)) {
-        if let Some(t) = text(hub, RepoType::Space, space, "main", path).await? {
+        if let Some(t) = hub.download_text(RepoType::Space, space, "main", path).await? {
             files.insert((*path).to_owned(), t);
         }
     }
-    let overrides = if listed.iter().any(|f| f == OVERRIDES_FILE) { text(hub, RepoType::Space, space, "main", OVERRIDES_FILE).await? } else { None };
+    let overrides = if listed.iter().any(|f| f == OVERRIDES_FILE) { hub.download_text(RepoType::Space, space, "main", OVERRIDES_FILE).await? } else { None };
     Ok((files, overrides))
-}
-
-async fn text(hub: &HubClient, ty: RepoType, repo: &RepoId, rev: &str, path: &str) -> Result<Option<String>, HubError> {
-    hub.download_text(ty, repo, rev, path).await
 }
 
 fn write_files(dir: &std::path::Path, files: &BTreeMap<String, String>) -> anyhow::Result<()> {

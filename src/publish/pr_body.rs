@@ -96,13 +96,8 @@ fn ev(e: &crate::lora::profile::Evidence) -> String {
 
 fn files_section(s: &mut String, c: &Change<'_>) {
     s.push_str("\n## Files\n\n");
-    for (path, content) in &c.generated.files {
-        let state = match c.current.get(path) {
-            None => format!("added ({} lines)", content.lines().count()),
-            Some(old) if old == content => "unchanged".to_owned(),
-            Some(old) => format!("modified (+{} / -{} lines)", new_lines(old, content), new_lines(content, old)),
-        };
-        let _ = writeln!(s, "- `{path}`: {state}");
+    for f in crate::space::diff::diff(c.current, &c.generated.files).files {
+        let _ = writeln!(s, "- `{}`: {}", f.path, f.describe());
     }
 }
 
@@ -112,11 +107,6 @@ pub fn human_edit_comment(c: &Change<'_>) -> String {
         "Someone other than the bot pushed commits to this pull request, so the bot will not overwrite them. The LoRA is now at `{}`; close this PR to let the bot open a fresh one, or carry the changes over by hand.\n\n{HUMAN_EDIT_MARKER}",
         c.lora_sha.short()
     )
-}
-
-fn new_lines(from: &str, to: &str) -> usize {
-    let old: std::collections::HashSet<&str> = from.lines().collect();
-    to.lines().filter(|l| !old.contains(l)).count()
 }
 
 fn one_line(v: &str) -> String {

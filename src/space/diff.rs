@@ -65,6 +65,17 @@ impl SpaceDiff {
     }
 }
 
+impl FileDiff {
+    /// `added (N lines)`, `unchanged` or `modified (+a / -r lines)`.
+    pub fn describe(&self) -> String {
+        match self.change {
+            FileChange::Added => format!("added ({} lines)", self.added_lines),
+            FileChange::Unchanged => "unchanged".to_owned(),
+            FileChange::Modified => format!("modified (+{} / -{} lines)", self.added_lines, self.removed_lines),
+        }
+    }
+}
+
 /// Compares the proposed files with the current ones.
 pub fn diff(current: &BTreeMap<String, String>, proposed: &BTreeMap<String, String>) -> SpaceDiff {
     let files = proposed

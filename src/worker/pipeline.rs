@@ -155,7 +155,7 @@ async fn fetch_lora(ctx: &WorkerContext, lora: &RepoId) -> Result<LoraSnapshot, 
     let info = ctx.hub.model_info(lora, None).await.map_err(|e| not_found_as(e, || PipelineError::LoraNotFound(lora.clone())))?;
     let sha = info.sha.ok_or_else(|| PipelineError::NoHead(lora.clone()))?;
     let files = ctx.hub.list_files(RepoType::Model, lora, sha.as_str()).await?;
-    let card = if files.iter().any(|f| f == "README.md") { text_file(ctx, RepoType::Model, lora, sha.as_str(), "README.md").await?.unwrap_or_default() } else { String::new() };
+    let card = if files.iter().any(|f| f == "README.md") { ctx.hub.download_text(RepoType::Model, lora, sha.as_str(), "README.md").await?.unwrap_or_default() } else { String::new() };
     Ok(LoraSnapshot { sha, files, card })
 }
 
@@ -165,12 +165,12 @@ async fn fetch_space(ctx: &WorkerContext, space: &RepoId) -> Result<SpaceSnapsho
     let files = ctx.hub.list_files(RepoType::Space, space, &rev).await?;
     let mut generated = BTreeMap::new();
     for path in GENERATED_FILES.iter().filter(|p| files.iter().any(|f| f == *p)) {
-        if let Some(text) = text_file(ctx, RepoType::Space, space, &rev, path).await? {
+        if let Some(text) = ctx.hub.download_text(RepoType::Space, space, &rev, path).await? {
             generated.insert((*path).to_owned(), text);
         }
     }
     let overrides = match files.iter().any(|f| f == OVERRIDES_FILE) {
-        true => text_file(ctx, RepoType::Space, space, &rev, OVERRIDES_FILE).await?.map(|t| parse_overrides(&t)).transpose()?,
+        true => ctx.hub.download_text(RepoType::Space, space, &rev, OVERRIDES_FILE).await?.map(|t| parse_overrides(&t)).transpose()?,
         false => None,
     };
     Ok(SpaceSnapshot { sha: info.sha, files, generated, overrides })
@@ -199,7 +199,7 @@ async fn fetch_previous(ctx: &WorkerContext, job: &Job, space: &SpaceSnapshot) -
     let body = details.events.iter().find(|e| e.event_type == "comment").and_then(|e| e.data.pointer("/latest/raw")).and_then(|v| v.as_str())?;
     let sha: CommitSha = pr_body::marker_sha(body)?.parse().ok()?;
     let files = ctx.hub.list_files(RepoType::Model, &job.lora, sha.as_str()).await.ok()?;
-    let card = text_file(ctx, RepoType::Model, &job.lora, sha.as_str(), "README.md").await.ok()?.unwrap_or_default();
+    let card = ctx.hub.download_text(RepoType::Model, &job.lora, sha.as_str(), "README.md").await.ok()?.unwrap_or_default();
     let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &card, files: &files, overrides: space.overrides.as_ref() });
     Some(Previous { lora_sha: sha, profile })
 }
@@ -208,17 +208,13 @@ async fn fetch_previous(ctx: &WorkerContext, job: &Job, space: &SpaceSnapshot) -
 /// generator falls back to its knowledge table and says so).
 async fn fetch_base_card(ctx: &WorkerContext, profile: &LoraProfile) -> Option<String> {
     let base: RepoId = profile.base_model.as_ref()?.value.parse().ok()?;
-    match text_file(ctx, RepoType::Model, &base, "main", "README.md").await {
+    match ctx.hub.download_text(RepoType::Model, &base, "main", "README.md").await {
         Ok(card) => card,
         Err(e) => {
             tracing::info!(base = %base, error = %e, "base model card not readable; using the knowledge table");
             None
         }
     }
-}
-
-async fn text_file(ctx: &WorkerContext, ty: RepoType, repo: &RepoId, rev: &str, path: &str) -> Result<Option<String>, HubError> {
-    ctx.hub.download_text(ty, repo, rev, path).await
 }
 
 fn not_found_as(e: HubError, permanent: impl FnOnce() -> PipelineError) -> PipelineError {
