@@ -52,6 +52,13 @@ pub struct TelemetryConfig {
     pub format: LogFormat,
     /// A `tracing` env-filter directive, e.g. `info,lora_space_bot=debug`.
     pub filter: String,
+    /// How often both roles read the queues' depths into `lsb_queue_depth`, in seconds.
+    #[serde(default = "default_depth_interval")]
+    pub queue_depth_interval_secs: u64,
+}
+
+fn default_depth_interval() -> u64 {
+    10
 }
 
 /// `[receiver]`
@@ -89,6 +96,8 @@ pub struct AmqpConfig {
     /// File holding the envelope signing key (used when `LSB_SIGNING_KEY` is not set).
     #[serde(default)]
     pub signing_key_file: Option<PathBuf>,
+    /// Confirm-mode channels the publisher spreads messages over.
+    pub publisher_channels: u16,
 }
 
 /// `[worker]`
@@ -193,7 +202,9 @@ impl Settings {
         let token_file = env.get("HF_TOKEN_PATH").map(PathBuf::from).or_else(|| raw.hub.token_file.clone());
         let hub_token = secret_from(env, "HF_TOKEN", token_file.as_deref(), "hub.token_file")?;
         let signing_key = secret_from(env, "LSB_SIGNING_KEY", raw.amqp.signing_key_file.as_deref(), "amqp.signing_key_file")?;
+        check(raw.telemetry.queue_depth_interval_secs >= 1, "telemetry.queue_depth_interval_secs", "must be at least 1", "10 is a good default")?;
         check(raw.amqp.shards >= 1, "amqp.shards", "must be at least 1", "use 1 or more shard queues")?;
+        check((1..=64).contains(&raw.amqp.publisher_channels), "amqp.publisher_channels", "must be between 1 and 64", "1 suits most brokers")?;
         check(raw.worker.concurrency >= 1, "worker.concurrency", "must be at least 1", "use 1 or more")?;
         check(raw.receiver.max_body_bytes >= 1024, "receiver.max_body_bytes", "is below 1 KiB", "Hub payloads are a few KiB; use 262144")?;
         check(valid_prefix(&raw.amqp.prefix), "amqp.prefix", "must be 1-64 characters of letters, digits, `.`, `-`, `_`", "e.g. lsb")?;

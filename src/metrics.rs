@@ -109,6 +109,16 @@ impl Metrics {
         self.jobs.get_or_create(&JobLabels { kind: kind.to_owned(), outcome: outcome.to_owned() }).inc();
     }
 
+    /// Counts one Hub HTTP exchange (`route` is a template such as `GET /api/{type}s/{id}`).
+    pub fn hub_call(&self, route: &str, status: &str) {
+        self.hub_calls.get_or_create(&HubCallLabels { route: route.to_owned(), status: status.to_owned() }).inc();
+    }
+
+    /// Sets the last known depth of a queue.
+    pub fn set_queue_depth(&self, queue: &str, depth: u32) {
+        self.queue_depth.get_or_create(&QueueLabel { queue: queue.to_owned() }).set(i64::from(depth));
+    }
+
     /// The OpenMetrics text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -128,8 +138,10 @@ mod tests {
         m.job("sync", "done");
         m.stage("fetch", Duration::from_millis(3));
         m.publish_seconds.observe(0.001);
+        m.hub_call("GET /api/{type}s/{id}", "200");
+        m.set_queue_depth("lsb.jobs.0", 7);
         let text = m.render();
-        for needle in ["lsb_webhooks_total{outcome=\"accepted\"} 1", "lsb_jobs_total{kind=\"sync\",outcome=\"done\"} 1", "lsb_stage_seconds_count{stage=\"fetch\"} 1", "lsb_publish_seconds_count 1", "lsb_retries_total", "lsb_dead_letters_total"] {
+        for needle in ["lsb_hub_calls_total{route=\"GET /api/{type}s/{id}\",status=\"200\"} 1", "lsb_queue_depth{queue=\"lsb.jobs.0\"} 7", "lsb_webhooks_total{outcome=\"accepted\"} 1", "lsb_jobs_total{kind=\"sync\",outcome=\"done\"} 1", "lsb_stage_seconds_count{stage=\"fetch\"} 1", "lsb_publish_seconds_count 1", "lsb_retries_total", "lsb_dead_letters_total"] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }
     }

@@ -161,12 +161,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn init_plain_logs() {
-    crate::telemetry::init(&crate::config::TelemetryConfig { format: crate::config::LogFormat::Text, filter: "warn".into() });
+    crate::telemetry::init(&crate::config::TelemetryConfig { format: crate::config::LogFormat::Text, filter: "warn".into(), queue_depth_interval_secs: 10 });
 }
 
 async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let broker = AmqpBroker::start(amqp_settings(settings).context("configuration")?, shutdown.clone());
     let metrics = crate::metrics::Metrics::new();
+    broker.watch_depths(metrics.clone(), std::time::Duration::from_secs(settings.telemetry.queue_depth_interval_secs));
     let mut tasks = tokio::task::JoinSet::new();
     if serve {
         let state = receiver_state(settings, Broker::Amqp(broker.clone()), metrics.clone());
@@ -200,6 +201,7 @@ pub fn amqp_settings(s: &Settings) -> Result<AmqpSettings, crate::config::Config
         topology: Topology { prefix: s.amqp.prefix.clone(), shards: s.amqp.shards, delivery_limit: s.amqp.delivery_limit },
         signing_key: s.signing_key()?.clone(),
         confirm_timeout: s.publish_timeout(),
+        publisher_channels: s.amqp.publisher_channels,
     })
 }
 

@@ -23,6 +23,7 @@ pub struct HubClient {
     endpoint: Url,
     token: Option<Secret>,
     retry: RetryPolicy,
+    metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
 }
 
 impl std::fmt::Debug for HubClient {
@@ -66,7 +67,14 @@ impl HubClient {
             min_delay: settings.retry_min_delay,
             max_wait: settings.max_retry_wait,
         };
-        Ok(Self { http, endpoint: settings.endpoint.clone(), token: settings.token.clone(), retry })
+        Ok(Self { http, endpoint: settings.endpoint.clone(), token: settings.token.clone(), retry, metrics: None })
+    }
+
+    /// The same client, counting every HTTP exchange in `lsb_hub_calls_total{route,status}`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The Hub base URL.
@@ -128,7 +136,12 @@ impl HubClient {
         let route = format!("{} {}", call.method, call.route);
         let span = tracing::info_span!("hub", route = %route, status = tracing::field::Empty, request_id = tracing::field::Empty);
         async {
-            let resp = self.build(call, &trace_id).send().await.map_err(|e| transport(&route, e))?;
+            let sent = self.build(call, &trace_id).send().await;
+            if let Some(m) = &self.metrics {
+                let status = sent.as_ref().map_or_else(|_| "error".to_owned(), |r| r.status().as_u16().to_string());
+                m.hub_call(&route, &status);
+            }
+            let resp = sent.map_err(|e| transport(&route, e))?;
             let span = tracing::Span::current();
             span.record("status", resp.status().as_u16());
             span.record("request_id", response::request_id(resp.headers(), &trace_id).as_str());

@@ -3,7 +3,7 @@
 //! publishing connection (and drives `/readyz`), and per-shard consumers with manual acks.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -41,11 +41,14 @@ pub struct AmqpSettings {
     pub signing_key: Secret,
     /// How long a publish waits for its confirm (also bounds every broker await).
     pub confirm_timeout: Duration,
+    /// Confirm-mode channels publishes are spread over (round robin).
+    pub publisher_channels: u16,
 }
 
 struct Inner {
     settings: AmqpSettings,
-    channel: RwLock<Option<(Arc<Connection>, Channel)>>,
+    channel: RwLock<Option<(Arc<Connection>, Vec<Channel>)>>,
+    next_channel: AtomicUsize,
     ready: AtomicBool,
     shutdown: CancellationToken,
 }
@@ -60,7 +63,7 @@ impl AmqpBroker {
     /// Starts the supervisor that connects (and reconnects) in the background; publishes
     /// fail with [`QueueError::Unavailable`] until it is connected. Stops with `shutdown`.
     pub fn start(settings: AmqpSettings, shutdown: CancellationToken) -> Self {
-        let inner = Arc::new(Inner { settings, channel: RwLock::new(None), ready: AtomicBool::new(false), shutdown });
+        let inner = Arc::new(Inner { settings, channel: RwLock::new(None), next_channel: AtomicUsize::new(0), ready: AtomicBool::new(false), shutdown });
         tokio::spawn(supervise(inner.clone()));
         Self { inner }
     }
@@ -117,7 +120,9 @@ impl AmqpBroker {
 
     async fn publish_raw(&self, exchange: &str, key: &str, body: &[u8], id: &str, headers: FieldTable) -> Result<(), QueueError> {
         let guard = self.inner.channel.read().await;
-        let Some((_, ch)) = guard.as_ref() else { return Err(QueueError::Unavailable("not connected".into())) };
+        let Some((_, channels)) = guard.as_ref() else { return Err(QueueError::Unavailable("not connected".into())) };
+        // Round robin over the confirm channels (`amqp.publisher_channels`, 1 by default).
+        let ch = &channels[self.inner.next_channel.fetch_add(1, Ordering::Relaxed) % channels.len()];
         let props = BasicProperties::default()
             .with_delivery_mode(2) // Ref AMQP 0-9-1 §1.8 basic.properties: 2 = persistent
             .with_content_type("application/json".into())
@@ -139,6 +144,39 @@ impl AmqpBroker {
             Ok(Ok(Confirmation::Nack(_))) => Err(QueueError::Refused("nack".into())),
             Ok(Ok(Confirmation::NotRequested)) => Err(QueueError::Refused("confirms not enabled".into())),
         }
+    }
+
+    /// Reads the depth of every queue of the topology (shards, delay tiers, dead letters) into
+    /// `lsb_queue_depth{queue}` every `every`, over the publishing connection, until shutdown.
+    /// A poll that fails leaves the last values in place.
+    pub fn watch_depths(&self, metrics: Arc<crate::metrics::Metrics>, every: Duration) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let shutdown = this.inner.shutdown.clone();
+            loop {
+                tokio::select! { _ = shutdown.cancelled() => return, _ = tokio::time::sleep(every) => {} }
+                if let Err(e) = this.poll_depths(&metrics).await {
+                    tracing::debug!(error = %e, "queue depth poll failed");
+                }
+            }
+        });
+    }
+
+    async fn poll_depths(&self, metrics: &crate::metrics::Metrics) -> Result<(), QueueError> {
+        let conn = {
+            let guard = self.inner.channel.read().await;
+            let Some((conn, _)) = guard.as_ref() else { return Err(QueueError::Unavailable("not connected".into())) };
+            conn.clone()
+        };
+        let ch = self.bounded(conn.create_channel()).await?;
+        for q in self.inner.settings.topology.queues() {
+            // Ref AMQP 0-9-1 queue.declare passive: reports message-count without creating.
+            let passive = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+            let declared = self.bounded(ch.queue_declare(q.name.as_str().into(), passive, FieldTable::default())).await?;
+            metrics.set_queue_depth(&q.name, declared.message_count());
+        }
+        let _ = self.bounded(ch.close(200, "depths read".into())).await;
+        Ok(())
     }
 
     async fn mark_broken(&self) {
@@ -275,15 +313,21 @@ async fn supervise(inner: Arc<Inner>) {
     }
 }
 
-async fn open_publisher(s: &AmqpSettings) -> Result<(Connection, Channel), QueueError> {
+async fn open_publisher(s: &AmqpSettings) -> Result<(Connection, Vec<Channel>), QueueError> {
     let t = s.confirm_timeout;
     let timed = |e| QueueError::ConfirmTimeout(e);
     let conn = tokio::time::timeout(t, Connection::connect(&s.url, ConnectionProperties::default())).await.map_err(|_| timed(t))??;
-    let ch = tokio::time::timeout(t, conn.create_channel()).await.map_err(|_| timed(t))??;
-    declare(&ch, &s.topology, t).await?;
-    // Ref RabbitMQ publisher confirms (confirm.select): every publish gets an ack/nack.
-    tokio::time::timeout(t, ch.confirm_select(ConfirmSelectOptions::default())).await.map_err(|_| timed(t))??;
-    Ok((conn, ch))
+    let mut channels = Vec::with_capacity(usize::from(s.publisher_channels.max(1)));
+    for i in 0..s.publisher_channels.max(1) {
+        let ch = tokio::time::timeout(t, conn.create_channel()).await.map_err(|_| timed(t))??;
+        if i == 0 {
+            declare(&ch, &s.topology, t).await?;
+        }
+        // Ref RabbitMQ publisher confirms (confirm.select): every publish gets an ack/nack.
+        tokio::time::timeout(t, ch.confirm_select(ConfirmSelectOptions::default())).await.map_err(|_| timed(t))??;
+        channels.push(ch);
+    }
+    Ok((conn, channels))
 }
 
 /// Declares every exchange, queue and binding of `t` (idempotent; a queue declared before

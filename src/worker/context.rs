@@ -41,6 +41,7 @@ pub struct WorkerContext {
 impl WorkerContext {
     /// Builds the context; asks the Hub who the token belongs to once.
     pub async fn build(hub: HubClient, generator: GeneratorSettings, policy: WorkerPolicy, metrics: Arc<Metrics>) -> Result<Self, HubError> {
+        let hub = hub.with_metrics(metrics.clone());
         let bot = hub.whoami().await?.name;
         let publisher = Publisher { hub: hub.clone(), bot, dry_run: policy.dry_run, rate: HourlyCap::new(policy.max_prs_per_hour) };
         Ok(Self { hub, publisher, generator, max_attempts: policy.max_attempts, metrics })

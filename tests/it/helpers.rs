@@ -48,7 +48,7 @@ pub fn id(s: &str) -> RepoId {
 /// Starts a supervised broker handle on `url` and waits until it is connected.
 pub async fn broker(url: &str, topo: &Topology, shutdown: &CancellationToken) -> AmqpBroker {
     let b = AmqpBroker::start(
-        AmqpSettings { url: url.to_owned(), topology: topo.clone(), signing_key: Secret::new(SIGNING_KEY), confirm_timeout: Duration::from_secs(3) },
+        AmqpSettings { url: url.to_owned(), topology: topo.clone(), signing_key: Secret::new(SIGNING_KEY), confirm_timeout: Duration::from_secs(3), publisher_channels: 2 },
         shutdown.clone(),
     );
     assert!(b.wait_ready(Duration::from_secs(15)).await, "broker did not become ready");
@@ -80,6 +80,7 @@ pub struct TestReceiver {
     pub broker: AmqpBroker,
     pub topology: Topology,
     pub shutdown: CancellationToken,
+    pub metrics: Arc<lora_space_bot::metrics::Metrics>,
     _cleanup: TopologyCleanup,
 }
 
@@ -99,19 +100,20 @@ pub async fn spawn_receiver_with(amqp: &str, links: &[(&str, &str)], topo: Topol
     lora_space_bot::telemetry::init_for_test();
     let shutdown = CancellationToken::new();
     let b = broker(amqp, &topo, &shutdown).await;
+    let metrics = lora_space_bot::metrics::Metrics::new();
     let state = ReceiverState {
         secret: Some(Secret::new(SECRET)),
         links: Arc::new(links.iter().map(|(l, s)| (id(l), id(s))).collect()),
         broker: Broker::Amqp(b.clone()),
         max_body_bytes: 64 * 1024,
         publish_timeout: Duration::from_secs(3),
-        metrics: lora_space_bot::metrics::Metrics::new(),
+        metrics: metrics.clone(),
         debounce,
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(http::serve(listener, state, shutdown.clone()));
-    TestReceiver { url: format!("http://{addr}"), broker: b, topology: topo.clone(), shutdown, _cleanup: TopologyCleanup(topo) }
+    TestReceiver { url: format!("http://{addr}"), broker: b, topology: topo.clone(), shutdown, metrics, _cleanup: TopologyCleanup(topo) }
 }
 
 /// A TCP proxy to the broker that a test can cut (drop every connection, refuse new ones)

@@ -6,6 +6,7 @@ mod etiquette;
 mod faults;
 mod generator;
 mod helpers;
+mod load;
 mod plan;
 mod hub_client;
 mod processes;

@@ -129,6 +129,13 @@ async fn metrics_count_webhooks_by_outcome_and_publish_latency() {
     for needle in ["lsb_webhooks_total{outcome=\"accepted\"} 1", "lsb_webhooks_total{outcome=\"unauthorized\"} 1", "lsb_publish_seconds_count 1"] {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
+    // The depth poller reads the real broker: the accepted job waits on its shard.
+    r.broker.watch_depths(r.metrics.clone(), Duration::from_millis(100));
+    let shard = r.topology.shard_queue(r.topology.shard_of(&id(SPACE)));
+    let needle = format!("lsb_queue_depth{{queue=\"{shard}\"}} 1");
+    let url = format!("{}/metrics", r.url);
+    let seen = eventually(Duration::from_secs(10), || async { reqwest::get(&url).await.expect("metrics").text().await.expect("text").contains(&needle) }).await;
+    assert!(seen, "{needle} never appeared");
 }
 
 #[tokio::test]

@@ -134,3 +134,23 @@ async fn a_gated_repo_shows_its_metadata_but_downloads_need_approval() {
     sim.grant_gate(RepoType::Model, &id, crate::sim::OTHER_USER);
     other.download(RepoType::Model, &id, "main", "model_index.json").await.expect("approved");
 }
+
+#[tokio::test]
+async fn every_exchange_including_retries_is_counted_by_route_and_status() {
+    let sim = spawn_sim().await;
+    let id = rid("sim-user/lora");
+    sim.seed_repo(RepoType::Model, &id, files(&[("a", "1")]), false);
+    sim.inject(FaultRule::new(Some("GET"), "/api/models/*", Fault::Status(503)).times(1));
+    let metrics = lora_space_bot::metrics::Metrics::new();
+    let hub = client(&sim, Some(sim.token())).with_metrics(metrics.clone());
+    hub.model_info(&id, None).await.expect("second call succeeds");
+    hub.model_info(&rid("ghost/nothing"), None).await.expect_err("404");
+    let text = metrics.render();
+    for needle in [
+        "lsb_hub_calls_total{route=\"GET /api/models/{id}\",status=\"503\"} 1",
+        "lsb_hub_calls_total{route=\"GET /api/models/{id}\",status=\"200\"} 1",
+        "lsb_hub_calls_total{route=\"GET /api/models/{id}\",status=\"404\"} 1",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
+}
