@@ -132,6 +132,29 @@ pub struct HubConfig {
     pub max_retries: u32,
 }
 
+/// `[smoke]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmokeConfig {
+    /// From a smoke job's first delivery to its verdict, in seconds.
+    pub deadline_secs: u64,
+    /// Between two reads of the preview's stage, in seconds.
+    pub poll_secs: u64,
+    /// Longest a probing step may hold its delivery, in seconds.
+    pub step_budget_secs: u64,
+    /// Deadline of one Gradio call, in seconds.
+    pub call_deadline_secs: u64,
+    /// Namespace of preview Spaces (default: the bot's).
+    #[serde(default)]
+    pub preview_namespace: Option<String>,
+    /// Preview name pattern (`{space}`, `{owner}`, `{n}`).
+    pub preview_pattern: String,
+    /// Prompts for the inference gate when the app has no examples.
+    pub prompts: Vec<String>,
+    /// Period of the receiver's preview sweep, in seconds; 0 = off.
+    pub sweep_interval_secs: u64,
+}
+
 /// One `[[links]]` entry: which LoRA repo feeds which Space.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +173,7 @@ struct RawSettings {
     amqp: AmqpConfig,
     worker: WorkerConfig,
     hub: HubConfig,
+    smoke: SmokeConfig,
     #[serde(default)]
     generator: GeneratorSettings,
     #[serde(default)]
@@ -169,6 +193,8 @@ pub struct Settings {
     pub worker: WorkerConfig,
     /// Hub client.
     pub hub: HubConfig,
+    /// Smoke tests of the bot's PRs.
+    pub smoke: SmokeConfig,
     /// Generator (Gradio sdk version, Python version, hardware).
     pub generator: GeneratorSettings,
     /// LoRA → Space links.
@@ -205,6 +231,9 @@ impl Settings {
         check(raw.telemetry.queue_depth_interval_secs >= 1, "telemetry.queue_depth_interval_secs", "must be at least 1", "10 is a good default")?;
         check(raw.amqp.shards >= 1, "amqp.shards", "must be at least 1", "use 1 or more shard queues")?;
         check((1..=64).contains(&raw.amqp.publisher_channels), "amqp.publisher_channels", "must be between 1 and 64", "1 suits most brokers")?;
+        check(raw.smoke.poll_secs >= 1 && raw.smoke.deadline_secs >= raw.smoke.poll_secs, "smoke.poll_secs", "must be at least 1 and at most smoke.deadline_secs", "use 5")?;
+        check(raw.smoke.step_budget_secs >= raw.smoke.call_deadline_secs, "smoke.step_budget_secs", "must be at least smoke.call_deadline_secs", "keep a step longer than one Gradio call (50 vs 40)")?;
+        check(["{space}", "{n}"].iter().all(|k| raw.smoke.preview_pattern.contains(k)), "smoke.preview_pattern", "must contain {space} and {n}", "use \"{space}-pr-{n}\"")?;
         check(raw.worker.concurrency >= 1, "worker.concurrency", "must be at least 1", "use 1 or more")?;
         check(raw.receiver.max_body_bytes >= 1024, "receiver.max_body_bytes", "is below 1 KiB", "Hub payloads are a few KiB; use 262144")?;
         check(valid_prefix(&raw.amqp.prefix), "amqp.prefix", "must be 1-64 characters of letters, digits, `.`, `-`, `_`", "e.g. lsb")?;
@@ -217,6 +246,7 @@ impl Settings {
             amqp: raw.amqp,
             worker: raw.worker,
             hub: raw.hub,
+            smoke: raw.smoke,
             generator: raw.generator,
             links: raw.links,
             webhook_secret,
@@ -422,5 +452,19 @@ mod tests {
         let s = Settings::load(&[p], &env(BASE_ENV)).expect("load");
         assert_eq!(s.worker.concurrency, 3);
         assert_eq!(s.spaces_for(&"a/l".parse().expect("id")), vec!["a/s".parse::<RepoId>().expect("id")]);
+    }
+
+    #[test]
+    fn smoke_settings_come_from_the_config_and_are_checked() {
+        let mut e = env(BASE_ENV);
+        e.insert("LSB__SMOKE__PREVIEW_NAMESPACE".into(), "acme-previews".into());
+        e.insert("LSB__SMOKE__POLL_SECS".into(), "30".into());
+        let s = Settings::load(&[], &e).expect("load");
+        assert_eq!(s.smoke.preview_namespace.as_deref(), Some("acme-previews"));
+        assert_eq!(s.smoke.poll_secs, 30);
+        assert_eq!(s.smoke.preview_pattern, "{space}-pr-{n}");
+        e.insert("LSB__SMOKE__PREVIEW_PATTERN".into(), "{space}-preview".into());
+        let err = Settings::load(&[], &e).expect_err("a pattern without {n} would reuse one preview for every PR");
+        assert!(err.to_string().contains("smoke.preview_pattern"), "{err}");
     }
 }

@@ -131,7 +131,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings::load(&cli.config, &env).context("configuration")?;
             let hub = HubClient::new(&hub_settings(&settings))?;
             let bot = hub.whoami().await.context("asking the Hub who the token belongs to (whoami)")?.name;
-            let smoke = crate::smoke::job::SmokeSettings::from_env();
+            let smoke = smoke_settings(&settings);
             let report = crate::smoke::manual::run(&hub, &bot, &smoke, &args.space, args.revision.as_deref()).await?;
             print!("{}", if args.plain { crate::smoke::manual::plain(&report) } else { report.comment() });
             anyhow::ensure!(report.overall() == crate::smoke::report::Verdict::Pass, "smoke test failed");
@@ -175,6 +175,11 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
         tracing::info!(listen = %settings.receiver.listen, links = settings.links.len(), "receiver listening");
         let sd = shutdown.clone();
         tasks.spawn(async move { http::serve(listener, state, sd).await.context("receiver") });
+        if settings.smoke.sweep_interval_secs > 0 && !settings.links.is_empty() {
+            let links = settings.links.iter().map(|l| (l.lora.clone(), l.space.clone())).collect();
+            let every = std::time::Duration::from_secs(settings.smoke.sweep_interval_secs);
+            tokio::spawn(crate::smoke::schedule::run(Broker::Amqp(broker.clone()), links, every, shutdown.clone()));
+        }
     }
     if work {
         if !serve {
@@ -239,5 +244,21 @@ async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> 
 }
 
 fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {
-    crate::worker::WorkerPolicy { max_attempts: s.worker.max_attempts, dry_run: s.worker.dry_run, max_prs_per_hour: s.worker.max_prs_per_hour }
+    crate::worker::WorkerPolicy { max_attempts: s.worker.max_attempts, dry_run: s.worker.dry_run, max_prs_per_hour: s.worker.max_prs_per_hour, smoke: smoke_settings(s) }
+}
+
+/// Smoke settings from `[smoke]`; the Gradio calls to private previews carry the bot's token.
+pub fn smoke_settings(s: &Settings) -> crate::smoke::job::SmokeSettings {
+    use std::time::Duration;
+    let c = &s.smoke;
+    let defaults = crate::smoke::job::SmokeSettings::default();
+    crate::smoke::job::SmokeSettings {
+        preview: crate::smoke::preview::PreviewSettings { namespace: c.preview_namespace.clone(), pattern: c.preview_pattern.clone() },
+        deadline: Duration::from_secs(c.deadline_secs),
+        poll_every: Duration::from_secs(c.poll_secs),
+        step_budget: Duration::from_secs(c.step_budget_secs),
+        gradio: crate::smoke::gradio::GradioSettings { call_deadline: Duration::from_secs(c.call_deadline_secs), ..defaults.gradio },
+        gradio_token: s.hub_token.clone(),
+        prompts: c.prompts.clone(),
+    }
 }

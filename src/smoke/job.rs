@@ -56,27 +56,6 @@ impl Default for SmokeSettings {
     }
 }
 
-impl SmokeSettings {
-    /// Defaults, with `LSB_SMOKE_DEADLINE_SECS`, `LSB_SMOKE_POLL_SECS`, `LSB_SMOKE_PREVIEW_NAMESPACE`,
-    /// `LSB_SMOKE_PREVIEW_PATTERN` and the token from `HF_TOKEN` when set.
-    pub fn from_env() -> Self {
-        let mut s = Self::default();
-        let secs = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs);
-        if let Some(d) = secs("LSB_SMOKE_DEADLINE_SECS") {
-            s.deadline = d;
-        }
-        if let Some(d) = secs("LSB_SMOKE_POLL_SECS") {
-            s.poll_every = d;
-        }
-        s.preview.namespace = std::env::var("LSB_SMOKE_PREVIEW_NAMESPACE").ok();
-        if let Ok(p) = std::env::var("LSB_SMOKE_PREVIEW_PATTERN") {
-            s.preview.pattern = p;
-        }
-        s.gradio_token = std::env::var("HF_TOKEN").ok().map(Secret::new);
-        s
-    }
-}
-
 /// What one smoke step ended with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {

@@ -10,6 +10,7 @@ pub mod job;
 pub mod manual;
 pub mod preview;
 pub mod report;
+pub mod schedule;
 pub mod sniff;
 
 use crate::hub::HubError;

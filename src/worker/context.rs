@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::hub::{HubClient, HubError};
 use crate::metrics::Metrics;
 use crate::publish::{Publisher, rate::HourlyCap};
+use crate::smoke::job::SmokeSettings;
 use crate::space::GeneratorSettings;
 
 /// Worker policies from the config.
@@ -16,11 +17,13 @@ pub struct WorkerPolicy {
     pub dry_run: bool,
     /// PRs one worker process may open per hour (0 = unlimited).
     pub max_prs_per_hour: u32,
+    /// How `smoke` and `cleanup` jobs run.
+    pub smoke: SmokeSettings,
 }
 
 impl Default for WorkerPolicy {
     fn default() -> Self {
-        Self { max_attempts: 6, dry_run: false, max_prs_per_hour: 0 }
+        Self { max_attempts: 6, dry_run: false, max_prs_per_hour: 0, smoke: SmokeSettings::default() }
     }
 }
 
@@ -36,6 +39,8 @@ pub struct WorkerContext {
     pub max_attempts: u32,
     /// Metrics registry.
     pub metrics: Arc<Metrics>,
+    /// How `smoke` and `cleanup` jobs run.
+    pub smoke: SmokeSettings,
 }
 
 impl WorkerContext {
@@ -44,7 +49,7 @@ impl WorkerContext {
         let hub = hub.with_metrics(metrics.clone());
         let bot = hub.whoami().await?.name;
         let publisher = Publisher { hub: hub.clone(), bot, dry_run: policy.dry_run, rate: HourlyCap::new(policy.max_prs_per_hour) };
-        Ok(Self { hub, publisher, generator, max_attempts: policy.max_attempts, metrics })
+        Ok(Self { hub, publisher, generator, max_attempts: policy.max_attempts, metrics, smoke: policy.smoke })
     }
 
     /// The bot's Hub user name.

@@ -22,8 +22,7 @@ pub async fn handle(ctx: Arc<WorkerContext>, job: Job) -> Outcome {
     async move {
         tracing::info!("job started");
         if matches!(job.kind, JobKind::Smoke | JobKind::Cleanup) {
-            let settings = crate::smoke::job::SmokeSettings::from_env();
-            let run = std::panic::AssertUnwindSafe(crate::smoke::job::run(&ctx.hub, ctx.bot_user(), &settings, &job)).catch_unwind().await;
+            let run = std::panic::AssertUnwindSafe(crate::smoke::job::run(&ctx.hub, ctx.bot_user(), &ctx.smoke, &job)).catch_unwind().await;
             let outcome = run.unwrap_or_else(|_| Outcome::DeadLetter { reason: "the worker panicked on this job".into() });
             ctx.metrics.job(job.kind.as_str(), if matches!(outcome, Outcome::Done) { "done" } else { "retry" });
             return outcome;
