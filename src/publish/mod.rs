@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use crate::domain::{CommitSha, RepoId, RepoType};
 use crate::hub::{
-    CommitOperation, CommitRequest, CommitTarget, DiscussionFilter, DiscussionKindFilter, DiscussionStatusFilter, HubClient, HubError, NewStatus,
+    CommitOperation, CommitRequest, CommitTarget, DiscussionDetails, DiscussionFilter, DiscussionKindFilter, DiscussionStatusFilter, HubClient, HubError, NewStatus,
     NotFoundKind,
 };
 use crate::lora::LoraProfile;
@@ -111,29 +111,34 @@ impl Publisher {
         Ok(etiquette::bot_prs(&all, &self.bot))
     }
 
-    /// Opens the PR, or brings the bot's open one up to date, following the etiquette.
-    pub async fn open_or_update(&self, change: &Change<'_>) -> Result<Published, PublishError> {
-        let prs = self.bot_prs(change.space).await?;
-        let (keep, superseded) = etiquette::split_open(&prs);
+    /// Opens the PR, or brings the bot's open one up to date, following the etiquette. `prs`
+    /// is [`Publisher::bot_prs`] read for this job (the caller reads it once and shares it).
+    pub async fn open_or_update(&self, change: &Change<'_>, prs: &[BotPr]) -> Result<Published, PublishError> {
+        let (keep, superseded) = etiquette::split_open(prs);
         for old in superseded {
             let reason = format!("Superseded by #{}: the bot keeps one pull request per Space.", keep.map_or(0, |k| k.num));
             self.close(change.space, old.num, &reason).await?;
         }
-        let human_commits = match keep {
-            Some(pr) => self.has_human_commits(change.space, pr.num).await?,
-            None => false,
+        // One read of the kept PR serves the human-commit check, the title and the body edit.
+        let details = match keep {
+            Some(pr) => Some(self.hub.discussion_details(RepoType::Space, change.space, pr.num).await?),
+            None => None,
         };
-        match etiquette::decide(keep, &prs, change.lora_sha, human_commits) {
+        let human_commits = details.as_ref().is_some_and(|d| etiquette::human_committed(&d.events, &self.bot));
+        match etiquette::decide(keep, prs, change.lora_sha, human_commits) {
             Decision::Declined(num) => Ok(Published::DeclinedByHuman { num }),
-            Decision::LeaveAlone(num) => self.note_human_edit(change, num).await,
-            Decision::Update(num) => self.update(change, num).await,
             Decision::Open => self.open(change).await,
+            decision @ (Decision::LeaveAlone(num) | Decision::Update(num)) => {
+                let details = match details {
+                    Some(d) if d.discussion.num == num => d,
+                    _ => self.hub.discussion_details(RepoType::Space, change.space, num).await?,
+                };
+                match decision {
+                    Decision::LeaveAlone(_) => self.note_human_edit(change, num, &details).await,
+                    _ => self.update(change, num, &details).await,
+                }
+            }
         }
-    }
-
-    async fn has_human_commits(&self, space: &RepoId, num: u64) -> Result<bool, HubError> {
-        let details = self.hub.discussion_details(RepoType::Space, space, num).await?;
-        Ok(etiquette::human_committed(&details.events, &self.bot))
     }
 
     async fn open(&self, change: &Change<'_>) -> Result<Published, PublishError> {
@@ -150,11 +155,13 @@ impl Publisher {
         Ok(Published::Opened { num: pr.num, url: pr.url })
     }
 
-    async fn update(&self, change: &Change<'_>, num: u64) -> Result<Published, PublishError> {
+    /// `details`: the PR as read before this update (a commit changes neither its title nor
+    /// the id of its first comment).
+    async fn update(&self, change: &Change<'_>, num: u64, details: &DiscussionDetails) -> Result<Published, PublishError> {
         let rev = format!("refs/pr/{num}");
         let title = pr_body::title(change);
         if files_match(&self.hub, change.space, &rev, &change.generated.files).await? {
-            self.retitle(change.space, num, &title).await?;
+            self.retitle(change.space, num, &details.discussion.title, &title).await?;
             return Ok(Published::Unchanged { num });
         }
         let req = CommitRequest { summary: title.clone(), description: String::new(), parent_commit: None, operations: ops(change) };
@@ -163,14 +170,13 @@ impl Publisher {
             return Ok(Published::DryRun);
         }
         self.hub.commit(RepoType::Space, change.space, CommitTarget::PullRequest(num), &req).await?;
-        self.retitle(change.space, num, &title).await?;
-        self.refresh_body(change, num).await?;
+        self.retitle(change.space, num, &details.discussion.title, &title).await?;
+        self.refresh_body(change, num, details).await?;
         Ok(Published::Updated { num })
     }
 
-    async fn retitle(&self, space: &RepoId, num: u64, title: &str) -> Result<(), HubError> {
-        let details = self.hub.discussion_details(RepoType::Space, space, num).await?;
-        if details.discussion.title == title {
+    async fn retitle(&self, space: &RepoId, num: u64, current: &str, title: &str) -> Result<(), HubError> {
+        if current == title {
             return Ok(());
         }
         if self.dry_run {
@@ -181,14 +187,12 @@ impl Publisher {
     }
 
     /// The PR description is its first comment: edit it in place to the new body.
-    async fn refresh_body(&self, change: &Change<'_>, num: u64) -> Result<(), HubError> {
-        let details = self.hub.discussion_details(RepoType::Space, change.space, num).await?;
+    async fn refresh_body(&self, change: &Change<'_>, num: u64, details: &DiscussionDetails) -> Result<(), HubError> {
         let Some(first) = details.events.iter().find(|e| e.event_type == "comment") else { return Ok(()) };
         self.hub.edit_comment(RepoType::Space, change.space, num, &first.id, &pr_body::render(change)).await.map(|_| ())
     }
 
-    async fn note_human_edit(&self, change: &Change<'_>, num: u64) -> Result<Published, PublishError> {
-        let details = self.hub.discussion_details(RepoType::Space, change.space, num).await?;
+    async fn note_human_edit(&self, change: &Change<'_>, num: u64, details: &DiscussionDetails) -> Result<Published, PublishError> {
         let body = pr_body::human_edit_comment(change);
         if !etiquette::already_commented(&details.events, &self.bot, pr_body::HUMAN_EDIT_MARKER, change.lora_sha) {
             if self.dry_run {

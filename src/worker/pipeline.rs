@@ -140,9 +140,10 @@ async fn publish_stage(ctx: &WorkerContext, job: &Job, lora: &LoraSnapshot, spac
             if generated.files.iter().all(|(path, content)| space.generated.get(path) == Some(content)) {
                 return Ok(Report::SpaceUpToDate { lora_sha: lora.sha.clone() });
             }
-            let previous = fetch_previous(ctx, job, space).await;
+            let prs = ctx.publisher.bot_prs(&job.space).await?;
+            let previous = fetch_previous(ctx, job, space, &prs).await;
             let change = publish::Change { space: &job.space, lora: &job.lora, lora_sha: &lora.sha, profile, previous: previous.as_ref(), current: &space.generated, generated: &generated };
-            match ctx.publisher.open_or_update(&change).await {
+            match ctx.publisher.open_or_update(&change, &prs).await {
                 Ok(p) => Ok(Report::Published(p)),
                 Err(PublishError::Hub(e)) => Err(PipelineError::Hub(e)),
                 Err(capped) => Err(PipelineError::Capped(capped)),
@@ -192,8 +193,7 @@ async fn report_bad_overrides(ctx: &WorkerContext, job: &Job, e: &OverridesError
 
 /// The LoRA state behind the Space's current files: the sha in the last merged bot PR's
 /// marker, and the profile inferred at that sha. Best effort: `None` when unknown.
-async fn fetch_previous(ctx: &WorkerContext, job: &Job, space: &SpaceSnapshot) -> Option<Previous> {
-    let prs = ctx.publisher.bot_prs(&job.space).await.ok()?;
+async fn fetch_previous(ctx: &WorkerContext, job: &Job, space: &SpaceSnapshot, prs: &[crate::publish::etiquette::BotPr]) -> Option<Previous> {
     let merged = prs.iter().find(|p| p.status == crate::hub::DiscussionStatus::Merged)?;
     let details = ctx.hub.discussion_details(RepoType::Space, &job.space, merged.num).await.ok()?;
     let body = details.events.iter().find(|e| e.event_type == "comment").and_then(|e| e.data.pointer("/latest/raw")).and_then(|v| v.as_str())?;
