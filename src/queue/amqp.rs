@@ -205,7 +205,7 @@ impl AmqpBroker {
 
     async fn consume_once(&self, handler: &Handler, permits: &Arc<Semaphore>, shutdown: &CancellationToken) -> Result<(), QueueError> {
         let s = &self.inner.settings;
-        let conn = self.bounded(Connection::connect(&s.url, ConnectionProperties::default())).await?;
+        let conn = self.bounded(connect(&s.url)).await?;
         declare(&self.bounded(conn.create_channel()).await?, &s.topology, s.confirm_timeout).await?;
         let stop = shutdown.child_token();
         let mut shards = tokio::task::JoinSet::new();
@@ -316,7 +316,7 @@ async fn supervise(inner: Arc<Inner>) {
 async fn open_publisher(s: &AmqpSettings) -> Result<(Connection, Vec<Channel>), QueueError> {
     let t = s.confirm_timeout;
     let timed = |e| QueueError::ConfirmTimeout(e);
-    let conn = tokio::time::timeout(t, Connection::connect(&s.url, ConnectionProperties::default())).await.map_err(|_| timed(t))??;
+    let conn = tokio::time::timeout(t, connect(&s.url)).await.map_err(|_| timed(t))??;
     let mut channels = Vec::with_capacity(usize::from(s.publisher_channels.max(1)));
     for i in 0..s.publisher_channels.max(1) {
         let ch = tokio::time::timeout(t, conn.create_channel()).await.map_err(|_| timed(t))??;
@@ -328,6 +328,25 @@ async fn open_publisher(s: &AmqpSettings) -> Result<(Connection, Vec<Channel>), 
         channels.push(ch);
     }
     Ok((conn, channels))
+}
+
+/// Largest AMQP frame the client proposes unless the URL sets `frame_max`. lapin keeps
+/// send and receive buffers of 32 frames each, zero-filled: at RabbitMQ's default 128 KiB that is
+/// 8 MiB per connection for envelopes of about 1 KiB. Larger messages are split into frames.
+pub const FRAME_MAX: u32 = 16 * 1024;
+
+/// `url` with `frame_max` set to [`FRAME_MAX`] when it does not say otherwise.
+pub fn with_frame_max(url: &str) -> String {
+    if url.contains("frame_max=") {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}frame_max={FRAME_MAX}")
+}
+
+/// Opens a connection to `url` (with [`with_frame_max`]).
+pub async fn connect(url: &str) -> lapin::Result<Connection> {
+    Connection::connect(&with_frame_max(url), ConnectionProperties::default()).await
 }
 
 /// Declares every exchange, queue and binding of `t` (idempotent; a queue declared before
@@ -384,4 +403,16 @@ pub fn header_text(props: &BasicProperties, name: &str) -> Option<String> {
 /// Reconnect pause: 100 ms doubling to 5 s.
 fn backoff(failures: u32) -> Duration {
     Duration::from_millis(100u64.saturating_mul(1 << failures.min(6))).min(Duration::from_secs(5))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_max_is_added_unless_the_url_sets_it() {
+        assert_eq!(with_frame_max("amqp://h:5672/%2f"), "amqp://h:5672/%2f?frame_max=16384");
+        assert_eq!(with_frame_max("amqp://h:5672/%2f?heartbeat=10"), "amqp://h:5672/%2f?heartbeat=10&frame_max=16384");
+        assert_eq!(with_frame_max("amqp://h:5672/%2f?frame_max=131072"), "amqp://h:5672/%2f?frame_max=131072");
+    }
 }

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use lapin::options::{BasicAckOptions, BasicGetOptions, BasicNackOptions, QueuePurgeOptions};
-use lapin::{Connection, ConnectionProperties};
 use time::OffsetDateTime;
 
 use super::QueueError;
@@ -35,7 +34,7 @@ async fn sweep<F>(broker: &AmqpBroker, url: &str, key: &[u8], limit: usize, mut 
 where
     F: AsyncFnMut(&DeadLetter) -> Result<bool, QueueError>,
 {
-    let conn = tokio::time::timeout(Duration::from_secs(10), Connection::connect(url, ConnectionProperties::default()))
+    let conn = tokio::time::timeout(Duration::from_secs(10), super::amqp::connect(url))
         .await
         .map_err(|_| QueueError::ConfirmTimeout(Duration::from_secs(10)))??;
     let ch = conn.create_channel().await?;
@@ -95,7 +94,7 @@ pub async fn replay(broker: &AmqpBroker, url: &str, key: &[u8], ids: Option<&[St
 
 /// Deletes every dead letter; returns how many there were.
 pub async fn purge(broker: &AmqpBroker, url: &str) -> Result<u32, QueueError> {
-    let conn = Connection::connect(url, ConnectionProperties::default()).await?;
+    let conn = super::amqp::connect(url).await?;
     let ch = conn.create_channel().await?;
     let n = ch.queue_purge(broker.topology().dead().as_str().into(), QueuePurgeOptions::default()).await?;
     let _ = conn.close(200, "bye".into()).await;
