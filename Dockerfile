@@ -44,10 +44,9 @@ COPY --from=builder /src/target/release/lora-space-bot /usr/local/bin/lora-space
 COPY config/production.toml /etc/lora-space-bot/production.toml
 ENV LSB_CONFIG=/etc/lora-space-bot/production.toml
 USER 10001:10001
-EXPOSE 8080
-# The receiver's liveness, through the binary (the image has no curl).
-# Worker containers have no HTTP port: disable this check for them (compose `healthcheck:
-# disable: true`); they are supervised by their restart policy.
+EXPOSE 8080 9091
+# The receiver's liveness, through the binary (the image has no curl). Worker containers
+# override it with http://127.0.0.1:9091/healthz (worker.listen), as compose.yaml does.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
   CMD ["lora-space-bot", "healthcheck", "--url", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["lora-space-bot"]

@@ -55,18 +55,18 @@ pub(super) fn compose_argv(s: &Service) -> Vec<String> {
 }
 
 #[test]
-pub(super) fn compose_runs_only_real_subcommands_and_checks_health_only_where_there_is_a_port() {
+pub(super) fn compose_runs_only_real_subcommands_and_checks_health_on_each_roles_port() {
     for (name, s) in bot_services() {
-        assert_invocation(&format!("compose {name}"), &compose_argv(&s));
-        let health = s.healthcheck.as_ref().unwrap_or_else(|| panic!("compose {name}: set a healthcheck or disable the image's"));
-        let serves = subcommand(&compose_argv(&s)) == Some("serve");
-        if serves {
-            let test = strs(health.get("test"));
-            assert_eq!(test.first().map(String::as_str), Some("CMD"), "compose {name}: exec-form healthcheck");
-            assert_invocation(&format!("compose {name} healthcheck"), &test[1..]);
-        } else {
-            assert_eq!(health.get("disable"), Some(&Value::Bool(true)), "compose {name}: a worker has no HTTP port; disable the image's receiver HEALTHCHECK");
-        }
+        let argv = compose_argv(&s);
+        assert_invocation(&format!("compose {name}"), &argv);
+        let health = s.healthcheck.as_ref().unwrap_or_else(|| panic!("compose {name}: set a healthcheck"));
+        let test = strs(health.get("test"));
+        assert_eq!(test.first().map(String::as_str), Some("CMD"), "compose {name}: exec-form healthcheck");
+        assert_invocation(&format!("compose {name} healthcheck"), &test[1..]);
+        let settings = assert_deployed(&format!("compose {name}"), &argv, &compose_env(&s), &from_repo);
+        let listen = if subcommand(&argv) == Some("serve") { settings.receiver.listen } else { settings.worker.listen };
+        let url = test.iter().skip_while(|a| *a != "--url").nth(1).unwrap_or_else(|| panic!("compose {name}: healthcheck --url"));
+        assert!(url.starts_with(&format!("http://127.0.0.1:{}/", listen.port())), "compose {name}: {url} is not the role's listen port {}", listen.port());
     }
 }
 

@@ -105,13 +105,17 @@ pub(super) fn k8s_secret_volumes_put_every_secret_file_where_production_toml_rea
 }
 
 #[test]
-pub(super) fn k8s_receiver_probes_readyz_and_healthz_on_the_configured_listen_port() {
-    let (_, _, c) = k8s_containers().into_iter().find(|(_, _, c)| subcommand(&k8s_argv(c)) == Some("serve")).expect("a serve container");
-    let port = c["ports"].as_array().expect("ports").iter().find(|p| p["name"] == "http").expect("http port")["containerPort"].as_u64();
-    let listen: std::net::SocketAddr = toml::from_str::<toml::Table>(&read("config/production.toml")).expect("toml")["receiver"]["listen"].as_str().expect("listen").parse().expect("addr");
-    assert_eq!(port, Some(u64::from(listen.port())));
-    assert_eq!(text(&c, "/readinessProbe/httpGet/path"), "/readyz");
-    assert_eq!(text(&c, "/livenessProbe/httpGet/path"), "/healthz");
+pub(super) fn k8s_probes_hit_readyz_and_healthz_on_each_roles_configured_listen_port() {
+    let prod = toml::from_str::<toml::Table>(&read("config/production.toml")).expect("toml");
+    for (role, section, port_name) in [("serve", "receiver", "http"), ("work", "worker", "metrics")] {
+        let (_, _, c) = k8s_containers().into_iter().find(|(_, _, c)| subcommand(&k8s_argv(c)) == Some(role)).unwrap_or_else(|| panic!("a {role} container"));
+        let port = c["ports"].as_array().expect("ports").iter().find(|p| p["name"] == port_name).unwrap_or_else(|| panic!("{role}: {port_name} port"))["containerPort"].as_u64();
+        let listen: std::net::SocketAddr = prod[section]["listen"].as_str().expect("listen").parse().expect("addr");
+        assert_eq!(port, Some(u64::from(listen.port())), "{role}: container port vs {section}.listen");
+        assert!(listen.ip().is_unspecified(), "{role}: {section}.listen must accept the kubelet's probes");
+        assert_eq!(text(&c, "/readinessProbe/httpGet/path"), "/readyz");
+        assert_eq!(text(&c, "/livenessProbe/httpGet/path"), "/healthz");
+    }
 }
 
 #[test]

@@ -23,7 +23,7 @@ pub(super) fn systemd_units_run_real_subcommands_with_a_configuration_that_loads
         for c in unit_values(&u, "LoadCredential") {
             std::fs::write(creds.path().join(c.split(':').next().expect("name")), "test-secret").expect("write credential");
         }
-        let env: HashMap<String, String> = unit_values(&u, "Environment").iter().flat_map(|e| e.split_whitespace()).filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.replace("%d", &creds.path().display().to_string()))).collect();
+        let env: HashMap<String, String> = unit_values(&u, "Environment").iter().flat_map(|e| e.split_whitespace()).filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.replace("%d", &creds.path().display().to_string()).replace("%i", "9091"))).collect();
         assert_known_env(rel, env.keys().map(String::as_str));
         let s = assert_deployed(rel, &argv, &env, &from_repo);
         assert!(s.webhook_secret.is_some() && s.hub_token.is_some(), "{rel}: secrets must come from the loaded credentials");
