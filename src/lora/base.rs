@@ -161,16 +161,16 @@ fn yaml_clues<'k>(k: &'k Knowledge, front: &Frontmatter) -> Vec<Clue<'k>> {
 }
 
 static BASE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:base model|base|trained (?:\w+ )*?on|fine-?tuned? (?:on|from)|built on)\b\s*\**\s*[:\-]?\s*(.{3,120})")
+    Regex::new(r"(?i)\b(?:base model|base|trained (?:[A-Za-z0-9_]+ )*?on|fine-?tuned? (?:on|from)|built on)\b\s*\**\s*[:\-]?\s*(.{3,120})")
         .unwrap_or_else(|_| unreachable!())
 });
 /// "SDXL LoRA for …", "Wan 2.1 I2V 14B 480p effect LoRA", "a LoRA for LTX-Video 0.9.5".
 static LORA_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)((?:[\w.\-/]+\s+){1,6})LoRA\b|\bLoRA\s+(?:weights\s+)?(?:for|on)\s+\**\[?([\w.\-/ ]{3,60})")
+    Regex::new(r"(?i)((?:[A-Za-z0-9_.\-/]+\s+){1,6})LoRA\b|\bLoRA\s+(?:weights\s+)?(?:for|on)\s+\**\[?([A-Za-z0-9_.\-/ ]{3,60})")
         .unwrap_or_else(|_| unreachable!())
 });
 static HF_LINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"huggingface\.co/([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)").unwrap_or_else(|_| unreachable!())
+    Regex::new(r"huggingface\.co/([A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*)").unwrap_or_else(|_| unreachable!())
 });
 
 fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {

@@ -62,8 +62,13 @@ static EXAMPLE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LIST_ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$").unwrap_or_else(|_| unreachable!()));
-static SETTING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\**[\w ]{1,24}\**\s*:\s*\S").unwrap_or_else(|_| unreachable!()));
+/// "Steps: 28", "**CFG**: 3.5": a short label, a colon, a value. The label's length is checked
+/// in code: a bounded Unicode `[\w ]{1,24}` would compile into 24 copies of a huge class.
+static SETTING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\**([\w ]+)\**\s*:\s*\S").unwrap_or_else(|_| unreachable!()));
+
+fn is_setting_line(text: &str) -> bool {
+    SETTING.captures(text).and_then(|c| c.get(1)).is_some_and(|label| label.as_str().chars().count() <= 24)
+}
 
 /// List items under an "Examples" / "Example prompts" heading.
 fn listed_examples(prose: &str, triggers: &[String]) -> Vec<String> {
@@ -77,7 +82,7 @@ fn listed_examples(prose: &str, triggers: &[String]) -> Vec<String> {
         }
         let Some(item) = LIST_ITEM.captures(line).filter(|_| in_section).and_then(|c| c.get(1)) else { continue };
         let text = item.as_str().trim().trim_matches(|c| c == '`' || c == '"' || c == '*').trim();
-        let is_setting = SETTING.is_match(text) && !triggers.iter().any(|t| text.starts_with(t.as_str()));
+        let is_setting = is_setting_line(text) && !triggers.iter().any(|t| text.starts_with(t.as_str()));
         if text.len() >= 10 && !is_setting && !text.contains("](") {
             out.push(text.to_owned());
         }
@@ -182,6 +187,15 @@ pub fn media(files: &[String], front: &Frontmatter, code: &str, video: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_setting_line_has_a_label_of_at_most_24_characters() {
+        assert!(is_setting_line("Steps: 28"));
+        assert!(is_setting_line("**Guidance scale** : 3.5"));
+        assert!(is_setting_line(&format!("{}: x", "é".repeat(24))), "labels may be non-ASCII words");
+        assert!(!is_setting_line(&format!("{}: x", "a".repeat(25))));
+        assert!(!is_setting_line("a photo of TOK, watercolor: soft"), "a comma is not part of a label");
+    }
 
     fn files(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| (*s).to_owned()).collect()

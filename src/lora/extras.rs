@@ -53,11 +53,11 @@ pub fn apply_reference_scale(p: &mut LoraProfile) {
 }
 
 static VAE_PROSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)special vae used for training:\s*\[?`?([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)")
+    Regex::new(r"(?i)special vae used for training:\s*\[?`?([A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*)")
         .unwrap_or_else(|_| unreachable!())
 });
 static VAE_SNIPPET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"AutoencoderKL\.from_pretrained\(\s*["']([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)["']"#)
+    Regex::new(r#"AutoencoderKL\.from_pretrained\(\s*["']([A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*)["']"#)
         .unwrap_or_else(|_| unreachable!())
 });
 

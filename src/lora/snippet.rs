@@ -139,12 +139,17 @@ pub fn is_auto_class(name: &str) -> bool {
     name == "DiffusionPipeline" || name.starts_with("AutoPipeline")
 }
 
-static REPO_ID: &str = r"([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)";
+/// A Hub repo id. ASCII classes on purpose: ids are ASCII, and a Unicode `\w` makes every
+/// regex built on it megabytes larger (NFA + match caches) for nothing.
+static REPO_ID: &str = r"([A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*)";
+static FROM_PRETRAINED_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r#"from_pretrained\(\s*["']{REPO_ID}["']"#)).unwrap_or_else(|_| never()));
+static FROM_PRETRAINED_VAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"from_pretrained\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)]").unwrap_or_else(|_| never()));
 
 /// Repo ids passed as the first argument of `from_pretrained` (directly or via a variable).
 pub fn from_pretrained_repos(code: &str) -> Vec<String> {
-    let direct = Regex::new(&format!(r#"from_pretrained\(\s*["']{REPO_ID}["']"#)).unwrap_or_else(|_| never());
-    let via_var = Regex::new(r"from_pretrained\(\s*([A-Za-z_]\w*)\s*[,)]").unwrap_or_else(|_| never());
+    let (direct, via_var) = (&*FROM_PRETRAINED_ID, &*FROM_PRETRAINED_VAR);
     let mut out: Vec<(usize, String)> =
         direct.captures_iter(code).filter_map(|c| c.get(1).map(|m| (m.start(), m.as_str().to_owned()))).collect();
     for caps in via_var.captures_iter(code) {
