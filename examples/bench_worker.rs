@@ -79,7 +79,7 @@ async fn main() {
     let prefix = format!("lsb-bench-w{}", std::process::id());
     let topo = Topology { prefix: prefix.clone(), shards: 4, delivery_limit: 5 };
     let shutdown = CancellationToken::new();
-    let publisher = AmqpBroker::start(AmqpSettings { url: amqp.clone(), topology: topo, signing_key: Secret::new("bench"), confirm_timeout: Duration::from_secs(5), publisher_channels: 1 }, shutdown.clone());
+    let publisher = AmqpBroker::start(AmqpSettings { url: amqp.clone(), topology: topo, signing_key: Secret::new("bench"), confirm_timeout: Duration::from_secs(5) }, shutdown.clone());
     assert!(publisher.wait_ready(Duration::from_secs(15)).await, "RabbitMQ is not reachable at {amqp}");
     let mut child = Command::new(&bin)
         .arg("work")
@@ -100,7 +100,7 @@ async fn main() {
     let client = reqwest::Client::new();
     let broker = Broker::Amqp(publisher);
     let mut done = 0;
-    while client.get(format!("http://{METRICS}/readyz")).send().await.map(|r| r.status().is_success()).unwrap_or(false) == false {
+    while !client.get(format!("http://{METRICS}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut rows = vec![phase("open a PR", &sim, &broker, n, &mut done, &client).await];

@@ -52,13 +52,6 @@ pub struct TelemetryConfig {
     pub format: LogFormat,
     /// A `tracing` env-filter directive, e.g. `info,lora_space_bot=debug`.
     pub filter: String,
-    /// How often both roles read the queues' depths into `lsb_queue_depth`, in seconds.
-    #[serde(default = "default_depth_interval")]
-    pub queue_depth_interval_secs: u64,
-}
-
-fn default_depth_interval() -> u64 {
-    10
 }
 
 /// `[receiver]`
@@ -96,8 +89,8 @@ pub struct AmqpConfig {
     /// File holding the envelope signing key (used when `LSB_SIGNING_KEY` is not set).
     #[serde(default)]
     pub signing_key_file: Option<PathBuf>,
-    /// Confirm-mode channels the publisher spreads messages over.
-    pub publisher_channels: u16,
+    /// How often both roles read the queues' depths into `lsb_queue_depth`, in seconds.
+    pub queue_depth_interval_secs: u64,
 }
 
 /// `[worker]`
@@ -228,9 +221,8 @@ impl Settings {
         let token_file = env.get("HF_TOKEN_PATH").map(PathBuf::from).or_else(|| raw.hub.token_file.clone());
         let hub_token = secret_from(env, "HF_TOKEN", token_file.as_deref(), "hub.token_file")?;
         let signing_key = secret_from(env, "LSB_SIGNING_KEY", raw.amqp.signing_key_file.as_deref(), "amqp.signing_key_file")?;
-        check(raw.telemetry.queue_depth_interval_secs >= 1, "telemetry.queue_depth_interval_secs", "must be at least 1", "10 is a good default")?;
+        check(raw.amqp.queue_depth_interval_secs >= 1, "amqp.queue_depth_interval_secs", "must be at least 1", "10 is a good default")?;
         check(raw.amqp.shards >= 1, "amqp.shards", "must be at least 1", "use 1 or more shard queues")?;
-        check((1..=64).contains(&raw.amqp.publisher_channels), "amqp.publisher_channels", "must be between 1 and 64", "1 suits most brokers")?;
         check(raw.smoke.poll_secs >= 1 && raw.smoke.deadline_secs >= raw.smoke.poll_secs, "smoke.poll_secs", "must be at least 1 and at most smoke.deadline_secs", "use 5")?;
         check(raw.smoke.step_budget_secs >= raw.smoke.call_deadline_secs, "smoke.step_budget_secs", "must be at least smoke.call_deadline_secs", "keep a step longer than one Gradio call (50 vs 40)")?;
         check(["{space}", "{n}"].iter().all(|k| raw.smoke.preview_pattern.contains(k)), "smoke.preview_pattern", "must contain {space} and {n}", "use \"{space}-pr-{n}\"")?;

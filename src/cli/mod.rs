@@ -161,13 +161,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn init_plain_logs() {
-    crate::telemetry::init(&crate::config::TelemetryConfig { format: crate::config::LogFormat::Text, filter: "warn".into(), queue_depth_interval_secs: 10 });
+    crate::telemetry::init(&crate::config::TelemetryConfig { format: crate::config::LogFormat::Text, filter: "warn".into() });
 }
 
 async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let broker = AmqpBroker::start(amqp_settings(settings).context("configuration")?, shutdown.clone());
     let metrics = crate::metrics::Metrics::new();
-    broker.watch_depths(metrics.clone(), std::time::Duration::from_secs(settings.telemetry.queue_depth_interval_secs));
+    broker.watch_depths(metrics.clone(), std::time::Duration::from_secs(settings.amqp.queue_depth_interval_secs));
     let mut tasks = tokio::task::JoinSet::new();
     if serve {
         let state = receiver_state(settings, Broker::Amqp(broker.clone()), metrics.clone());
@@ -206,7 +206,6 @@ pub fn amqp_settings(s: &Settings) -> Result<AmqpSettings, crate::config::Config
         topology: Topology { prefix: s.amqp.prefix.clone(), shards: s.amqp.shards, delivery_limit: s.amqp.delivery_limit },
         signing_key: s.signing_key()?.clone(),
         confirm_timeout: s.publish_timeout(),
-        publisher_channels: s.amqp.publisher_channels,
     })
 }
 
@@ -240,7 +239,7 @@ pub fn hub_settings(s: &Settings) -> HubSettings {
 async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> anyhow::Result<WorkerContext> {
     anyhow::ensure!(s.hub_token.is_some(), "workers need a Hub token: set HF_TOKEN (a token with write access to the linked Spaces) or hub.token_file");
     let hub = HubClient::new(&hub_settings(s))?;
-    Ok(WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.context("asking the Hub who the token belongs to (whoami)")?)
+    WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.context("asking the Hub who the token belongs to (whoami)")
 }
 
 fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {
@@ -251,13 +250,12 @@ fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {
 pub fn smoke_settings(s: &Settings) -> crate::smoke::job::SmokeSettings {
     use std::time::Duration;
     let c = &s.smoke;
-    let defaults = crate::smoke::job::SmokeSettings::default();
     crate::smoke::job::SmokeSettings {
         preview: crate::smoke::preview::PreviewSettings { namespace: c.preview_namespace.clone(), pattern: c.preview_pattern.clone() },
         deadline: Duration::from_secs(c.deadline_secs),
         poll_every: Duration::from_secs(c.poll_secs),
         step_budget: Duration::from_secs(c.step_budget_secs),
-        gradio: crate::smoke::gradio::GradioSettings { call_deadline: Duration::from_secs(c.call_deadline_secs), ..defaults.gradio },
+        gradio: crate::smoke::gradio::GradioSettings { call_deadline: Duration::from_secs(c.call_deadline_secs), ..Default::default() },
         gradio_token: s.hub_token.clone(),
         prompts: c.prompts.clone(),
     }

@@ -43,7 +43,7 @@ pub fn bot_prs(all: &[Discussion], bot: &str) -> Vec<BotPr> {
         .filter(|d| d.is_pull_request && d.title.starts_with(TITLE_TAG) && d.author.as_ref().is_some_and(|a| a.name == bot))
         .map(|d| BotPr { num: d.num, status: d.status, short_sha: title_sha(&d.title) })
         .collect();
-    prs.sort_by(|a, b| b.num.cmp(&a.num));
+    prs.sort_by_key(|p| std::cmp::Reverse(p.num));
     prs
 }
 

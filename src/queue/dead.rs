@@ -81,7 +81,7 @@ pub async fn list(broker: &AmqpBroker, url: &str, key: &[u8], limit: usize) -> R
 pub async fn replay(broker: &AmqpBroker, url: &str, key: &[u8], ids: Option<&[String]>) -> Result<Vec<String>, QueueError> {
     let mut replayed = Vec::new();
     sweep(broker, url, key, usize::MAX, async |letter: &DeadLetter| {
-        let wanted = ids.is_none_or(|ids| ids.iter().any(|i| *i == letter.id));
+        let wanted = ids.is_none_or(|ids| ids.contains(&letter.id));
         let Some(job) = letter.job.clone().filter(|_| wanted) else { return Ok(false) };
         let fresh = Job { attempt: 0, reason: "replay".into(), received_at: OffsetDateTime::now_utc(), ..job };
         broker.publish(&fresh, None).await?;

@@ -48,7 +48,7 @@ pub fn id(s: &str) -> RepoId {
 /// Starts a supervised broker handle on `url` and waits until it is connected.
 pub async fn broker(url: &str, topo: &Topology, shutdown: &CancellationToken) -> AmqpBroker {
     let b = AmqpBroker::start(
-        AmqpSettings { url: url.to_owned(), topology: topo.clone(), signing_key: Secret::new(SIGNING_KEY), confirm_timeout: Duration::from_secs(3), publisher_channels: 2 },
+        AmqpSettings { url: url.to_owned(), topology: topo.clone(), signing_key: Secret::new(SIGNING_KEY), confirm_timeout: Duration::from_secs(3) },
         shutdown.clone(),
     );
     assert!(b.wait_ready(Duration::from_secs(15)).await, "broker did not become ready");
