@@ -57,13 +57,17 @@ pub struct Job {
     /// How many times this job has been attempted before (0 on first delivery).
     #[serde(default)]
     pub attempt: u32,
+    /// State a multi-step job carries from one delivery to the next (a smoke job: the PR, the
+    /// head it tests, the gates so far); the kind's module owns its shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<serde_json::Value>,
 }
 
 impl Job {
     /// A `sync` job for `lora` at `revision` feeding `space`.
     pub fn sync(lora: RepoId, revision: Option<CommitSha>, space: RepoId, reason: &str, now: OffsetDateTime) -> Self {
         let id = sync_job_id(&lora, revision.as_ref(), &space);
-        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision, space, reason: reason.to_owned(), received_at: now, attempt: 0 }
+        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision, space, reason: reason.to_owned(), received_at: now, attempt: 0, progress: None }
     }
 }
 
