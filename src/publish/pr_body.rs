@@ -91,7 +91,10 @@ impl<T> OrDefault<T> for Option<T> {
 }
 
 fn ev(e: &crate::lora::profile::Evidence) -> String {
-    format!("{:?}: {}", e.source, e.detail)
+    match e.source {
+        crate::lora::profile::Source::WeightsHeader => format!("weights header: {}", e.detail),
+        other => format!("{other:?}: {}", e.detail),
+    }
 }
 
 fn files_section(s: &mut String, c: &Change<'_>) {
