@@ -78,13 +78,13 @@ fn job_id(kind: &str, space: &RepoId, key: &str) -> String {
 
 /// A `smoke` job for the bot's open PR on `space` (its head `pr_head` makes the id).
 pub fn smoke_job(lora: RepoId, space: RepoId, pr_head: &str, now: OffsetDateTime) -> Job {
-    Job { v: ENVELOPE_VERSION, kind: JobKind::Smoke, id: job_id("smoke", &space, pr_head), lora, revision: None, space, reason: "smoke".to_owned(), received_at: now, attempt: 0 }
+    Job { v: ENVELOPE_VERSION, kind: JobKind::Smoke, id: job_id("smoke", &space, pr_head), lora, revision: None, space, reason: "smoke".to_owned(), received_at: now, attempt: 0, space_main: None }
 }
 
 /// A `cleanup` job for `space` (`why`: `merged`, `closed`, `sweep`).
 pub fn cleanup_job(lora: RepoId, space: RepoId, why: &str, now: OffsetDateTime) -> Job {
     let key = format!("{why}@{}", now.unix_timestamp());
-    Job { v: ENVELOPE_VERSION, kind: JobKind::Cleanup, id: job_id("cleanup", &space, &key), lora, revision: None, space, reason: why.to_owned(), received_at: now, attempt: 0 }
+    Job { v: ENVELOPE_VERSION, kind: JobKind::Cleanup, id: job_id("cleanup", &space, &key), lora, revision: None, space, reason: why.to_owned(), received_at: now, attempt: 0, space_main: None }
 }
 
 async fn bot_prs(hub: &HubClient, bot: &str, space: &RepoId) -> Result<Vec<BotPr>, SmokeError> {
