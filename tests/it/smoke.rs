@@ -304,7 +304,7 @@ async fn a_preview_orphaned_by_a_closed_pr_is_swept_and_an_open_prs_preview_is_k
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_smoke_job_through_rabbitmq_reaches_a_verdict_in_short_re_enqueued_deliveries() {
-    use crate::helpers::{TopologyCleanup, amqp_url, broker, spawn_worker, topology, unique_prefix};
+    use crate::helpers::{TopologyCleanup, amqp_url, broker, topology, unique_prefix};
     let (golden_name, lora, files) = CORGI;
     let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-queue")).await;
     assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
