@@ -84,16 +84,17 @@ demo.launch()
 "#;
 
 async fn harness_sim() -> Option<SimHandle> {
-    let Some(harness) = HarnessSettings::from_env() else {
+    let Some(mut harness) = HarnessSettings::from_env() else {
         eprintln!("skipped: no harness venv (python3 -m venv .venv && .venv/bin/pip install -r harness/requirements.txt)");
         return None;
     };
+    harness.startup_timeout = Duration::from_secs(280); // two shared cores under parallel tests
     Some(spawn_sim_with(SimConfig { plans: vec![("sim-user".into(), Plan::Pro)], harness: Some(harness), ..SimConfig::default() }).await)
 }
 
 async fn settled(sim: &SimHandle, id: &lora_space_bot::domain::RepoId) -> String {
     let done = |h: &SimHandle| h.space_stage(id).is_some_and(|s| !matches!(s.as_str(), "BUILDING" | "APP_STARTING" | "NO_APP_FILE"));
-    assert!(sim.wait_until(Duration::from_secs(150), done).await, "stuck at {:?}", sim.space_stage(id));
+    assert!(sim.wait_until(Duration::from_secs(300), done).await, "stuck at {:?}", sim.space_stage(id));
     sim.space_stage(id).unwrap_or_default()
 }
 

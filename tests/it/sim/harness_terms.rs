@@ -11,16 +11,17 @@ use lora_space_bot::sim::{HarnessSettings, SimConfig, SimHandle};
 use super::{OTHER_TOKEN, OTHER_USER, client, files, rid, spawn_sim_with};
 
 async fn harness_sim(config: SimConfig) -> Option<SimHandle> {
-    let Some(harness) = HarnessSettings::from_env() else {
+    let Some(mut harness) = HarnessSettings::from_env() else {
         eprintln!("skipped: no harness venv (python3 -m venv .venv && .venv/bin/pip install -r harness/requirements.txt)");
         return None;
     };
+    harness.startup_timeout = Duration::from_secs(280); // two shared cores under parallel tests
     Some(spawn_sim_with(SimConfig { harness: Some(harness), ..config }).await)
 }
 
 async fn settled(sim: &SimHandle, id: &RepoId) -> String {
     let done = |h: &SimHandle| h.space_stage(id).is_some_and(|s| !matches!(s.as_str(), "BUILDING" | "APP_STARTING" | "NO_APP_FILE"));
-    assert!(sim.wait_until(Duration::from_secs(150), done).await, "stuck at {:?}", sim.space_stage(id));
+    assert!(sim.wait_until(Duration::from_secs(300), done).await, "stuck at {:?}", sim.space_stage(id));
     sim.space_stage(id).unwrap_or_default()
 }
 
