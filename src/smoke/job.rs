@@ -115,13 +115,13 @@ fn job_id(kind: &str, space: &RepoId, key: &str) -> String {
 pub fn smoke_job(lora: RepoId, space: RepoId, pr: u64, pr_head: &str, now: OffsetDateTime) -> Job {
     let progress = Progress { pr: Some(pr), head: Some(pr_head.to_owned()), ..Progress::default() };
     let id = job_id("smoke", &space, pr_head);
-    Job { v: ENVELOPE_VERSION, kind: JobKind::Smoke, id, lora, revision: None, space, reason: "smoke".to_owned(), received_at: now, attempt: 0, progress: serde_json::to_value(progress).ok() }
+    Job { v: ENVELOPE_VERSION, kind: JobKind::Smoke, id, lora, revision: None, space, reason: "smoke".to_owned(), received_at: now, attempt: 0, progress: serde_json::to_value(progress).ok(), space_main: None }
 }
 
 /// A `cleanup` job for `space` (`why`: `merged`, `closed`, `sweep`).
 pub fn cleanup_job(lora: RepoId, space: RepoId, why: &str, now: OffsetDateTime) -> Job {
     let key = format!("{why}@{}", now.unix_timestamp());
-    Job { v: ENVELOPE_VERSION, kind: JobKind::Cleanup, id: job_id("cleanup", &space, &key), lora, revision: None, space, reason: why.to_owned(), received_at: now, attempt: 0, progress: None }
+    Job { v: ENVELOPE_VERSION, kind: JobKind::Cleanup, id: job_id("cleanup", &space, &key), lora, revision: None, space, reason: why.to_owned(), received_at: now, attempt: 0, progress: None, space_main: None }
 }
 
 async fn bot_prs(hub: &HubClient, bot: &str, space: &RepoId) -> Result<Vec<BotPr>, SmokeError> {

@@ -1,5 +1,6 @@
 //! The one integration-test binary: real RabbitMQ, the Hub simulator and the app on local ports.
 
+mod approver;
 mod cli;
 mod deploy;
 mod etiquette;
