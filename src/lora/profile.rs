@@ -112,6 +112,8 @@ pub enum Source {
     Override,
     /// A generic default (e.g. LoRA scale 1.0).
     Default,
+    /// A command line in the card (`python infer.py --steps 30 --alpha 0.8`).
+    CardCommand,
 }
 
 /// Evidence for one inferred value: the kind of source and a short quote or explanation.
@@ -193,6 +195,8 @@ pub enum MissingField {
     WeightsFile,
     /// Steps / guidance have no card value and no family default.
     Recipe,
+    /// The LoRA only runs with custom code (its own pipeline, token embeddings, a cloned package).
+    CustomPipeline,
 }
 
 /// One missing item, with the question to ask and whether it blocks generation.

@@ -9,7 +9,7 @@ use regex::Regex;
 use super::base::strip_code;
 use super::card::Frontmatter;
 use super::profile::{GuidanceParam, Resolution, Source, Sourced};
-use super::{recipe_prose, snippet};
+use super::{recipe_cli, recipe_prose, snippet};
 
 /// Settings read from the card (not yet merged with family defaults).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,6 +52,14 @@ const EXTRA_KWARGS: &[&str] = &[
 /// Reads all settings the card states.
 pub fn read(front: &Frontmatter, body: &str, code: &str) -> CardRecipe {
     let mut r = from_snippet(code);
+    if let Some(weight) = recipe_cli::few_step_stack(code) {
+        // Steps / guidance of a snippet that stacks a few-step LoRA belong to the stack.
+        r.steps = None;
+        r.guidance = None;
+        r.lora_scale =
+            weight.map(|w| snip(w, &format!("adapter weight {w} in set_adapters (stacked with a few-step LoRA)")));
+    }
+    recipe_cli::from_command_line(body, &mut r);
     let prose = strip_code(body);
     from_tables(&prose, &mut r);
     recipe_prose::from_prose(&prose, &mut r);

@@ -18,6 +18,7 @@ fn source_name(s: Source) -> &'static str {
         Source::BaseCard => "base card",
         Source::Override => "override",
         Source::Default => "default",
+        Source::CardCommand => "card command line",
     }
 }
 
