@@ -16,3 +16,4 @@ mod smoke;
 mod tasks;
 mod webhook_cli;
 mod spine;
+mod weights;
