@@ -33,5 +33,5 @@ pub use types::discussion::{
     DiscussionStatusFilter, EventKind, NewStatus, PrChanges,
 };
 pub use types::repo::{DownloadedFile, EntryKind, ModelInfo, Sibling, SpaceInfo, TreeEntry, WhoAmI};
-pub use types::space::{LogKind, LogLine, SpaceRuntime, SpaceStage, SpaceVariable, SpaceVariables, Visibility};
+pub use types::space::{LogKind, LogLine, SpaceHardware, SpaceRuntime, SpaceStage, SpaceVariable, SpaceVariables, Visibility};
 pub use types::webhook::{WatchedItem, WebhookDomain, WebhookInfo, WebhookSpec};

@@ -91,6 +91,7 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
     extras::apply_reference_scale(&mut profile);
     profile.vae = extras::vae(&body, &code);
     profile.license = front.license.clone();
+    profile.card_title = card::heading(&body);
     if let Some(t) = profile.task.as_ref().map(|t| t.value) {
         if t.needs_image() || t == Task::VideoToVideo {
             profile.example_media = examples::media(input.files, &front, &code, !t.needs_image());
@@ -107,6 +108,7 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
 fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
     LoraProfile {
         lora,
+        card_title: None,
         base_model: None,
         base_model_as_declared: None,
         family: None,
