@@ -18,3 +18,4 @@ mod smoke_honest;
 mod tasks;
 mod webhook_cli;
 mod spine;
+mod weights;
