@@ -16,7 +16,8 @@ use crate::hub::{HubClient, HubError, WatchedItem, WebhookDomain, WebhookInfo, W
 pub enum WebhookCommand {
     /// Register (or update) the webhook that tells the bot about a LoRA. Idempotent: an
     /// existing webhook for the same URL is updated, not duplicated. Watches the LoRA (repo
-    /// events) and its linked Spaces (discussion events, for preview clean-up).
+    /// events) and its linked Spaces (repo events: commits to `lora-space.toml` on main resync;
+    /// discussion events, for preview clean-up).
     Register {
         /// The LoRA repo, `owner/name`.
         #[arg(long)]
