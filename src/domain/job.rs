@@ -57,6 +57,10 @@ pub struct Job {
     /// How many times this job has been attempted before (0 on first delivery).
     #[serde(default)]
     pub attempt: u32,
+    /// State a multi-step job carries from one delivery to the next (a smoke job: the PR, the
+    /// head it tests, the gates so far); the kind's module owns its shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<serde_json::Value>,
     /// Set when a commit on the Space's main triggered the job: the worker regenerates only
     /// if that commit changed `lora-space.toml` (see [`Job::space_main`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,7 +81,7 @@ impl Job {
     /// A `sync` job for `lora` at `revision` feeding `space`.
     pub fn sync(lora: RepoId, revision: Option<CommitSha>, space: RepoId, reason: &str, now: OffsetDateTime) -> Self {
         let id = sync_job_id(&lora, revision.as_ref(), &space);
-        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision, space, reason: reason.to_owned(), received_at: now, attempt: 0, space_main: None }
+        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision, space, reason: reason.to_owned(), received_at: now, attempt: 0, progress: None, space_main: None }
     }
 
     /// A `sync` job for a commit on a linked Space's main (`lora-space.toml` may have changed).
@@ -87,7 +91,7 @@ impl Job {
     /// and from proposing to revert a human's hand edit of `app.py` on main.
     pub fn space_main(lora: RepoId, space: RepoId, moved: SpaceMainMove, now: OffsetDateTime) -> Self {
         let id = hex::encode(Sha256::digest(format!("space-main:{space}@{}->{lora}", moved.new)));
-        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision: None, space, reason: "space-main".to_owned(), received_at: now, attempt: 0, space_main: Some(moved) }
+        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision: None, space, reason: "space-main".to_owned(), received_at: now, attempt: 0, progress: None, space_main: Some(moved) }
     }
 }
 

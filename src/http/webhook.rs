@@ -42,8 +42,10 @@ async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>,
     if let Some((space, _, status)) = closed_space_pr(&payload) {
         return publish_for_space(state, space, |lora, space, now| crate::smoke::job::cleanup_job(lora, space, &status, now)).await;
     }
-    if let Some((space, _, head)) = space_pr_update(&payload) {
-        return publish_for_space(state, space, |lora, space, now| crate::smoke::job::smoke_job(lora, space, &head, now)).await;
+    if let Some((space, pr, head)) = space_pr_update(&payload) {
+        // The payload does not say whose PR it is: the job carries the PR, and the worker's
+        // first read of it drops a human's PR before anything else.
+        return publish_for_space(state, space, |lora, space, now| crate::smoke::job::smoke_job(lora, space, pr, &head, now)).await;
     }
     if let Some((space, moved)) = space_main_update(&payload) {
         return publish_for_space(state, space, |lora, space, now| Job::space_main(lora, space, moved, now)).await;

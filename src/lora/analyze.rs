@@ -25,8 +25,14 @@ pub struct AnalyzeInput<'a> {
     pub overrides: Option<&'a Overrides>,
 }
 
-/// Analyzes one LoRA.
+/// Analyzes one LoRA from its card and file list.
 pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
+    analyze_with_headers(input, &[])
+}
+
+/// Analyzes one LoRA, also checking the card against its weights files' headers
+/// ([`super::tensors`]).
+pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors::WeightsProfile]) -> LoraProfile {
     let k = knowledge();
     let Card { front, body, notes } = card::split(input.card);
     let code = snippet::python_code(&body);
@@ -58,6 +64,10 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
             profile.flags.push(Flag { kind: "by-analogy".into(), message });
         }
         conflicts.clear();
+    }
+    if !headers.is_empty() {
+        let task_guess = task::find(&front, &body, &snippet::pipeline_classes(&code), None).0.map(|t| t.value);
+        family = super::tensors::crosscheck::run(&mut profile, k, headers, family, task_guess, &mut conflicts);
     }
 
     let card_classes = snippet::pipeline_classes(&code);
@@ -134,6 +144,7 @@ fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
         missing: vec![],
         leave_alone: vec![],
         notes,
+        weights_headers: vec![],
     }
 }
 

@@ -112,6 +112,8 @@ pub enum Source {
     Override,
     /// A generic default (e.g. LoRA scale 1.0).
     Default,
+    /// The safetensors header of the weights file (tensor names and shapes, trainer metadata).
+    WeightsHeader,
 }
 
 impl Source {
@@ -129,6 +131,7 @@ impl Source {
             Source::BaseCard => "base model's card",
             Source::Override => "lora-space.toml override",
             Source::Default => "generic default",
+            Source::WeightsHeader => "weights file header",
         }
     }
 }
@@ -326,6 +329,10 @@ pub struct LoraProfile {
     pub leave_alone: Vec<String>,
     /// Analysis notes (malformed YAML, conflicts, ...).
     pub notes: Vec<String>,
+    /// What the weights files' safetensors headers say (read by the fetch stage; empty when
+    /// no header was read).
+    #[serde(default)]
+    pub weights_headers: Vec<super::tensors::WeightsProfile>,
 }
 
 impl LoraProfile {

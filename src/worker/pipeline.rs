@@ -1,5 +1,5 @@
 //! The ONLY place that sequences I/O for a sync job, one call per stage:
-//! fetch LoRA → fetch Space → analyze → base card → generate → diff → publish.
+//! fetch LoRA → fetch Space → weights headers → analyze → base card → generate → diff → publish.
 //! Everything between the calls is pure (lora, space, publish::pr_body).
 
 use std::collections::BTreeMap;
@@ -7,7 +7,8 @@ use std::fmt;
 
 use crate::domain::{CommitSha, Job, RepoId, RepoType};
 use crate::hub::HubError;
-use crate::lora::{AnalyzeInput, LoraProfile, analyze};
+use crate::lora::tensors::WeightsProfile;
+use crate::lora::{AnalyzeInput, LoraProfile, analyze_with_headers};
 use crate::publish::{self, Previous, PublishError, Published, pr_body};
 use crate::space::overrides::{OVERRIDES_FILE, Overrides, OverridesError, parse_overrides};
 use crate::space::{Generation, generate};
@@ -128,7 +129,10 @@ pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineErro
     };
     ctx.metrics.stage("fetch", t.elapsed());
     let t = std::time::Instant::now();
-    let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &lora.card, files: &lora.files, overrides: space.overrides.as_ref() });
+    let headers = fetch_headers(ctx, &job.lora, &lora.sha, &lora.files).await?;
+    ctx.metrics.stage("headers", t.elapsed());
+    let t = std::time::Instant::now();
+    let profile = analyze_with_headers(&AnalyzeInput { lora: &job.lora, card: &lora.card, files: &lora.files, overrides: space.overrides.as_ref() }, &headers);
     ctx.metrics.stage("analyze", t.elapsed());
     let base_card = fetch_base_card(ctx, &profile).await;
     let t = std::time::Instant::now();
@@ -247,8 +251,27 @@ async fn fetch_previous(ctx: &WorkerContext, job: &Job, space: &SpaceSnapshot, p
     // A body written before the values marker: re-infer at that commit (today's rules).
     let files = ctx.hub.list_files(RepoType::Model, &job.lora, sha.as_str()).await.ok()?;
     let card = ctx.hub.download_text(RepoType::Model, &job.lora, sha.as_str(), "README.md").await.ok()?.unwrap_or_default();
-    let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &card, files: &files, overrides: space.overrides.as_ref() });
+    let headers = fetch_headers(ctx, &job.lora, &sha, &files).await.ok()?;
+    let profile = analyze_with_headers(&AnalyzeInput { lora: &job.lora, card: &card, files: &files, overrides: space.overrides.as_ref() }, &headers);
     Some(Previous { lora_sha: sha, values: publish::pr_values::values(&profile) })
+}
+
+/// At most this many weights files have their header read per LoRA revision.
+pub const MAX_HEADER_FILES: usize = 8;
+
+/// The safetensors headers of the candidate weights files (range reads, at most two requests
+/// per file, [`MAX_HEADER_FILES`] files). A file that is not a readable safetensors file (a
+/// pointer, another format) is skipped; a transient Hub failure fails the job (retried).
+async fn fetch_headers(ctx: &WorkerContext, lora: &RepoId, sha: &CommitSha, files: &[String]) -> Result<Vec<WeightsProfile>, PipelineError> {
+    let mut out = Vec::new();
+    for path in crate::lora::weights::candidates(files).iter().filter(|f| f.ends_with(".safetensors")).take(MAX_HEADER_FILES) {
+        match ctx.hub.safetensors_header(RepoType::Model, lora, sha.as_str(), path).await {
+            Ok(header) => out.push(crate::lora::tensors::profile(path, &header)),
+            Err(crate::hub::HeaderReadError::Hub(e)) if e.is_transient() => return Err(PipelineError::Hub(e)),
+            Err(e) => tracing::info!(file = %path, error = %e, "weights header not readable; the card alone decides"),
+        }
+    }
+    Ok(out)
 }
 
 /// The base model's card, for pipeline-class verification; unreadable → `None` (the
