@@ -3,7 +3,7 @@
 
 mod jobs;
 mod plan;
-mod webhook;
+pub mod webhook;
 
 pub use jobs::{DeadCommand, JobsCommand};
 pub use plan::PlanArgs;

@@ -131,7 +131,7 @@ impl Source {
             Source::BaseCard => "base model's card",
             Source::Override => "lora-space.toml override",
             Source::Default => "generic default",
-            Source::WeightsHeader => "weights file header",
+            Source::WeightsHeader => "weights header",
         }
     }
 }

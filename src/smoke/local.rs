@@ -152,7 +152,7 @@ fn judge_smoke(smoke: &str) -> LocalFindings {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|o| o.get("sniff").map(|s| format!("{} ({} bytes)", s.as_str().unwrap_or("unknown"), o.get("bytes").and_then(Value::as_u64).unwrap_or(0))))
+                .filter_map(|o| o.get("sniff").map(|s| format!("{} ({} bytes)", s.as_str().unwrap_or("unknown").to_ascii_uppercase(), o.get("bytes").and_then(Value::as_u64).unwrap_or(0))))
                 .collect();
             details.push(format!("/{api}: {}", if outs.is_empty() { "completed".to_owned() } else { outs.join(", ") }));
         } else {
@@ -284,7 +284,7 @@ mod tests {
         let out = judge(check, Some(smoke));
         assert_eq!(out.verdict, Verdict::Pass, "{:?}", out.details);
         assert_eq!(out.gpu_duration, Some(120));
-        assert!(out.details.iter().any(|d| d == "/generate: png (210 bytes)"), "{:?}", out.details);
+        assert!(out.details.iter().any(|d| d == "/generate: PNG (210 bytes)"), "{:?}", out.details);
         assert!(out.details.iter().any(|d| d.starts_with("warning (import_order)")));
         let hard = judge(r#"{"ok": true, "violations": [{"code": "missing_requirement", "message": "imageio"}]}"#, Some(smoke));
         assert_eq!(hard.verdict, Verdict::Fail);

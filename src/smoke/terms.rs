@@ -42,6 +42,49 @@ pub fn is_cpu_flavour(flavour: &str) -> bool {
     flavour.starts_with("cpu")
 }
 
+/// The plan facts of the account previews are created in (from whoami-v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Account {
+    /// An organisation (its plan is Team/Enterprise when it can pay).
+    pub org: bool,
+    /// A PRO user, or an org with a paid plan.
+    pub paid: bool,
+    /// A payment method is on file.
+    pub can_pay: bool,
+}
+
+impl Account {
+    /// The plan's name as `links check` prints it.
+    pub fn plan(&self) -> &'static str {
+        match (self.org, self.paid) {
+            (false, true) => "PRO",
+            (false, false) => "free",
+            (true, true) => "paid organisation (Team/Enterprise)",
+            (true, false) => "free organisation",
+        }
+    }
+}
+
+/// Whether previews in `mode` can run for `account`, and why (hub-constraints.md §3): Gradio
+/// Spaces need PRO or a paid org, except ZeroGPU where a free user may host 2; paid hardware
+/// needs a payment method; ZeroGPU hosting is capped at 2 / 10 / 50.
+pub fn previews_can_run(mode: &super::preview::PreviewMode, account: Account) -> (bool, String) {
+    use super::preview::PreviewMode;
+    match mode {
+        PreviewMode::Off => (true, "previews are off ([smoke] preview = \"off\"): the local gate gives the verdict".to_owned()),
+        PreviewMode::ZeroGpu if account.paid => {
+            let cap = if account.org { 50 } else { 10 };
+            (true, format!("ZeroGPU previews can run (up to {cap} ZeroGPU Spaces on this plan; each preview is deleted after its verdict)"))
+        }
+        PreviewMode::ZeroGpu if account.org => (false, "a free organisation cannot host Gradio Spaces, not even on ZeroGPU: use a PRO account or a Team org for previews".to_owned()),
+        PreviewMode::ZeroGpu => (true, "ZeroGPU previews can run on a free account, at most 2 at a time (its 2 ZeroGPU Spaces), with 5 min of GPU a day for the preview token: PRO gives 10 and 40 min".to_owned()),
+        PreviewMode::Hardware(_) if !account.paid => (false, "creating a Gradio Space needs PRO (user) or a Team/Enterprise org: the Hub answers 402".to_owned()),
+        PreviewMode::Hardware(f) if !is_cpu_flavour(f) && !account.can_pay => (false, format!("{f} is paid hardware: add a payment method to the account")),
+        PreviewMode::Hardware(f) if is_cpu_flavour(f) => (true, format!("{f} previews can run, but GPU apps are not tried there (they fail at start-up without CUDA)")),
+        PreviewMode::Hardware(f) => (true, format!("{f} previews can run (billed while each preview runs, deleted after its verdict)")),
+    }
+}
+
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().chars().take(200).collect()
 }
@@ -59,6 +102,19 @@ mod tests {
         assert!(environmental("RuntimeError: No CUDA GPUs are available").is_some());
         assert!(environmental("503: Queue is full. Max size is 1 and size is 1.").is_some());
         assert_eq!(environmental("TypeError: FluxPipeline.__call__() got an unexpected keyword argument 'x'"), None);
+    }
+
+    #[test]
+    fn previews_can_run_only_on_plans_that_allow_them() {
+        use crate::smoke::preview::PreviewMode;
+        let free = Account { org: false, paid: false, can_pay: false };
+        let pro = Account { org: false, paid: true, can_pay: true };
+        assert!(previews_can_run(&PreviewMode::ZeroGpu, free).0, "a free user may host 2 ZeroGPU Spaces");
+        assert!(!previews_can_run(&PreviewMode::Hardware("cpu-basic".into()), free).0, "402 for a Gradio Space");
+        assert!(previews_can_run(&PreviewMode::Hardware("t4-small".into()), pro).0);
+        assert!(!previews_can_run(&PreviewMode::Hardware("t4-small".into()), Account { can_pay: false, ..pro }).0);
+        assert!(!previews_can_run(&PreviewMode::ZeroGpu, Account { org: true, paid: false, can_pay: false }).0);
+        assert!(previews_can_run(&PreviewMode::ZeroGpu, pro).1.contains("10"));
     }
 
     #[test]

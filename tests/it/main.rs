@@ -14,6 +14,7 @@ mod processes;
 mod receiver;
 mod sim;
 mod smoke;
+mod smoke_honest;
 mod tasks;
 mod webhook_cli;
 mod spine;
