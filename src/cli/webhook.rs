@@ -18,9 +18,10 @@ use crate::smoke::terms::{Account, previews_can_run};
 pub enum WebhookCommand {
     /// Register (or update) the webhooks that tell the bot about a LoRA. Idempotent: an
     /// existing webhook for the same URL is updated, not duplicated. Two webhooks: one watches
-    /// the LoRA (repo events, at --url), the other its linked Spaces (repo and discussion
-    /// events, at --url with `?watch=spaces`), so the bot's own comments on the Spaces count
-    /// against the Spaces webhook's 1,000 triggers a day, never the LoRA's.
+    /// the LoRA (repo events, at --url), the other its linked Spaces (repo events — a commit
+    /// to `lora-space.toml` on main resyncs — and discussion events, at --url with
+    /// `?watch=spaces`), so the bot's own comments on the Spaces count against the Spaces
+    /// webhook's 1,000 triggers a day, never the LoRA's.
     Register {
         /// The LoRA repo, `owner/name`.
         #[arg(long)]
