@@ -19,12 +19,9 @@ pub enum JobsCommand {
         /// The LoRA repo, `owner/name`.
         #[arg(long)]
         lora: crate::domain::RepoId,
-        /// The Space, `owner/name` (must be linked unless --force).
+        /// The Space, `owner/name` (the pair must be in [[links]]: workers refuse any other).
         #[arg(long)]
         space: crate::domain::RepoId,
-        /// Enqueue even if the pair is not in the configured links.
-        #[arg(long)]
-        force: bool,
     },
     /// Dead-lettered jobs.
     #[command(subcommand)]
@@ -69,8 +66,8 @@ pub async fn run(s: &Settings, cmd: JobsCommand) -> anyhow::Result<()> {
     anyhow::ensure!(broker.wait_ready(Duration::from_secs(15)).await, "cannot reach RabbitMQ at amqp.url (AMQP_URL); is it running?");
     let key = s.signing_key()?.expose().as_bytes().to_vec();
     let result = match cmd {
-        JobsCommand::Enqueue { lora, space, force } => {
-            anyhow::ensure!(force || s.spaces_for(&lora).contains(&space), "{lora} is not linked to {space} in [[links]]; add the link or pass --force");
+        JobsCommand::Enqueue { lora, space } => {
+            anyhow::ensure!(s.spaces_for(&lora).contains(&space), "{lora} is not linked to {space} in [[links]]; add the link (workers refuse jobs for unlinked pairs)");
             let job = crate::domain::Job::sync(lora, None, space, "manual", time::OffsetDateTime::now_utc());
             Broker::Amqp(broker.clone()).publish(&job).await?;
             println!("enqueued {}", job.id);

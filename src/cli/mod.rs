@@ -250,7 +250,13 @@ async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> 
 }
 
 fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {
-    crate::worker::WorkerPolicy { max_attempts: s.worker.max_attempts, dry_run: s.worker.dry_run, max_prs_per_hour: s.worker.max_prs_per_hour, smoke: smoke_settings(s) }
+    crate::worker::WorkerPolicy {
+        max_attempts: s.worker.max_attempts,
+        dry_run: s.worker.dry_run,
+        max_prs_per_hour: s.worker.max_prs_per_hour,
+        smoke: smoke_settings(s),
+        links: Some(s.links.iter().map(|l| (l.lora.clone(), l.space.clone())).collect()),
+    }
 }
 
 /// Smoke settings from `[smoke]`; the Gradio calls to private previews carry the bot's token.
