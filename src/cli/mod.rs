@@ -172,6 +172,22 @@ fn init_plain_logs() {
 
 async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let broker = AmqpBroker::start(amqp_settings(settings).context("configuration")?, shutdown.clone());
+    let result = run_roles_on(settings, &broker, serve, work, shutdown.clone()).await;
+    // Every exit path closes the broker connections before the runtime goes away.
+    shutdown.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while broker.is_ready() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    match broker.fatal() {
+        Some(fix) => Err(anyhow::anyhow!("RabbitMQ refused this configuration: {fix}")),
+        None => result,
+    }
+}
+
+async fn run_roles_on(settings: &Settings, broker: &AmqpBroker, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let metrics = crate::metrics::Metrics::new();
     broker.watch_depths(metrics.clone(), std::time::Duration::from_secs(settings.amqp.queue_depth_interval_secs));
     let mut tasks = tokio::task::JoinSet::new();
@@ -246,7 +262,7 @@ pub fn hub_settings(s: &Settings) -> HubSettings {
 async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> anyhow::Result<WorkerContext> {
     anyhow::ensure!(s.hub_token.is_some(), "workers need a Hub token: set HF_TOKEN (a token with write access to the linked Spaces) or hub.token_file");
     let hub = HubClient::new(&hub_settings(s))?;
-    WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.context("asking the Hub who the token belongs to (whoami)")
+    WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.map_err(|e| anyhow::anyhow!(webhook::whoami_problem(&s.hub.endpoint, &e)))
 }
 
 fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {

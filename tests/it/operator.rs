@@ -195,3 +195,59 @@ async fn a_correctly_signed_job_for_an_unlinked_pair_is_dead_lettered_with_the_r
     assert!(eventually(Duration::from_secs(5), || async { dead::list(&w.receiver.broker, &amqp_url(), key, 10).await.map(|l| l.iter().any(|d| d.id == job.id)).unwrap_or(false) }).await, "parked in the dead-letter queue");
     assert!(w.sim.discussions(lora_space_bot::domain::RepoType::Space, &victim).is_empty(), "no PR was opened on the unlinked Space");
 }
+
+fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lora-space-bot"))
+}
+
+#[test]
+fn a_wrong_broker_password_exits_non_zero_naming_the_fix() {
+    let prefix = unique_prefix("badpass");
+    let started = Instant::now();
+    let out = bin()
+        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config/test.toml"), "serve"])
+        .env("WEBHOOK_SECRET", SECRET)
+        .env("LSB_SIGNING_KEY", SIGNING_KEY)
+        .env("AMQP_URL", "amqp://guest:not-the-password@127.0.0.1:5672/%2f")
+        .env("LSB__AMQP__PREFIX", &prefix)
+        .output()
+        .expect("run serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "serve must not run with a refused login: {stderr}");
+    assert!(started.elapsed() < Duration::from_secs(30), "it stops at once, not after retrying: {:?}", started.elapsed());
+    assert!(stderr.contains("AMQP_URL") && stderr.contains("password"), "{stderr}");
+    assert!(!stderr.contains("not-the-password"), "the password itself is never printed: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn work_without_a_token_exits_non_zero_without_panicking() {
+    let out = bin()
+        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config/test.toml"), "work"])
+        .env_remove("HF_TOKEN")
+        .env_remove("HF_TOKEN_PATH")
+        .env("LSB_SIGNING_KEY", SIGNING_KEY)
+        .env("AMQP_URL", amqp_url())
+        .output()
+        .expect("run work");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("HF_TOKEN") && !stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn links_check_tells_an_unreachable_endpoint_from_an_invalid_token() {
+    let sim = spawn_sim().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let links = dir.path().join("links.toml");
+    std::fs::write(&links, "[[links]]\nlora = \"a/l\"\nspace = \"a/s\"\n").expect("write");
+    let run = |endpoint: String, token: &'static str| {
+        let links = links.clone();
+        tokio::task::spawn_blocking(move || bin().args(["--config", links.to_str().expect("utf-8"), "links", "check"]).env("HF_ENDPOINT", endpoint).env("HF_TOKEN", token).env_remove("HF_TOKEN_PATH").output().expect("run"))
+    };
+    let unreachable = run("http://127.0.0.1:9".into(), BOT_TOKEN).await.expect("join");
+    let invalid = run(sim.base_url().to_string(), "hf_not_a_token_of_this_hub").await.expect("join");
+    let (u, i) = (String::from_utf8_lossy(&unreachable.stderr), String::from_utf8_lossy(&invalid.stderr));
+    assert!(!unreachable.status.success() && u.contains("endpoint unreachable") && !u.contains("token invalid"), "{u}");
+    assert!(!invalid.status.success() && i.contains("token invalid") && !i.contains("endpoint unreachable"), "{i}");
+}
