@@ -80,6 +80,8 @@ def probe_kwargs(pipe) -> dict:
         kw["image"] = [img] if type(pipe).__name__ == "QwenImageEditPlusPipeline" else img
     if "num_frames" in params:
         kw["num_frames"] = 9
+    if "_auto_resize" in params:  # Kontext: keep the probe at 64x64
+        kw["_auto_resize"] = False
     if "max_sequence_length" in params:
         kw["max_sequence_length"] = 32
     return kw

@@ -162,7 +162,7 @@ def call_endpoints(port: int, tmp: Path) -> dict[str, object]:
             elif pname == "text":
                 kwargs[pname] = "a red vintage car"
             elif pname == "steps":
-                kwargs[pname] = 2
+                kwargs[pname] = 1
             elif pname == "duration":
                 kwargs[pname] = 1.0
             elif pname == "seed":

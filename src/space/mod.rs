@@ -19,6 +19,7 @@ pub mod plan_text;
 pub mod pyliteral;
 pub mod pyparse;
 pub mod render;
+pub mod trigger_join;
 pub mod validate;
 pub mod verify;
 
