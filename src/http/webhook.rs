@@ -11,7 +11,7 @@ use super::ReceiverState;
 use super::error::ReceiverError;
 use super::verify::verify;
 use crate::domain::{Job, RepoId};
-use crate::domain::hub_event::{Decision, WebhookPayload, classify, closed_space_pr, space_pr_update};
+use crate::domain::hub_event::{Decision, WebhookPayload, classify, closed_space_pr, space_main_update, space_pr_update};
 
 /// Handles one delivery. The body is read only after the secret verified.
 pub async fn receive(
@@ -42,8 +42,13 @@ async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>,
     if let Some((space, _, status)) = closed_space_pr(&payload) {
         return publish_for_space(state, space, |lora, space, now| crate::smoke::job::cleanup_job(lora, space, &status, now)).await;
     }
-    if let Some((space, _, head)) = space_pr_update(&payload) {
-        return publish_for_space(state, space, |lora, space, now| crate::smoke::job::smoke_job(lora, space, &head, now)).await;
+    if let Some((space, pr, head)) = space_pr_update(&payload) {
+        // The payload does not say whose PR it is: the job carries the PR, and the worker's
+        // first read of it drops a human's PR before anything else.
+        return publish_for_space(state, space, |lora, space, now| crate::smoke::job::smoke_job(lora, space, pr, &head, now)).await;
+    }
+    if let Some((space, moved)) = space_main_update(&payload) {
+        return publish_for_space(state, space, |lora, space, now| Job::space_main(lora, space, moved, now)).await;
     }
     let (lora, revision, spaces) = match classify(&payload, |l| state.spaces_for(l)) {
         Decision::Ignore(reason) => return Ok((StatusCode::ACCEPTED, Json(json!({ "ignored": reason.to_string() })))),

@@ -38,6 +38,7 @@ pub async fn handle(ctx: Arc<WorkerContext>, job: Job) -> Outcome {
         };
         let label = match &outcome {
             Outcome::Done => "done",
+            Outcome::Continue { .. } => "continue",
             Outcome::Retry { .. } => {
                 ctx.metrics.retries.inc();
                 "retry"
