@@ -435,9 +435,8 @@ class Module:
         pass
 
     def to(self, *a, **k):
-        for d in list(a) + [k.get("device")]:
-            if isinstance(d, (_str, device)):
-                _to_device(d)
+        if any(str(d).startswith("cuda") for d in list(a) + [k.get("device")] if isinstance(d, (_str, device))):
+            hub_env.require_cuda()
         return self
 
     def eval(self):
