@@ -17,12 +17,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "hf_conformance_owner"
 OTHER = ("other-user", "hf_conformance_other")
+FREE = ("free-user", "hf_conformance_free")
 _PROC = None
 
 
 def _command() -> list[str]:
     args = ["--listen", "127.0.0.1:0", "--user", "sim-user", "--token", TOKEN, "--extra-user", f"{OTHER[0]}={OTHER[1]}"]
     args += os.environ.get("SIM_ARGS", "--tree-page-size 2").split()
+    # Gradio Spaces need a paid plan (hub-constraints.md §3); free-user stays on the free plan.
+    args += ["--plan", "sim-user=pro", "--plan", "other-user=pro", "--extra-user", f"{FREE[0]}={FREE[1]}"]
     binary = os.environ.get("SIM_BIN")
     if binary:
         return [binary, *args]
@@ -68,6 +71,13 @@ def other_api():
     from huggingface_hub import HfApi
 
     return HfApi(token=OTHER[1])
+
+
+@pytest.fixture(scope="session")
+def free_api():
+    from huggingface_hub import HfApi
+
+    return HfApi(token=FREE[1])
 
 
 @pytest.fixture

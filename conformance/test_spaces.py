@@ -102,3 +102,27 @@ def test_a_static_space_starts_with_the_hubs_template_and_duplicates_to_the_call
 def test_duplicating_a_missing_space_is_repository_not_found(api):
     with pytest.raises(RepositoryNotFoundError):
         api.duplicate_repo("other-user/repo-that-does-not-exist", repo_type="space")
+
+
+def test_create_repo_of_a_gradio_space_without_a_paid_plan_is_402(free_api):
+    with pytest.raises(HfHubHTTPError) as err:
+        free_api.create_repo("free-user/needs-pro", repo_type="space", space_sdk="gradio")
+    assert err.value.response.status_code == 402
+    free_api.create_repo("free-user/static-page", repo_type="space", space_sdk="static")
+
+
+def test_a_free_user_may_create_a_zero_gpu_gradio_space(free_api):
+    free_api.create_repo("free-user/zero", repo_type="space", space_sdk="gradio", space_hardware="zero-a10g")
+    assert free_api.get_space_runtime("free-user/zero").raw["hardware"]["requested"] == "zero-a10g"
+
+
+def test_request_space_hardware_sets_the_requested_flavour(api):
+    api.create_repo("sim-user/hw", repo_type="space", space_sdk="gradio", exist_ok=True)
+    runtime = api.request_space_hardware("sim-user/hw", "t4-small")
+    assert runtime.requested_hardware == "t4-small"
+
+
+def test_add_space_secret_is_listed_without_its_value(api):
+    api.create_repo("sim-user/with-secret", repo_type="space", space_sdk="gradio", exist_ok=True)
+    api.add_space_secret("sim-user/with-secret", "HF_TOKEN", "hf_read_only", description="for gated bases")
+    assert api.get_space_runtime("sim-user/with-secret").stage in ("NO_APP_FILE", "BUILDING", "RUNNING")

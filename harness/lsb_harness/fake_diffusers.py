@@ -76,7 +76,10 @@ class ComponentStandIn:
     # constructors used by apps
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path=None, *args, **kwargs):
+        from lsb_harness import hub_env
+
         _check_dtype_kwargs(f"{cls._lsb_real_name}.from_pretrained", kwargs)
+        hub_env.check_gated(pretrained_model_name_or_path)
         obj = cls()
         obj._lsb_attrs["source"] = pretrained_model_name_or_path
         return obj
@@ -92,6 +95,10 @@ class ComponentStandIn:
         return obj
 
     def to(self, *a, **k):
+        if any(isinstance(d, int) or str(d).startswith("cuda") for d in list(a) + [k.get("device", "cpu")] if type(d).__name__ != "dtype"):
+            from lsb_harness import hub_env
+
+            hub_env.require_cuda()
         return self
 
     def __getattr__(self, name):
@@ -273,6 +280,9 @@ class PipelineStandIn:
         if not isinstance(pretrained_model_name_or_path, (str, dict)) and not hasattr(pretrained_model_name_or_path, "__fspath__"):
             raise TypeError(f"{where}: expected a repo id or path, got {type(pretrained_model_name_or_path).__name__}")
         _check_dtype_kwargs(where, kwargs)
+        from lsb_harness import hub_env
+
+        hub_env.check_gated(pretrained_model_name_or_path)
         comps = {k: v for k, v in kwargs.items() if k in cls._lsb_components}
         obj = cls(**comps)
         obj._lsb_base = str(pretrained_model_name_or_path)
@@ -307,6 +317,10 @@ class PipelineStandIn:
         if dev is not None:
             if isinstance(dev, int) or (isinstance(dev, str) and dev.startswith("cuda:")):
                 STATE.violation("cuda_device_id", f"pipe.to({dev!r}): use the string 'cuda' on ZeroGPU (no device ids)")
+            if isinstance(dev, int) or str(dev).startswith("cuda"):
+                from lsb_harness import hub_env
+
+                hub_env.require_cuda()  # real diffusers moves every module: torch's lazy CUDA init
             self.__dict__["_lsb_device"] = str(dev)
             self._lsb_record["device"] = str(dev)
         return self

@@ -119,17 +119,30 @@ impl HubClient {
     }
 
     /// `GET /api/spaces/{id}/logs/{build|run}`: the events so far (no follow), in order.
+    ///
+    /// The stream never ends (hub-constraints.md §5): like huggingface_hub's no-follow mode,
+    /// reading stops once no byte arrived for [`LOG_IDLE`], keeping what arrived.
     pub async fn space_logs(&self, id: &RepoId, kind: LogKind) -> Result<Vec<LogLine>, HubError> {
         let which = match kind {
             LogKind::Build => "build",
             LogKind::Run => "run",
         };
         let url = self.repo_api_url(RepoType::Space, id, &["logs", which]);
-        let resp = self.send(Call::get("/api/spaces/{id}/logs/{kind}", url)).await?;
-        let text = resp.text().await.map_err(|e| transport("logs", e))?;
-        Ok(parse_sse(&text))
+        let mut resp = self.send(Call::get("/api/spaces/{id}/logs/{kind}", url)).await?;
+        let mut body = Vec::new();
+        while let Ok(next) = tokio::time::timeout(LOG_IDLE, resp.chunk()).await {
+            match next.map_err(|e| transport("logs", e))? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        Ok(parse_sse(&String::from_utf8_lossy(&body)))
     }
 }
+
+/// How long a log stream may stay silent before reading stops (huggingface_hub's no-follow
+/// read timeout is 5 s: HH hf_api.py `_stream_sse_events`; the simulator replays at once).
+pub const LOG_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl HubClient {
     /// `GET /api/spaces/{id}/logs/{build|run}?tail=N` read as the stream it is: the Hub never

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{SimConfig, SimError, start};
+use super::{HarnessSettings, Plan, SimConfig, SimError, start};
 
 /// Arguments of the `sim` subcommand.
 #[derive(Debug, Clone, clap::Args)]
@@ -28,6 +28,35 @@ pub struct SimArgs {
     /// More users, as `NAME=TOKEN` (repeatable).
     #[arg(long = "extra-user", value_parser = parse_user)]
     pub extra_users: Vec<(String, String)>,
+    /// Run Spaces' apps through the local harness (`LSB_HARNESS_PYTHON` / `.venv`): a running
+    /// Space's host is then its local app.
+    #[arg(long)]
+    pub run_spaces: bool,
+    /// An account's plan, as `USER=free|pro|team|enterprise` (repeatable; others are free).
+    #[arg(long = "plan", value_parser = parse_plan)]
+    pub plans: Vec<(String, Plan)>,
+    /// A gated model repo `NS/NAME` (created empty if not seeded; repeatable).
+    #[arg(long)]
+    pub gated: Vec<String>,
+    /// Grants a user access to a gated repo, as `USER:NS/NAME` (repeatable).
+    #[arg(long = "grant", value_parser = parse_grant)]
+    pub grants: Vec<(String, String)>,
+    /// Milliseconds a repo creation or commit stays in progress (a parallel one gets 409).
+    #[arg(long, default_value_t = 0)]
+    pub op_window_ms: u64,
+    /// Webhook triggers per webhook per 24 h before refusals (the Hub: 1000).
+    #[arg(long, default_value_t = 1000)]
+    pub webhook_daily_cap: u32,
+}
+
+fn parse_plan(s: &str) -> Result<(String, Plan), String> {
+    let (user, plan) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected USER=PLAN"))?;
+    Ok((user.to_owned(), plan.parse()?))
+}
+
+fn parse_grant(s: &str) -> Result<(String, String), String> {
+    let (user, repo) = s.split_once(':').ok_or_else(|| format!("{s:?}: expected USER:NS/NAME"))?;
+    Ok((user.to_owned(), repo.to_owned()))
 }
 
 fn parse_user(s: &str) -> Result<(String, String), String> {
@@ -39,7 +68,26 @@ fn parse_user(s: &str) -> Result<(String, String), String> {
 /// `user NAME token TOKEN` line per user (seeded namespaces get `hf_seed_<ns>`).
 pub async fn run(args: SimArgs, shutdown: CancellationToken) -> Result<(), SimError> {
     let token = args.token.unwrap_or_else(|| format!("hf_sim_{}", uuid::Uuid::new_v4().simple()));
-    let config = SimConfig { user: args.user.clone(), token: token.clone(), seed: args.seed, extra_users: args.extra_users, tree_page_size: args.tree_page_size, ..SimConfig::default() };
+    let harness = if args.run_spaces {
+        let h = HarnessSettings::from_env().ok_or_else(|| SimError::Io(std::io::Error::other("--run-spaces: no harness Python (set LSB_HARNESS_PYTHON, or create .venv with harness/requirements.txt)")))?;
+        Some(h)
+    } else {
+        None
+    };
+    let config = SimConfig {
+        user: args.user.clone(),
+        token: token.clone(),
+        seed: args.seed,
+        extra_users: args.extra_users,
+        tree_page_size: args.tree_page_size,
+        harness,
+        plans: args.plans,
+        gated: args.gated,
+        grants: args.grants,
+        op_window: std::time::Duration::from_millis(args.op_window_ms),
+        webhook_daily_cap: args.webhook_daily_cap,
+        ..SimConfig::default()
+    };
     let handle = start(args.listen, config).await?;
     println!("listening on http://{}", handle.addr());
     for (user, token) in handle.users() {

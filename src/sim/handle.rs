@@ -51,6 +51,17 @@ pub struct DiscussionView {
     pub head: Option<CommitSha>,
 }
 
+/// A webhook's trigger counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct TriggerCount {
+    /// Delivered in the last 24 h (what the cap is measured against).
+    pub last_24h: u64,
+    /// Delivered since the simulator started.
+    pub total: u64,
+    /// Refused for being over the cap.
+    pub refused: u64,
+}
+
 /// A commit as tests see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitView {
@@ -205,6 +216,68 @@ impl SimHandle {
         if let Some(r) = self.sim.world().repo_mut(ty, id) {
             r.gate_grants.push(user.to_owned());
         }
+    }
+
+    /// Sets a Space's requested hardware as the owner would through the hardware API (the app
+    /// restarts when the flavour changes), e.g. for a seeded live Space on `zero-a10g`.
+    pub fn set_space_hardware(&self, id: &RepoId, flavour: &str) {
+        let changed = {
+            let mut w = self.sim.world();
+            let Some(s) = w.repo_mut(RepoType::Space, id).and_then(|r| r.space.as_mut()) else { return };
+            let changed = s.hardware != flavour;
+            s.hardware = flavour.to_owned();
+            changed
+        };
+        if changed {
+            super::routes::restart_app(&self.sim, id);
+        }
+    }
+
+    /// A Space's `(requested, current)` hardware.
+    pub fn space_hardware(&self, id: &RepoId) -> Option<(String, Option<String>)> {
+        self.sim.world().repo(RepoType::Space, id).and_then(|r| r.space.as_ref()).map(|s| (s.hardware.clone(), s.current_hardware.clone()))
+    }
+
+    /// A Space's secrets as the app sees them (name → value).
+    pub fn space_secrets(&self, id: &RepoId) -> BTreeMap<String, String> {
+        self.sim.world().repo(RepoType::Space, id).and_then(|r| r.space.as_ref()).map(|s| s.secret_values.clone()).unwrap_or_default()
+    }
+
+    /// Triggers per webhook id: counted in the last 24 h, counted since start, refused.
+    pub fn trigger_counts(&self) -> BTreeMap<String, TriggerCount> {
+        let w = self.sim.world();
+        w.trigger_totals
+            .iter()
+            .map(|(id, (total, refused))| {
+                let last_24h = w.trigger_window.get(id).map_or(0, |q| q.len() as u64);
+                (id.clone(), TriggerCount { last_24h, total: *total, refused: *refused })
+            })
+            .collect()
+    }
+
+    /// Sets the webhook trigger cap (per webhook per rolling 24 h).
+    pub fn set_webhook_daily_cap(&self, cap: u32) {
+        self.sim.world().trigger_cap = Some(cap);
+    }
+
+    /// Moves the simulator's clock forward (quota days, trigger windows).
+    pub fn advance_clock(&self, by: Duration) {
+        self.sim.world().clock_offset += by;
+    }
+
+    /// ZeroGPU seconds charged to a caller today (`None`: anonymous callers).
+    pub fn zero_gpu_used(&self, user: Option<&str>) -> u64 {
+        self.sim.world().gpu_quota.get(user.unwrap_or_default()).map_or(0, |q| q.used)
+    }
+
+    /// Sets an account's plan (accounts start free).
+    pub fn set_plan(&self, account: &str, plan: super::Plan) {
+        self.sim.world().plans.insert(account.to_owned(), plan);
+    }
+
+    /// An account's plan.
+    pub fn plan(&self, account: &str) -> super::Plan {
+        self.sim.world().plan(account)
     }
 
     /// The Space's stage, e.g. `RUNNING`.

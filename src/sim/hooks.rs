@@ -2,6 +2,10 @@
 //! `X-Webhook-Secret` to every enabled webhook whose domains cover the change. Deliveries
 //! leave one at a time, in event order, from an outbox task, and are recorded (URL, payload,
 //! receiver status) once answered.
+//!
+//! Every delivery is one trigger of its webhook (hub-constraints.md §1: "One delivery = one
+//! trigger", unverified): past the cap (1,000 per webhook per rolling 24 h, HD webhooks.md) a
+//! delivery is refused — not sent, not recorded as a delivery, counted as refused.
 
 use std::sync::Arc;
 
@@ -110,7 +114,24 @@ pub(crate) async fn run_outbox(sim: Arc<Sim>, mut rx: UnboundedReceiver<Delivery
     }
 }
 
+/// Counts the trigger; `false` when the webhook is over its daily cap.
+fn admit(sim: &Sim, webhook: &str) -> bool {
+    let mut w = sim.world();
+    let now = sim.now(&w);
+    let cap = w.trigger_cap.unwrap_or(sim.config.webhook_daily_cap);
+    let window = w.trigger_window.entry(webhook.to_owned()).or_default();
+    let ok = super::terms::admit_trigger(window, now, cap);
+    let totals = w.trigger_totals.entry(webhook.to_owned()).or_default();
+    if ok { totals.0 += 1 } else { totals.1 += 1 }
+    ok
+}
+
 async fn deliver(sim: &Sim, mut d: Delivery) {
+    if !admit(sim, &d.webhook_id) {
+        tracing::debug!(webhook = %d.webhook_id, "sim webhook over its daily trigger cap: delivery refused");
+        sim.bump();
+        return;
+    }
     let mut req = sim.http.post(&d.url).json(&d.payload).timeout(std::time::Duration::from_secs(10));
     if let Some(s) = &d.secret {
         req = req.header("x-webhook-secret", s);

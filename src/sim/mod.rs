@@ -13,6 +13,8 @@
 //! their metadata and tree to everyone and gate only downloads.
 
 mod access;
+mod admin;
+mod busy;
 pub mod cli;
 mod error;
 mod faults;
@@ -29,6 +31,7 @@ mod server;
 mod shared;
 mod spaces_run;
 mod state;
+mod terms;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,11 +39,12 @@ use std::time::Duration;
 
 pub use error::SimError;
 pub use faults::{Fault, FaultRule};
-pub use handle::{CommitView, DiscussionView, SimHandle};
+pub use handle::{CommitView, DiscussionView, SimHandle, TriggerCount};
 pub use record::{CallRecord, Delivery};
 pub use seed::seed_token;
 pub use spaces_run::HarnessSettings;
 pub use state::BuildOutcome;
+pub use terms::Plan;
 
 /// How the simulator starts.
 #[derive(Debug, Clone)]
@@ -59,6 +63,18 @@ pub struct SimConfig {
     pub tree_page_size: usize,
     /// Run Spaces' apps through the local harness (off by default: builds are simulated).
     pub harness: Option<HarnessSettings>,
+    /// Account plans, as `(account, plan)`; accounts not listed are free (hub-constraints.md §3).
+    pub plans: Vec<(String, Plan)>,
+    /// Model repos whose downloads are gated (`ns/name`; applied after seeding, mode `manual`).
+    pub gated: Vec<String>,
+    /// `(user, repo)`: users granted access to a gated repo.
+    pub grants: Vec<(String, String)>,
+    /// Webhook triggers per webhook per rolling 24 h before refusals (the Hub: 1,000).
+    pub webhook_daily_cap: u32,
+    /// How long a repo creation or a commit stays "in progress": a second creation by the same
+    /// user, or a second commit to the same repo, arriving meanwhile gets the Hub's 409
+    /// (hub-constraints.md §6). Zero: operations are instantaneous and never overlap.
+    pub op_window: Duration,
 }
 
 impl Default for SimConfig {
@@ -71,6 +87,11 @@ impl Default for SimConfig {
             build_delay: Duration::from_millis(200),
             tree_page_size: 1000,
             harness: None,
+            plans: Vec::new(),
+            gated: Vec::new(),
+            grants: Vec::new(),
+            webhook_daily_cap: terms::WEBHOOK_DAILY_CAP,
+            op_window: Duration::ZERO,
         }
     }
 }

@@ -27,18 +27,37 @@ pub(crate) fn create_repo(
     sdk: Option<&str>,
     files: BTreeMap<String, Bytes>,
 ) -> Result<String, ApiError> {
+    create_repo_with(sim, w, ty, id, private, sdk, files, |_| {})
+}
+
+/// [`create_repo`], with `setup` applied to a Space's settings before its first build.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn create_repo_with(
+    sim: &Arc<Sim>,
+    w: &mut World,
+    ty: RepoType,
+    id: &RepoId,
+    private: bool,
+    sdk: Option<&str>,
+    files: BTreeMap<String, Bytes>,
+    setup: impl FnOnce(&mut SpaceState),
+) -> Result<String, ApiError> {
     if w.repo(ty, id).is_some() {
         let mut e = ApiError::new(StatusCode::CONFLICT, format!("You already created this {} repo", ty.as_str()));
         e.body = Some(json!({ "error": e.message, "url": sim.web_url(ty, id) }));
         return Err(e);
     }
     w.ensure_user(id.namespace());
-    let space = (ty == RepoType::Space).then(|| SpaceState {
-        sdk: sdk.unwrap_or("gradio").to_owned(),
-        stage: "NO_APP_FILE".to_owned(),
-        hardware: "cpu-basic".to_owned(),
-        sleep_time: Some(172_800),
-        ..SpaceState::default()
+    let space = (ty == RepoType::Space).then(|| {
+        let mut s = SpaceState {
+            sdk: sdk.unwrap_or("gradio").to_owned(),
+            stage: "NO_APP_FILE".to_owned(),
+            hardware: super::terms::CPU_BASIC.to_owned(),
+            sleep_time: Some(172_800),
+            ..SpaceState::default()
+        };
+        setup(&mut s);
+        s
     });
     let object_id = w.next_object_id();
     let mut repo = Repo {

@@ -65,6 +65,7 @@ fn finish_build(sim: &Sim, id: &RepoId, generation: u64) {
 fn apply_outcome(space: &mut SpaceState) {
     match space.outcome.clone() {
         BuildOutcome::Running => {
+            space.current_hardware = Some(space.hardware.clone());
             space.build_log.push("Successfully built the image\n".to_owned());
             space.run_log.push("* Running on local URL:  http://0.0.0.0:7860\n".to_owned());
             space.stage = "RUNNING".to_owned();
@@ -83,12 +84,15 @@ fn apply_outcome(space: &mut SpaceState) {
     }
 }
 
-/// The runtime object of `GET /api/spaces/{id}/runtime`.
+/// The runtime object of `GET /api/spaces/{id}/runtime`: `hardware.requested` is what was
+/// asked for (cpu-basic by default), `hardware.current` what the running app got — null
+/// until a build runs (hub-api.md §7 runtime cassettes; hub-constraints.md §3 "applied after
+/// the build").
 pub(crate) fn runtime_json(space: &SpaceState) -> Value {
-    let running = space.stage == "RUNNING";
+    let running = space.stage.starts_with("RUNNING");
     let mut v = json!({
         "stage": space.stage,
-        "hardware": { "current": if running { Some(&space.hardware) } else { None }, "requested": space.hardware },
+        "hardware": { "current": if running { space.current_hardware.as_ref() } else { None }, "requested": space.hardware },
         "storage": null,
         "gcTimeout": space.sleep_time,
         "replicas": { "requested": 1 },

@@ -37,6 +37,8 @@ pub(crate) async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHa
         world.tokens.insert(token.clone(), name.clone());
         world.ensure_user(name);
     }
+    world.plans.extend(config.plans.iter().cloned());
+    let (gated, grants) = (config.gated.clone(), config.grants.clone());
     let seed_dir = config.seed.clone();
     let (sim, outbox) = Sim::new(world, base, config);
     let sim = Arc::new(sim);
@@ -45,6 +47,7 @@ pub(crate) async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHa
     if let Some(dir) = seed_dir {
         seed::seed_dir(&sim, &dir)?;
     }
+    super::admin::apply_gates(&sim, &gated, &grants);
     let app = routes::router(sim.clone());
     let task = tokio::spawn(accept_loop(listener, app, stop.clone()));
     Ok(SimHandle::new(sim, addr, stop, task))

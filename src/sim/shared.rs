@@ -21,6 +21,8 @@ pub(crate) struct Sim {
     pub rt: tokio::runtime::Handle,
     /// Deliveries waiting to be POSTed, in event order.
     pub outbox: mpsc::UnboundedSender<Delivery>,
+    /// The simulator clock's origin (see [`Sim::now`]).
+    pub started: std::time::Instant,
 }
 
 impl Sim {
@@ -35,6 +37,7 @@ impl Sim {
             changes: watch::channel(0).0,
             rt: tokio::runtime::Handle::current(),
             outbox,
+            started: std::time::Instant::now(),
         };
         (sim, rx)
     }
@@ -42,6 +45,11 @@ impl Sim {
     /// Locks the world (a panicked holder does not poison it for good).
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The simulator clock: time since start plus the offset tests add (`advance_clock`).
+    pub fn now(&self, w: &World) -> std::time::Duration {
+        self.started.elapsed() + w.clock_offset
     }
 
     /// Wakes whoever awaits a change (deliveries, stages, calls).

@@ -4,6 +4,14 @@
 //! Space's `host` pointing at it; RUNTIME_ERROR with the process's output as the run log
 //! when it exits. A newer build or a deleted Space stops the old process.
 //!
+//! The app's environment is the Space's, as on the Hub: its variables and secrets (secrets are
+//! the app's env vars: hub-constraints.md §4), `SPACE_ID`, `HF_ENDPOINT` (the simulator), and
+//! the hardware: `LSB_HARNESS_HARDWARE=<flavour>` makes the harness's torch stand-in have no
+//! CUDA on CPU flavours, and `SPACES_ZERO_GPU=true` is set on zero-a10g only (§3: without it
+//! `@spaces.GPU` is a no-op and module-level `.to("cuda")` fails on cpu-basic).
+//! `LSB_SIM_URL` lets the `spaces` stand-in charge the caller's ZeroGPU quota at
+//! `/_sim/zero-gpu/charge` (see `routes::admin`). The operator's own `HF_TOKEN` never leaks in.
+//!
 //! Off unless [`HarnessSettings`] is given in [`super::SimConfig::harness`].
 
 use std::path::{Path, PathBuf};
@@ -44,6 +52,10 @@ impl HarnessSettings {
 /// What a build needs, read under the lock.
 struct Job {
     files: Vec<(String, Bytes)>,
+    /// The Space's environment (variables, then secrets), as `(key, value)`.
+    env: Vec<(String, String)>,
+    /// The requested hardware flavour.
+    hardware: String,
     /// `(lora repo, its file list)` for every model repo (the app loads one of them).
     file_lists: Vec<(String, String)>,
 }
@@ -53,6 +65,9 @@ fn collect(w: &World, id: &RepoId) -> Option<Job> {
     let repo = w.repo(RepoType::Space, id)?;
     let head = repo.commit(repo.main_head()?)?;
     let files = head.files.iter().map(|(p, e)| (p.clone(), e.data.clone())).collect();
+    let space = repo.space.as_ref()?;
+    let env = space.variables.iter().map(|(k, (v, _, _))| (k.clone(), v.clone())).chain(space.secret_values.iter().map(|(k, v)| (k.clone(), v.clone()))).collect();
+    let hardware = space.hardware.clone();
     let file_lists = w
         .repos
         .values()
@@ -62,7 +77,7 @@ fn collect(w: &World, id: &RepoId) -> Option<Job> {
             Some((r.id.to_string(), c.files.keys().cloned().collect::<Vec<_>>().join("\n")))
         })
         .collect();
-    Some(Job { files, file_lists })
+    Some(Job { files, env, hardware, file_lists })
 }
 
 fn still_current(sim: &Sim, id: &RepoId, generation: u64) -> bool {
@@ -141,6 +156,15 @@ async fn run(sim: &Arc<Sim>, settings: &HarnessSettings, id: &RepoId, generation
         cmd.arg("--files").arg(f);
     }
     cmd.current_dir(&dir).env("PYTHONPATH", &settings.harness_dir).env("PYTHONUNBUFFERED", "1");
+    for key in ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SPACES_ZERO_GPU", "HF_ENDPOINT", "LSB_HARNESS_HARDWARE", "LSB_SIM_URL", "SPACE_ID"] {
+        cmd.env_remove(key);
+    }
+    let base = sim.base_str();
+    cmd.env("LSB_HARNESS_HARDWARE", &job.hardware).env("SPACE_ID", id.to_string()).env("HF_ENDPOINT", base.trim_end_matches('/')).env("LSB_SIM_URL", &base);
+    if job.hardware == super::terms::ZERO_GPU {
+        cmd.env("SPACES_ZERO_GPU", "true");
+    }
+    cmd.envs(job.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", settings.python.display()))?;
     update(sim, id, generation, |s| {
@@ -194,6 +218,7 @@ async fn pump<R: tokio::io::AsyncBufRead + Unpin>(sim: Arc<Sim>, id: RepoId, gen
             s.run_log.push(format!("{line}\n"));
             if let Some(host) = ready {
                 s.host = Some(host.clone());
+                s.current_hardware = Some(s.hardware.clone());
                 s.stage = "RUNNING".to_owned();
             }
         });

@@ -1,7 +1,7 @@
 //! The simulator's in-memory world: users, repos (git-like commits and refs), discussions,
 //! Space runtimes, webhooks, and the records tests read (calls, deliveries).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -96,7 +96,12 @@ pub(crate) struct SpaceState {
     pub run_log: Vec<String>,
     /// Where the running app answers (harness runs only).
     pub host: Option<String>,
+    /// The hardware the running app got (`hardware` is the requested one): set once a build
+    /// runs, as the Hub applies hardware after the build (hub-constraints.md §3).
+    pub current_hardware: Option<String>,
     pub secrets: BTreeMap<String, (Option<String>, String)>,
+    /// Secret values (write-only on the API; the app's environment when the harness runs it).
+    pub secret_values: BTreeMap<String, String>,
     pub variables: BTreeMap<String, (String, Option<String>, String)>,
 }
 
@@ -146,10 +151,25 @@ pub(crate) struct World {
     pub deliveries: Vec<Delivery>,
     pub faults: Vec<FaultRule>,
     pub counter: u64,
+    /// Account plans (absent: free). See [`super::terms::Plan`].
+    pub plans: HashMap<String, super::terms::Plan>,
+    /// ZeroGPU use per caller (user name, or `""` for anonymous callers).
+    pub gpu_quota: HashMap<String, super::terms::QuotaUse>,
+    /// Trigger times per webhook id in the last 24 h (simulator clock).
+    pub trigger_window: HashMap<String, VecDeque<std::time::Duration>>,
+    /// Triggers counted / refused per webhook id since start.
+    pub trigger_totals: BTreeMap<String, (u64, u64)>,
+    /// Users with a repo creation in flight, and repos with a commit in flight (409s).
+    pub creating: HashSet<String>,
+    pub committing: BTreeSet<(RepoTypeKey, RepoId)>,
+    /// The trigger cap set through `/_sim` (else `SimConfig::webhook_daily_cap`).
+    pub trigger_cap: Option<u32>,
+    /// Added to the simulator's clock (tests and `/_sim/clock` move time forward).
+    pub clock_offset: std::time::Duration,
 }
 
 /// `RepoType` as an ordered map key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct RepoTypeKey(pub u8);
 
 impl From<RepoType> for RepoTypeKey {
@@ -178,6 +198,20 @@ impl World {
     /// The repo, mutably.
     pub fn repo_mut(&mut self, ty: RepoType, id: &RepoId) -> Option<&mut Repo> {
         self.repos.get_mut(&(ty.into(), id.clone()))
+    }
+
+    /// An account's plan (free unless set).
+    pub fn plan(&self, user: &str) -> super::terms::Plan {
+        self.plans.get(user).copied().unwrap_or_default()
+    }
+
+    /// How many Spaces of `ns` request ZeroGPU, leaving out `except`.
+    pub fn zero_gpu_hosted(&self, ns: &str, except: Option<&RepoId>) -> usize {
+        self.repos
+            .values()
+            .filter(|r| r.owner() == ns && Some(&r.id) != except)
+            .filter(|r| r.space.as_ref().is_some_and(|s| s.hardware == super::terms::ZERO_GPU))
+            .count()
     }
 
     /// Adds a user (idempotent).

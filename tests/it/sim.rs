@@ -1,6 +1,10 @@
 //! The simulator over real HTTP, one module per area, and the helpers every test module uses.
 
 mod deliveries;
+mod hardware;
+mod harness_terms;
+mod plans;
+mod terms;
 mod http;
 mod seeding;
 

@@ -62,6 +62,7 @@ async fn a_generated_text_to_image_space_runs_under_the_harness_and_returns_a_pn
     seed_lora(&sim, "tkato/corgi-dreambooth-flux-lora", &["README.md", "pytorch_lora_weights.safetensors"]);
     let space = id(&format!("{BOT}/corgi-demo"));
     sim.seed_repo(RepoType::Space, &space, golden("02-flux-dev-dreambooth-corgi"), false);
+    sim.set_space_hardware(&space, "zero-a10g"); // a ZeroGPU app needs ZeroGPU hardware (hub-constraints.md §3)
     assert_eq!(settled(&sim, &space).await, "RUNNING");
 
     let hub = hub_client(&sim, BOT_TOKEN);
@@ -87,11 +88,12 @@ async fn a_wrong_weights_file_name_ends_in_runtime_error_with_the_explaining_log
     seed_lora(&sim, "tkato/corgi-dreambooth-flux-lora", &["README.md", "corgi_final.safetensors"]);
     let space = id(&format!("{BOT}/corgi-broken"));
     sim.seed_repo(RepoType::Space, &space, golden("02-flux-dev-dreambooth-corgi"), false);
+    sim.set_space_hardware(&space, "zero-a10g"); // a ZeroGPU app needs ZeroGPU hardware (hub-constraints.md §3)
     assert_eq!(settled(&sim, &space).await, "RUNTIME_ERROR");
     let hub = hub_client(&sim, BOT_TOKEN);
     let log: String = hub.space_logs(&space, LogKind::Run).await.expect("run log").into_iter().map(|l| l.data).collect();
     assert!(log.contains("does not appear to have a file named pytorch_lora_weights.safetensors"), "{log}");
-    assert!(hub.space_info(&space, None).await.expect("info").host.is_some_and(|h| h.ends_with(".hf.space")));
+    assert!(hub.space_info(&space, None).await.expect("info").host.is_some_and(|h| h.ends_with(".not-served-by-the-sim.invalid")));
 }
 
 /// A LoRA, its live Space (owned by the LoRA owner, running the golden app) and the bot.
@@ -108,6 +110,7 @@ impl SmokeWorld {
         let lora = seed_lora(&sim, lora, lora_files);
         let space = id(space);
         sim.commit_as(OWNER, RepoType::Space, &space, golden(golden_name), "live app");
+        sim.set_space_hardware(&space, "zero-a10g"); // the live Space runs on ZeroGPU
         let hub = hub_client(&sim, BOT_TOKEN);
         Self { sim, hub, lora, space }
     }

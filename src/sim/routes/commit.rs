@@ -107,6 +107,9 @@ pub(crate) async fn commit(State(sim): Ctx, Extension(caller): Extension<Caller>
     let user = caller.require()?.to_owned();
     let create_pr = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).any(|(k, v)| k == "create_pr" && (v == "1" || v == "true"));
     let parsed = parse(&body)?;
+    access::readable(&sim.world(), &caller, ty, &id)?;
+    let _busy = crate::sim::busy::committing(&sim, ty, &id)?;
+    crate::sim::busy::hold(&sim).await;
     let mut w = sim.world();
     access::readable(&w, &caller, ty, &id)?;
     let (oid, pr) = if create_pr { open_pr(&sim, &mut w, ty, &id, &user, &r.rev, parsed)? } else { (push_to(&sim, &mut w, &caller, ty, &id, &r.rev, parsed)?, None) };

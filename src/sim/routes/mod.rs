@@ -1,6 +1,7 @@
 //! The simulator's router: one module per group of Hub routes, every call through the
 //! [`super::server::observe`] middleware. Shared extractors and formatting live here.
 
+mod admin;
 mod commit;
 mod discussion_actions;
 mod discussions;
@@ -27,6 +28,7 @@ use super::state::EventData;
 use crate::domain::{RepoId, RepoType};
 
 pub(crate) use discussions::event_json;
+pub(crate) use spaces::restart_app;
 
 /// `{kind}/{ns}/{name}` of repo routes.
 #[derive(Debug, Deserialize)]
@@ -124,5 +126,6 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route("/datasets/{ns}/{name}/resolve/{rev}/{*path}", get(resolve::dataset))
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(sim.clone(), super::server::observe))
-        .with_state(sim)
+        .with_state(sim.clone())
+        .merge(admin::router(sim))
 }

@@ -129,7 +129,10 @@ fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
             let sub = format!("{}-{}", repo.id.namespace(), repo.id.name()).to_lowercase().replace(['_', '.'], "-");
             v["sdk"] = json!(space.sdk);
             v["subdomain"] = json!(sub);
-            v["host"] = json!(space.host.clone().unwrap_or_else(|| format!("https://{sub}.hf.space")));
+            // Without the harness (or before the app answers) nothing serves the Space: the
+            // host says so (`.invalid` never resolves, RFC 2606) instead of a real-looking
+            // `*.hf.space` that cannot be reached.
+            v["host"] = json!(space.host.clone().unwrap_or_else(|| format!("https://{sub}.not-served-by-the-sim.invalid")));
             v["runtime"] = runtime_json(space);
             v["models"] = json!([]);
             v["datasets"] = json!([]);
@@ -154,6 +157,41 @@ pub(crate) struct CreateBody {
     private: Option<bool>,
     visibility: Option<String>,
     sdk: Option<String>,
+    hardware: Option<String>,
+    sleep_time_seconds: Option<i64>,
+    #[serde(default)]
+    secrets: Vec<KeyValue>,
+    #[serde(default)]
+    variables: Vec<KeyValue>,
+}
+
+/// `{"key", "value", "description"?}` of create/duplicate bodies (hub-api.md §7).
+#[derive(Deserialize, Clone)]
+pub(crate) struct KeyValue {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+    pub description: Option<String>,
+}
+
+/// Settings a new Space gets from its create or duplicate body: hardware (else cpu-basic, the
+/// README's `suggested_hardware` assigning nothing: hub-constraints.md §3), sleep time,
+/// secrets (values kept for the app's environment) and variables.
+pub(crate) fn apply_space_settings(space: &mut crate::sim::state::SpaceState, hardware: Option<String>, sleep: Option<i64>, secrets: &[KeyValue], variables: &[KeyValue]) {
+    let now = iso(time::OffsetDateTime::now_utc());
+    if let Some(hw) = hardware {
+        space.hardware = hw;
+    }
+    if sleep.is_some() {
+        space.sleep_time = sleep;
+    }
+    for s in secrets {
+        space.secrets.insert(s.key.clone(), (s.description.clone(), now.clone()));
+        space.secret_values.insert(s.key.clone(), s.value.clone());
+    }
+    for v in variables {
+        space.variables.insert(v.key.clone(), (v.value.clone(), v.description.clone(), now.clone()));
+    }
 }
 
 pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>, Json(b): Json<CreateBody>) -> Result<Response, ApiError> {
@@ -176,8 +214,13 @@ pub(crate) async fn create(State(sim): Ctx, Extension(caller): Extension<Caller>
             files.insert("style.css".to_owned(), Bytes::from_static(b"body { padding: 2rem; font-family: sans-serif; }\n"));
         }
     }
+    let _busy = crate::sim::busy::creating(&sim, &user)?;
+    crate::sim::busy::hold(&sim).await;
     let mut w = sim.world();
-    ops::create_repo(&sim, &mut w, ty, &id, private, b.sdk.as_deref(), files)?;
+    if ty == RepoType::Space && w.repo(ty, &id).is_none() {
+        crate::sim::admin::check_new_space(&w, &ns, b.sdk.as_deref().unwrap_or("gradio"), b.hardware.as_deref())?;
+    }
+    ops::create_repo_with(&sim, &mut w, ty, &id, private, b.sdk.as_deref(), files, |s| apply_space_settings(s, b.hardware.clone(), b.sleep_time_seconds, &b.secrets, &b.variables))?;
     Ok(Json(json!({ "url": sim.web_url(ty, &id), "name": id.to_string(), "id": w.repo(ty, &id).map(|r| r.object_id.clone()) })).into_response())
 }
 

@@ -54,14 +54,30 @@ pub(crate) async fn list_secrets(State(sim): Ctx, Extension(caller): Extension<C
     Ok(Json(edit(&sim, &caller, &p, |s| secrets_json(s))?).into_response())
 }
 
+/// Adds a secret: its value becomes the app's environment, and the app restarts
+/// (hub-constraints.md §3 "Secret or hardware changes restart the app", §4).
 pub(crate) async fn add_secret(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Json(b): Json<KeyValue>) -> Result<Response, ApiError> {
-    edit(&sim, &caller, &p, |s| s.secrets.insert(b.key, (b.description, iso(OffsetDateTime::now_utc()))))?;
+    edit(&sim, &caller, &p, |s| {
+        s.secret_values.insert(b.key.clone(), b.value);
+        s.secrets.insert(b.key, (b.description, iso(OffsetDateTime::now_utc())))
+    })?;
+    restart(&sim, &p);
     Ok(Json(json!({})).into_response())
 }
 
 pub(crate) async fn delete_secret(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Json(b): Json<KeyOnly>) -> Result<Response, ApiError> {
-    edit(&sim, &caller, &p, |s| s.secrets.remove(&b.key))?;
+    edit(&sim, &caller, &p, |s| {
+        s.secret_values.remove(&b.key);
+        s.secrets.remove(&b.key)
+    })?;
+    restart(&sim, &p);
     Ok(Json(json!({})).into_response())
+}
+
+fn restart(sim: &Arc<Sim>, p: &RepoPath) {
+    if let Ok((_, id)) = p.parse() {
+        super::spaces::restart_app(sim, &id);
+    }
 }
 
 pub(crate) async fn list_variables(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>) -> Result<Response, ApiError> {

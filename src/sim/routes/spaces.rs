@@ -1,5 +1,5 @@
 //! Space runtime and controls: runtime, restart, pause, hardware, sleep time, duplicate,
-//! and build/run logs as Server-Sent Events (`?tail=N`; the stream ends once replayed).
+//! and build/run logs as Server-Sent Events (`?tail=N`; replayed, then followed, never ended).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -71,14 +71,35 @@ pub(crate) struct HardwareBody {
     sleep_time_seconds: Option<i64>,
 }
 
+/// Requests hardware: a hardware change restarts the app (hub-constraints.md §3 "Secret or
+/// hardware changes restart the app"); `current` follows once the new build runs.
 pub(crate) async fn hardware(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Json(b): Json<HardwareBody>) -> Result<Response, ApiError> {
-    with_space(&sim, &caller, &p, |s| {
-        s.hardware = b.flavor;
+    let id = space_id(&p)?;
+    let changed = {
+        let mut w = sim.world();
+        let sdk = access::writable_mut(&mut w, &caller, RepoType::Space, &id)?.space.as_ref().map(|s| s.sdk.clone()).ok_or_else(ApiError::repo_not_found)?;
+        crate::sim::admin::check_flavour(&w, &id, &sdk, &b.flavor)?;
+        let space = access::writable_mut(&mut w, &caller, RepoType::Space, &id)?.space.as_mut().ok_or_else(ApiError::repo_not_found)?;
+        let changed = space.hardware != b.flavor;
+        space.hardware = b.flavor;
         if b.sleep_time_seconds.is_some() {
-            s.sleep_time = b.sleep_time_seconds;
+            space.sleep_time = b.sleep_time_seconds;
         }
-        Ok(())
-    })
+        changed
+    };
+    if changed {
+        restart_app(&sim, &id);
+    }
+    runtime(State(sim), Extension(caller), p).await
+}
+
+/// Rebuilds a Space that has an app (a settings change restarts it).
+pub(crate) fn restart_app(sim: &Arc<Sim>, id: &RepoId) {
+    let mut w = sim.world();
+    let has_stage = w.repo(RepoType::Space, id).and_then(|r| r.space.as_ref()).is_some_and(|s| s.stage != "NO_APP_FILE");
+    if has_stage {
+        on_main_changed(sim, &mut w, id);
+    }
 }
 
 #[derive(Deserialize)]
@@ -102,6 +123,11 @@ pub(crate) struct DuplicateBody {
     private: Option<bool>,
     visibility: Option<String>,
     hardware: Option<String>,
+    sleep_time_seconds: Option<i64>,
+    #[serde(default)]
+    secrets: Vec<super::repos::KeyValue>,
+    #[serde(default)]
+    variables: Vec<super::repos::KeyValue>,
 }
 
 pub(crate) async fn duplicate(State(sim): Ctx, Extension(caller): Extension<Caller>, p: Path<RepoPath>, Json(b): Json<DuplicateBody>) -> Result<Response, ApiError> {
@@ -116,13 +142,15 @@ pub(crate) async fn duplicate(State(sim): Ctx, Extension(caller): Extension<Call
     let files: BTreeMap<String, bytes::Bytes> = src.main_head().and_then(|h| src.commit(h)).map(|c| c.files.iter().map(|(k, v)| (k.clone(), v.data.clone())).collect()).unwrap_or_default();
     let (sdk, vars) = src.space.as_ref().map(|s| (Some(s.sdk.clone()), s.variables.clone())).unwrap_or_default();
     let private = b.visibility.as_deref().map_or(b.private.unwrap_or(false), |v| v != "public");
-    ops::create_repo(&sim, &mut w, ty, &to, private, sdk.as_deref(), files)?;
-    if let Some(s) = w.repo_mut(ty, &to).and_then(|r| r.space.as_mut()) {
-        s.variables = vars;
-        if let Some(hw) = b.hardware {
-            s.hardware = hw;
-        }
+    if ty == RepoType::Space && w.repo(ty, &to).is_none() {
+        crate::sim::admin::check_new_space(&w, to.namespace(), sdk.as_deref().unwrap_or("gradio"), b.hardware.as_deref())?;
     }
+    // Variables are copied, secrets only when passed; the copy starts on cpu-basic unless
+    // `hardware` is given (hub-constraints.md §4; hub-api.md §7 duplicate).
+    ops::create_repo_with(&sim, &mut w, ty, &to, private, sdk.as_deref(), files, |s| {
+        s.variables = vars;
+        super::repos::apply_space_settings(s, b.hardware.clone(), b.sleep_time_seconds, &b.secrets, &b.variables);
+    })?;
     Ok(Json(json!({ "url": sim.web_url(ty, &to) })).into_response())
 }
 
@@ -135,17 +163,59 @@ pub(crate) async fn logs(State(sim): Ctx, Extension(caller): Extension<Caller>, 
     let tail: Option<usize> = form_urlencoded::parse(q.unwrap_or_default().as_bytes()).find(|(k, _)| k == "tail").and_then(|(_, v)| v.parse().ok());
     let id = space_id(&p)?;
     caller.require()?;
-    let mut w = sim.world();
-    let space = access::writable_mut(&mut w, &caller, RepoType::Space, &id)?.space.as_ref().ok_or_else(ApiError::repo_not_found)?;
-    let lines = match l.which.as_str() {
-        "build" => &space.build_log,
-        "run" => &space.run_log,
+    let build = match l.which.as_str() {
+        "build" => true,
+        "run" => false,
         _ => return Err(ApiError::not_found("Not Found")),
     };
-    let now = iso(OffsetDateTime::now_utc());
-    let skip = tail.map_or(0, |t| lines.len().saturating_sub(t));
-    let body: String = lines.iter().skip(skip).map(|l| format!("data: {}\n\n", json!({ "data": l, "timestamp": now }))).collect::<Vec<_>>().concat();
-    Ok(([(header::CONTENT_TYPE, "text/event-stream")], body).into_response())
+    let start = {
+        let mut w = sim.world();
+        let space = access::writable_mut(&mut w, &caller, RepoType::Space, &id)?.space.as_ref().ok_or_else(ApiError::repo_not_found)?;
+        let len = if build { space.build_log.len() } else { space.run_log.len() };
+        (space.generation, tail.map_or(0, |t| len.saturating_sub(t)))
+    };
+    let body = axum::body::Body::from_stream(log_stream(sim.clone(), id, build, start));
+    Ok(([(header::CONTENT_TYPE, "text/event-stream"), (header::CACHE_CONTROL, "no-cache")], body).into_response())
+}
+
+/// Seconds between keep-alives (empty `data:` lines, hub-api.md §7) on an idle log stream.
+const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The events of a log from `start` (generation, index): the lines so far, then each new
+/// line as the build or app writes it. The stream never ends while the Space exists (the Hub's
+/// logs are "auth-only SSE", followed: hub-constraints.md §5); a rebuild starts a new log,
+/// which the stream follows from its first line.
+fn log_stream(sim: Arc<Sim>, id: RepoId, build: bool, start: (u64, usize)) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
+    let rx = sim.changes.subscribe();
+    futures::stream::unfold((sim, rx, start), move |(sim, mut rx, (mut generation, mut next))| {
+        let id = id.clone();
+        async move {
+            loop {
+                let fresh = {
+                    let w = sim.world();
+                    let space = w.repo(RepoType::Space, &id).and_then(|r| r.space.as_ref())?;
+                    if space.generation != generation {
+                        generation = space.generation;
+                        next = 0;
+                    }
+                    let lines = if build { &space.build_log } else { &space.run_log };
+                    next = next.min(lines.len());
+                    let now = iso(OffsetDateTime::now_utc());
+                    let out: String = lines[next..].iter().map(|l| format!("data: {}\n\n", json!({ "data": l, "timestamp": now }))).collect();
+                    next = lines.len();
+                    out
+                };
+                if !fresh.is_empty() {
+                    return Some((Ok(bytes::Bytes::from(fresh)), (sim, rx, (generation, next))));
+                }
+                match tokio::time::timeout(KEEPALIVE, rx.changed()).await {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(_)) => return None,
+                    Err(_) => return Some((Ok(bytes::Bytes::from_static(b"data: \n\n")), (sim, rx, (generation, next)))),
+                }
+            }
+        }
+    })
 }
 
 /// `{"KEY": {...}}` maps for secrets and variables.

@@ -47,7 +47,7 @@ async fn space_info_carries_sdk_host_and_runtime() {
     sim.seed_repo(RepoType::Space, &id, files(&[("app.py", "import gradio")]), false);
     let info = client(&sim, None).space_info(&id, None).await.expect("info");
     assert_eq!(info.sdk.as_deref(), Some("gradio"));
-    assert_eq!(info.host.as_deref(), Some("https://sim-user-demo.hf.space"));
+    assert_eq!(info.host.as_deref(), Some("https://sim-user-demo.not-served-by-the-sim.invalid"));
     assert!(info.runtime.is_some());
 }
 
@@ -125,6 +125,7 @@ async fn validate_yaml_accepts_good_space_metadata_and_rejects_a_long_short_desc
 #[tokio::test]
 async fn create_repo_makes_a_space_and_a_second_create_is_a_conflict_and_delete_removes_it() {
     let sim = spawn_sim().await;
+    sim.set_plan("sim-user", lora_space_bot::sim::Plan::Pro); // a Gradio Space needs a paid plan
     let api = client(&sim, Some(sim.token()));
     let req = CreateRepo { repo_type: RepoType::Space, id: rid("sim-user/new-space"), visibility: Visibility::Private, sdk: Some("gradio".into()), hardware: None };
     let url = api.create_repo(&req).await.expect("created");

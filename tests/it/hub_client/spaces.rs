@@ -41,6 +41,7 @@ async fn restart_pause_hardware_and_sleep_time_change_the_runtime() {
     let sim = spawn_sim().await;
     let id = rid("sim-user/demo");
     sim.seed_repo(RepoType::Space, &id, files(&[("app.py", "import gradio")]), false);
+    sim.set_plan("sim-user", lora_space_bot::sim::Plan::Pro); // t4-small needs a payment method
     let api = client(&sim, Some(sim.token()));
     assert_eq!(api.restart_space(&id, true).await.expect("restart").stage, SpaceStage::Building);
     assert_eq!(api.pause_space(&id).await.expect("pause").stage, SpaceStage::Paused);
@@ -75,6 +76,7 @@ async fn duplicating_a_space_copies_files_and_variables_but_not_secrets() {
     let owner = client(&sim, Some(sim.token()));
     owner.add_space_variable(&id, "K", "v", None).await.expect("var");
     owner.add_space_secret(&id, "S", &Secret::new("x"), None).await.expect("secret");
+    sim.set_plan("other-user", lora_space_bot::sim::Plan::Pro); // a Gradio Space needs a paid plan
     let other = client(&sim, Some(OTHER_TOKEN));
     let req = DuplicateSpace { to: rid("other-user/preview"), visibility: Visibility::Private, hardware: None };
     let url = other.duplicate_space(&id, &req).await.expect("duplicated");

@@ -46,6 +46,23 @@ def _check_result(obj, fn_name):
     walk(obj)
 
 
+def _charge(d, size):
+    """Under the simulator, charges the caller's ZeroGPU quota (lsb_harness.hub_env.charge_gpu);
+    without SPACES_ZERO_GPU=true the real decorator is a no-op, so nothing is charged."""
+    from lsb_harness import hub_env
+
+    if hub_env.hardware() is None or not hub_env.zero_gpu():
+        return
+    try:
+        from gradio.context import LocalContext
+
+        req = LocalContext.request.get(None)
+    except ImportError:  # pragma: no cover
+        req = None
+    headers = {k.lower(): v for k, v in (getattr(req, "headers", None) or {}).items()}
+    hub_env.charge_gpu(d, size, headers)
+
+
 def GPU(func=None, *, duration=60, size="large", **kwargs):
     """`@spaces.GPU`, `@spaces.GPU()`, `@spaces.GPU(duration=N|callable, size="large"|"xlarge")`."""
     if func is not None and not callable(func):
@@ -81,7 +98,10 @@ def GPU(func=None, *, duration=60, size="large", **kwargs):
                 except TypeError as e:
                     raise TypeError(f"@spaces.GPU duration callable of {name} cannot take the call's arguments: {e}") from e
                 _check_duration(d, name)
+            else:
+                d = duration
             rec["calls"] += 1
+            _charge(d, size)
             STATE.enter_gpu()
 
         if inspect.iscoroutinefunction(fn):

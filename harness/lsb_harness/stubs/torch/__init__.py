@@ -13,6 +13,7 @@ import types
 
 import numpy as _np
 
+from lsb_harness import hub_env
 from lsb_harness.state import STATE, StandInGap
 
 __version__ = "2.9.1+lsb.standin"
@@ -84,9 +85,17 @@ def _device_of(d) -> device:
     return d if isinstance(d, device) else device(d if d is not None else "cpu")
 
 
+def _to_device(d) -> device:
+    """A device a tensor or module moves to: CUDA needs a GPU (hub_env: none on cpu-* Spaces)."""
+    dev = _device_of(d)
+    if dev.type == "cuda":
+        hub_env.require_cuda()
+    return dev
+
+
 class Generator:
     def __init__(self, device="cpu"):
-        self.device = _device_of(device)
+        self.device = _to_device(device)
         self._seed = 67280421310721
 
     def manual_seed(self, seed):
@@ -162,13 +171,13 @@ class Tensor:
                 dt = a
             elif isinstance(a, (_str, device)):
                 dev = a
-        return Tensor(self._a, dev, dt)
+        return Tensor(self._a, _to_device(dev), dt)
 
     def cpu(self):
         return Tensor(self._a, "cpu", self.dtype)
 
     def cuda(self, *a, **k):
-        return Tensor(self._a, "cuda", self.dtype)
+        return Tensor(self._a, _to_device("cuda"), self.dtype)
 
     def float(self):
         return Tensor(self._a.astype(_np.float32), self.device, float32)
@@ -383,14 +392,16 @@ def _cuda_at_import(fn_name):
 def _mk_cuda(name, result):
     def f(*a, **k):
         _cuda_at_import(name)
+        hub_env.require_cuda()
         return result() if callable(result) else result
 
     f.__name__ = name
     return f
 
 
-cuda.is_available = lambda: True  # ZeroGPU reports CUDA as available at startup
-cuda.device_count = lambda: 1
+# ZeroGPU reports CUDA as available at startup; a cpu-* Space (hub_env) has none.
+cuda.is_available = lambda: hub_env.has_cuda()
+cuda.device_count = lambda: 1 if hub_env.has_cuda() else 0
 cuda.empty_cache = lambda: None
 cuda.synchronize = lambda *a, **k: None
 cuda.manual_seed = cuda.manual_seed_all = lambda s: None
@@ -424,6 +435,9 @@ class Module:
         pass
 
     def to(self, *a, **k):
+        for d in list(a) + [k.get("device")]:
+            if isinstance(d, (_str, device)):
+                _to_device(d)
         return self
 
     def eval(self):
