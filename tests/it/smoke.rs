@@ -27,6 +27,8 @@ pub async fn spawn_sim_with_harness() -> SimHandle {
         extra_users: vec![(OWNER.into(), OWNER_TOKEN.into())],
         build_delay: Duration::from_millis(20),
         harness: Some(harness),
+        // Gradio previews need a paid plan (hub-constraints.md §3); tests of a free bot set it back.
+        plans: vec![(BOT.into(), lora_space_bot::sim::Plan::Pro)],
         ..SimConfig::default()
     };
     lora_space_bot::sim::start(([127, 0, 0, 1], 0).into(), config).await.expect("sim starts")
