@@ -30,6 +30,7 @@ pub fn call_deadline(gpu_duration: Option<u64>, margin: Duration) -> Duration {
 
 /// Reads the preview's stage once; when it runs, probes it (bounded by `left`). `waited` is the
 /// time since the job started, for the report.
+#[allow(clippy::too_many_arguments)]
 pub async fn poll(hub: &HubClient, settings: &SmokeSettings, live: &RepoId, preview: &RepoId, call: Duration, left: Duration, waited: Duration, report: &mut SmokeReport) -> Result<Poll, SmokeError> {
     match gates::runtime_with(hub, preview, settings.log_idle).await? {
         Runtime::Waiting(stage) => Ok(Poll::Waiting(stage)),

@@ -27,6 +27,8 @@ pub async fn spawn_sim_with_harness() -> SimHandle {
         extra_users: vec![(OWNER.into(), OWNER_TOKEN.into())],
         build_delay: Duration::from_millis(20),
         harness: Some(harness),
+        // Gradio previews need a paid plan (hub-constraints.md §3); tests of a free bot set it back.
+        plans: vec![(BOT.into(), lora_space_bot::sim::Plan::Pro)],
         ..SimConfig::default()
     };
     lora_space_bot::sim::start(([127, 0, 0, 1], 0).into(), config).await.expect("sim starts")
@@ -189,8 +191,15 @@ async fn a_text_to_image_bot_pr_passes_every_gate_with_a_png_output() {
     let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-demo")).await;
     assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
     let pr = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# regenerated\n"))).await;
+    w.sim.clear_calls();
     let report = w.run_smoke(pr).await;
     assert_eq!(report.overall(), Verdict::Pass, "{}", report.comment());
+    let calls: Vec<String> = w.sim.calls().into_iter().filter(|c| c.user.as_deref() == Some(BOT)).map(|c| format!("{} {}", c.method, c.path)).collect();
+    let api: Vec<&String> = calls.iter().filter(|c| !c.contains("/resolve/")).collect();
+    let writes: Vec<&String> = calls.iter().filter(|c| c.starts_with("POST") && c.contains("/comment")).collect();
+    eprintln!("one full smoke run: {} API calls, {} resolver calls, {} comment writes: {api:#?}", api.len(), calls.len() - api.len(), writes.len());
+    assert!(api.len() <= 30, "a full smoke run stays within 30 Hub API calls: {api:#?}");
+    assert!(writes.len() <= 2, "the comment and the PR body are written once each (≤ 2 webhook triggers): {writes:?}");
     let (comment, body) = w.comment_and_body(pr);
     assert!(comment.contains("/generate example 1: PNG"), "the app's declared example is called: {comment}");
     assert!(comment.contains("| API contract | ✅ pass |"), "{comment}");

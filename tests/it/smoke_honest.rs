@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use lora_space_bot::domain::RepoType;
 use lora_space_bot::queue::Outcome;
-use lora_space_bot::sim::{Fault, FaultRule};
 use lora_space_bot::smoke::gradio::GradioClient;
 use lora_space_bot::smoke::job::{SmokeSettings, smoke_job};
 use lora_space_bot::smoke::preview::PreviewMode;
@@ -42,9 +41,10 @@ async fn a_402_at_preview_creation_gives_a_skipped_comment_and_no_dead_letter() 
     let (golden_name, lora, files) = CORGI;
     let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-402")).await;
     let pr = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# regenerated\n"))).await;
-    w.sim.inject(FaultRule::new(Some("POST"), "/api/repos/create", Fault::Status(402)));
+    // A free account may not create a Gradio Space on paid hardware: the simulator answers 402.
+    w.sim.set_plan(BOT, lora_space_bot::sim::Plan::Free);
     let job = smoke_job(w.lora.clone(), w.space.clone(), pr, "0123456789abcdef", time::OffsetDateTime::now_utc());
-    let outcome = lora_space_bot::smoke::job::run(&w.hub, BOT, &on(PreviewMode::ZeroGpu), &job).await;
+    let outcome = lora_space_bot::smoke::job::run(&w.hub, BOT, &on(PreviewMode::Hardware("t4-small".into())), &job).await;
     assert_eq!(outcome, Outcome::Done, "a refused preview is a verdict, not a dead letter");
     let (comment, body) = w.comment_and_body(pr);
     assert!(comment.contains("the preview Space could not be created") && comment.contains("402"), "{comment}");
@@ -176,4 +176,55 @@ async fn a_log_stream_that_never_ends_is_read_until_idle_keeping_what_arrived() 
     let got = hub.space_logs_until_idle(&id("lsb-bot/p"), LogKind::Run, 200, Duration::from_millis(500), Duration::from_secs(2)).await.expect("logs");
     assert!(started.elapsed() < Duration::from_secs(5), "the read ends on its own: {:?}", started.elapsed());
     assert_eq!(got.iter().map(|l| l.data.as_str()).collect::<Vec<_>>(), ["Traceback (most recent call last):\n", "OSError: no file\n"]);
+}
+
+const PREVIEWER: &str = "lsb-previewer";
+const PREVIEW_TOKEN: &str = "hf_read_only_preview_token";
+
+fn with_preview_token(mut s: SmokeSettings) -> SmokeSettings {
+    s.preview.token = Some(PREVIEW_TOKEN.into());
+    s.gradio_token = Some(PREVIEW_TOKEN.into());
+    s
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exhausted_zero_gpu_quota_of_the_preview_token_gives_inconclusive_not_a_failure() {
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-quota")).await;
+    w.sim.add_user(PREVIEWER, PREVIEW_TOKEN);
+    let pr = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# regenerated\n"))).await;
+    let http = reqwest::Client::new();
+    for _ in 0..5 {
+        let body = serde_json::json!({ "duration": 60, "authorization": format!("Bearer {PREVIEW_TOKEN}") });
+        http.post(format!("{}_sim/zero-gpu/charge", w.sim.base_url())).json(&body).send().await.expect("charge");
+    }
+    assert_eq!(w.sim.zero_gpu_used(Some(PREVIEWER)), 300, "the free previewer's 5 minutes are spent");
+    let report = w.run_smoke_with(pr, with_preview_token(on(PreviewMode::ZeroGpu))).await;
+    let (comment, body) = w.comment_and_body(pr);
+    assert_eq!(report.gate(Gate::Running).map(|g| g.verdict), Some(Verdict::Pass), "{comment}");
+    assert_eq!(report.gate(Gate::Inference).map(|g| g.verdict), Some(Verdict::Inconclusive), "{comment}");
+    assert_eq!(report.overall(), Verdict::Inconclusive, "{comment}");
+    assert!(comment.contains("ZeroGPU quota") && comment.contains("retry later"), "{comment}");
+    assert!(body.contains("⚠️ **inconclusive**"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gated_base_loads_in_the_preview_only_with_the_preview_token() {
+    use std::collections::BTreeMap;
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-gated")).await;
+    w.sim.add_user(PREVIEWER, PREVIEW_TOKEN);
+    w.sim.add_user("black-forest-labs", "hf_bfl");
+    let base = id("black-forest-labs/FLUX.1-dev");
+    w.sim.seed_repo(RepoType::Model, &base, BTreeMap::from([("model_index.json".to_owned(), b"{}".to_vec())]), false);
+    w.sim.set_gated(RepoType::Model, &base, Some("manual"));
+    w.sim.grant_gate(RepoType::Model, &base, PREVIEWER);
+    let pr = w.open_bot_pr(edited(golden_name, |a| format!("{a}\n# regenerated\n"))).await;
+    let without = w.run_smoke_with(pr, on(PreviewMode::ZeroGpu)).await;
+    assert_eq!(without.failed_gate(), Some(Gate::Running), "{}", without.comment());
+    assert!(without.comment().contains("gated"), "{}", without.comment());
+    let with = w.run_smoke_with(pr, with_preview_token(on(PreviewMode::ZeroGpu))).await;
+    assert_eq!(with.overall(), Verdict::Pass, "{}", with.comment());
+    let preview = id(&format!("{BOT}/{OWNER}_corgi-gated-pr-{pr}"));
+    assert_eq!(w.sim.space_stage(&preview), None, "deleted after its verdict");
 }
