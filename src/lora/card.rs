@@ -56,7 +56,7 @@ pub fn split(text: &str) -> Card {
 /// the opening fence are skipped: old DreamBooth / AutoTrain card templates start with one, and
 /// the Hub still reads their YAML.
 fn split_raw(text: &str) -> Option<(&str, &str)> {
-    let text = text.trim_start_matches(|c: char| c == '\n' || c == '\r' || c == ' ' || c == '\t');
+    let text = text.trim_start_matches(['\n', '\r', ' ', '\t']);
     let first_end = text.find('\n')?;
     if text[..first_end].trim_end() != "---" {
         return None;

@@ -45,7 +45,8 @@ pub fn detect(body: &str, code: &str) -> Option<String> {
     let prose = strip_code(body);
     let said = prose.lines().find(|l| OWN_CODE.is_match(l))?;
     (!code.contains("load_lora_weights")).then(|| {
-        format!("the card runs it with its own code, not diffusers: \"{}\"", said.trim().chars().take(120).collect::<String>())
+        let said = said.trim().trim_start_matches('#').trim();
+        format!("the card runs it with its own code, not diffusers: \"{}\"", said.chars().take(120).collect::<String>())
     })
 }
 
