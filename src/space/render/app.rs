@@ -202,6 +202,9 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
         "pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name=\"lora\", token=HF_TOKEN)".into(),
     );
     let adapters = if plan.weight_name_2.is_some() {
+        // Wan 2.2 A14B high/low-noise pairs: WanLoraLoaderMixin.load_lora_weights pops
+        // `load_into_transformer_2` and loads into the low-noise expert (diffusers 58eb52c0,
+        // src/diffusers/loaders/lora_pipeline.py); without it both files would land in `transformer`.
         out.push("pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME_2, adapter_name=\"lora_2\", load_into_transformer_2=True, token=HF_TOKEN)".into());
         "[\"lora\", \"lora_2\"], adapter_weights=[LORA_SCALE, LORA_SCALE]"
     } else {

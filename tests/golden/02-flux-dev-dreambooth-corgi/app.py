@@ -66,7 +66,7 @@ def generate(
     return result.images[0], seed
 
 
-HEADER = "# Corgi Dreambooth Flux Lora\n\nDemo of the [tkato/corgi-dreambooth-flux-lora](https://huggingface.co/tkato/corgi-dreambooth-flux-lora) LoRA (text-to-image) on [black-forest-labs/FLUX.1-dev](https://huggingface.co/black-forest-labs/FLUX.1-dev).\n\nThe trigger `a photo of TOK corgi` is added to your prompt automatically."
+HEADER = "# Flux DreamBooth LoRA\n\nDemo of the [tkato/corgi-dreambooth-flux-lora](https://huggingface.co/tkato/corgi-dreambooth-flux-lora) LoRA (text-to-image) on [black-forest-labs/FLUX.1-dev](https://huggingface.co/black-forest-labs/FLUX.1-dev).\n\nThe trigger `a photo of TOK corgi` is added to your prompt automatically."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:

@@ -70,7 +70,7 @@ def generate(
     return result.images[0], seed
 
 
-HEADER = "# Qwen Image Ink Sketch\n\nDemo of the [linecraft/qwen-image-ink-sketch](https://huggingface.co/linecraft/qwen-image-ink-sketch) LoRA (text-to-image) on [Qwen/Qwen-Image](https://huggingface.co/Qwen/Qwen-Image). A style LoRA for Qwen/Qwen-Image that renders subjects as fast pen-and-ink field sketches: hatching, dry-brush shadows, a bit of paper texture.\n\nThe trigger `inksk3tch,` is added to your prompt automatically."
+HEADER = "# Qwen-Image Ink Sketch v2\n\nDemo of the [linecraft/qwen-image-ink-sketch](https://huggingface.co/linecraft/qwen-image-ink-sketch) LoRA (text-to-image) on [Qwen/Qwen-Image](https://huggingface.co/Qwen/Qwen-Image). A style LoRA for Qwen/Qwen-Image that renders subjects as fast pen-and-ink field sketches: hatching, dry-brush shadows, a bit of paper texture.\n\nThe trigger `inksk3tch,` is added to your prompt automatically."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:

@@ -80,7 +80,7 @@ def generate(
     return (image, result.images[0]), seed
 
 
-HEADER = "# Next Shot Qwen Edit 2509\n\nDemo of the [framewise/next-shot-qwen-edit-2509](https://huggingface.co/framewise/next-shot-qwen-edit-2509) LoRA (image-to-image) on [Qwen/Qwen-Image-Edit-2509](https://huggingface.co/Qwen/Qwen-Image-Edit-2509). next-shot turns Qwen-Image-Edit \\(build 2509\\) into a storyboard assistant: give it a frame, describe what the camera does next, and it returns the following shot\n\nThe trigger `Next Shot:` is added to your prompt automatically."
+HEADER = "# 🎬 next-shot — Qwen-Image-Edit-2509 LoRA\n\nDemo of the [framewise/next-shot-qwen-edit-2509](https://huggingface.co/framewise/next-shot-qwen-edit-2509) LoRA (image-to-image) on [Qwen/Qwen-Image-Edit-2509](https://huggingface.co/Qwen/Qwen-Image-Edit-2509). next-shot turns Qwen-Image-Edit \\(build 2509\\) into a storyboard assistant: give it a frame, describe what the camera does next, and it returns the following shot\n\nThe trigger `Next Shot:` is added to your prompt automatically."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:

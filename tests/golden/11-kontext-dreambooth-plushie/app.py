@@ -71,7 +71,7 @@ def generate(
     return (image, result.images[0]), seed
 
 
-HEADER = "# Kontext Plushie Lora\n\nDemo of the [felt-factory/kontext-plushie-lora](https://huggingface.co/felt-factory/kontext-plushie-lora) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Trained on 40 pairs: product photos of household objects and animals \\(condition\\) → the same thing sewn as a felt plushie \\(target\\).\n\nThe instruction `turn this into a plushie toy` is sent for you; add optional extra direction."
+HEADER = "# Flux Kontext DreamBooth LoRA\n\nDemo of the [felt-factory/kontext-plushie-lora](https://huggingface.co/felt-factory/kontext-plushie-lora) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Trained on 40 pairs: product photos of household objects and animals \\(condition\\) → the same thing sewn as a felt plushie \\(target\\).\n\nThe instruction `turn this into a plushie toy` is sent for you; add optional extra direction."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:

@@ -114,7 +114,7 @@ EXAMPLES = [
     ]
     if row[0] is not None
 ]
-HEADER = "# LTX Video Cakeify LoRA\n\nDemo of the [Lightricks/LTX-Video-Cakeify-LoRA](https://huggingface.co/Lightricks/LTX-Video-Cakeify-LoRA) LoRA (image-to-video) on [Lightricks/LTX-Video-0.9.5](https://huggingface.co/Lightricks/LTX-Video-0.9.5). An effect LoRA for LTX-Video 0.9.5: give it an image of an object and it produces a clip of someone slicing into it with a knife, revealing that the object was\n\nYour text fills the card's template `CAKEIFY a person using a knife to cut a cake shaped like {object}`.\n\nVideo generation takes a few minutes."
+HEADER = "# LTX-Video Cakeify LoRA\n\nDemo of the [Lightricks/LTX-Video-Cakeify-LoRA](https://huggingface.co/Lightricks/LTX-Video-Cakeify-LoRA) LoRA (image-to-video) on [Lightricks/LTX-Video-0.9.5](https://huggingface.co/Lightricks/LTX-Video-0.9.5). An effect LoRA for LTX-Video 0.9.5: give it an image of an object and it produces a clip of someone slicing into it with a knife, revealing that the object was\n\nYour text fills the card's template `CAKEIFY a person using a knife to cut a cake shaped like {object}`.\n\nVideo generation takes a few minutes."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:

@@ -112,7 +112,7 @@ EXAMPLES = [
     ]
     if row[0] is not None
 ]
-HEADER = "# Rotate\n\nDemo of the [Remade-AI/Rotate](https://huggingface.co/Remade-AI/Rotate) LoRA (image-to-video) on [Wan-AI/Wan2.1-I2V-14B-480P-Diffusers](https://huggingface.co/Wan-AI/Wan2.1-I2V-14B-480P-Diffusers). Give it a photo of a person or object and it spins the subject a full 360° in place, like a turntable shot.\n\nYour text fills the card's template `The video shows a {subject} performing a r0t4tion 360 degrees rotation.`.\n\nVideo generation takes a few minutes."
+HEADER = "# 360° Rotation — Wan 2.1 I2V 14B 480p effect LoRA\n\nDemo of the [Remade-AI/Rotate](https://huggingface.co/Remade-AI/Rotate) LoRA (image-to-video) on [Wan-AI/Wan2.1-I2V-14B-480P-Diffusers](https://huggingface.co/Wan-AI/Wan2.1-I2V-14B-480P-Diffusers). Give it a photo of a person or object and it spins the subject a full 360° in place, like a turntable shot.\n\nYour text fills the card's template `The video shows a {subject} performing a r0t4tion 360 degrees rotation.`.\n\nVideo generation takes a few minutes."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:

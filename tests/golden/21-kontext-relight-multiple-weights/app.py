@@ -88,7 +88,7 @@ EXAMPLES = [
     ]
     if row[0] is not None
 ]
-HEADER = "# Kontext Golden Hour Relight\n\nDemo of the [daylight-ai/kontext-golden-hour-relight](https://huggingface.co/daylight-ai/kontext-golden-hour-relight) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Turns flat daylight photos into warm golden-hour shots: low sun, long shadows, warm rim light on people and objects.\n\nThe instruction `Relight this photo with golden hour sunlight` is sent for you; add optional extra direction."
+HEADER = "# Kontext Golden-Hour Relight\n\nDemo of the [daylight-ai/kontext-golden-hour-relight](https://huggingface.co/daylight-ai/kontext-golden-hour-relight) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Turns flat daylight photos into warm golden-hour shots: low sun, long shadows, warm rim light on people and objects.\n\nThe instruction `Relight this photo with golden hour sunlight` is sent for you; add optional extra direction."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
