@@ -89,8 +89,11 @@ SHRINK: dict[str, dict[str, dict]] = {
 # Families whose weights the generated app loads with a `variant=` (SDXL: fp16 files).
 VARIANT = {"stabilityai/stable-diffusion-xl-base-1.0": "fp16"}
 
-# The modules a test LoRA wraps (attention projections, as trainers do).
-LORA_TARGETS = ["to_q", "to_k", "to_v", "to_out.0"]
+# The modules a test LoRA wraps (attention projections, as trainers do). The added K/V
+# projections are included: for a Wan I2V transformer diffusers pads a LoRA without them with
+# zero `attn2.add_k_proj` / `add_v_proj` adapters, so the wrapped count would exceed the file's.
+ATTN_TARGETS = ["to_q", "to_k", "to_v", "to_out.0"]
+LORA_TARGETS = ATTN_TARGETS + ["add_k_proj", "add_v_proj"]
 
 
 def snapshot_sha(repo: str) -> str:
@@ -191,7 +194,7 @@ def denoiser_name(pipe) -> str:
     return "unet" if getattr(pipe, "unet", None) is not None else "transformer"
 
 
-def make_lora(pipe, seed: int = 1) -> tuple[dict[str, torch.Tensor], int]:
+def make_lora(pipe, seed: int = 1, targets: list[str] | None = None) -> tuple[dict[str, torch.Tensor], int]:
     """A random rank-4 LoRA on the denoiser's attention projections, in diffusers format.
 
     Returns (state dict with `transformer.`/`unet.` prefixes, number of wrapped modules)."""
@@ -201,7 +204,7 @@ def make_lora(pipe, seed: int = 1) -> tuple[dict[str, torch.Tensor], int]:
     name = denoiser_name(pipe)
     model = getattr(pipe, name)
     torch.manual_seed(seed)
-    model.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=LORA_TARGETS, init_lora_weights=False), adapter_name="mk")
+    model.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=targets or LORA_TARGETS, init_lora_weights=False), adapter_name="mk")
     state = get_peft_model_state_dict(model, adapter_name="mk")
     model.delete_adapters("mk")
     state = {f"{name}.{k}": v.detach().clone().contiguous() for k, v in state.items()}

@@ -47,6 +47,8 @@ fn golden_apps_pass_the_harness_check_without_violations() {
         });
         assert_eq!(verdict["ok"], Value::Bool(true), "{}: {verdict:#}", f.name);
         assert_eq!(verdict["violations"], Value::Array(vec![]), "{}: {verdict:#}", f.name);
+        // No warnings either: e.g. a UI helper lambda left as a public API endpoint warns.
+        assert_eq!(verdict["warnings"], Value::Array(vec![]), "{}: {verdict:#}", f.name);
         assert_eq!(verdict["gpu_functions"][0]["bound_to_event"], Value::Bool(true), "{}", f.name);
         checked += 1;
     }
