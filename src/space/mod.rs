@@ -20,6 +20,7 @@ pub mod pyliteral;
 pub mod pyparse;
 pub mod readme_merge;
 pub mod render;
+pub mod trigger_join;
 pub mod validate;
 pub mod verify;
 

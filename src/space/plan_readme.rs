@@ -52,7 +52,7 @@ pub fn humanize(name: &str) -> String {
 fn card_title(profile: &LoraProfile) -> Option<String> {
     let raw = profile.card_title.as_deref()?;
     let raw = raw.strip_suffix(profile.lora.to_string().as_str()).map_or(raw, |r| r.trim_end().trim_end_matches(['-', '—', '–', ':']));
-    let clean: String = raw.chars().filter(|c| !c.is_control() && !"\\`*_{}[]()<>#!|~\"".contains(*c)).collect();
+    let clean: String = raw.chars().map(|c| if c.is_control() || "\\`*_{}[]()<>#!|~\"".contains(c) { ' ' } else { c }).collect();
     let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
     let placeholder = clean.to_ascii_lowercase().starts_with("todo") || clean.chars().filter(|c| c.is_alphanumeric()).count() < 2;
     (!placeholder).then(|| truncate(&clean, 50))

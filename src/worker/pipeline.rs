@@ -28,7 +28,7 @@ pub enum PipelineError {
     #[error("LoRA repo {0} not found or not readable by the bot's token")]
     LoraNotFound(RepoId),
     /// The Space does not exist.
-    #[error("Space {0} not found; create it (or let the operator allow creation) and link it again")]
+    #[error("Space {0} not found or not visible to the bot's token; create the Space on the Hub (the bot never creates it) or fix the link, then `jobs dead replay` this job")]
     SpaceNotFound(RepoId),
     /// The LoRA has no commit on main.
     #[error("LoRA repo {0} has no main branch head")]

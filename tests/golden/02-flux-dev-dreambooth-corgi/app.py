@@ -14,7 +14,6 @@ WEIGHT_NAME = "pytorch_lora_weights.safetensors"
 TRIGGER = "a photo of TOK corgi"
 DEFAULT_STEPS = 28
 DEFAULT_GUIDANCE = 3.5
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 ASPECT_RATIOS = {
@@ -26,7 +25,7 @@ ASPECT_RATIOS = {
 }
 DEFAULT_ASPECT = next(iter(ASPECT_RATIOS))
 
-pipe = FluxPipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = FluxPipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 
@@ -67,7 +66,7 @@ def generate(
     return result.images[0], seed
 
 
-HEADER = "# Corgi Dreambooth Flux Lora\n\nDemo of the [tkato/corgi-dreambooth-flux-lora](https://huggingface.co/tkato/corgi-dreambooth-flux-lora) LoRA (text-to-image) on [black-forest-labs/FLUX.1-dev](https://huggingface.co/black-forest-labs/FLUX.1-dev).\n\nThe trigger `a photo of TOK corgi` is added to your prompt automatically."
+HEADER = "# Flux DreamBooth LoRA\n\nDemo of the [tkato/corgi-dreambooth-flux-lora](https://huggingface.co/tkato/corgi-dreambooth-flux-lora) LoRA (text-to-image) on [black-forest-labs/FLUX.1-dev](https://huggingface.co/black-forest-labs/FLUX.1-dev).\n\nThe trigger `a photo of TOK corgi` is added to your prompt automatically."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:

@@ -15,7 +15,6 @@ TRIGGER = "inksk3tch,"
 NEGATIVE_PROMPT = " "
 DEFAULT_STEPS = 30
 DEFAULT_GUIDANCE = 4.0
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 ASPECT_RATIOS = {
@@ -29,7 +28,7 @@ ASPECT_RATIOS = {
 }
 DEFAULT_ASPECT = next(iter(ASPECT_RATIOS))
 
-pipe = QwenImagePipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = QwenImagePipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 
@@ -71,7 +70,7 @@ def generate(
     return result.images[0], seed
 
 
-HEADER = "# Qwen Image Ink Sketch\n\nDemo of the [linecraft/qwen-image-ink-sketch](https://huggingface.co/linecraft/qwen-image-ink-sketch) LoRA (text-to-image) on [Qwen/Qwen-Image](https://huggingface.co/Qwen/Qwen-Image). A style LoRA for Qwen/Qwen-Image that renders subjects as fast pen-and-ink field sketches: hatching, dry-brush shadows, a bit of paper texture.\n\nThe trigger `inksk3tch,` is added to your prompt automatically."
+HEADER = "# Qwen-Image Ink Sketch v2\n\nDemo of the [linecraft/qwen-image-ink-sketch](https://huggingface.co/linecraft/qwen-image-ink-sketch) LoRA (text-to-image) on [Qwen/Qwen-Image](https://huggingface.co/Qwen/Qwen-Image). A style LoRA for Qwen/Qwen-Image that renders subjects as fast pen-and-ink field sketches: hatching, dry-brush shadows, a bit of paper texture.\n\nThe trigger `inksk3tch,` is added to your prompt automatically."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:

@@ -22,7 +22,7 @@ HF_TOKEN = os.environ.get("HF_TOKEN")
 MAX_AREA = 1024 * 1024
 MULTIPLE = 16
 
-pipe = QwenImageEditPlusPipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = QwenImageEditPlusPipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 
@@ -74,14 +74,13 @@ def generate(
         height=height,
         num_inference_steps=int(steps),
         true_cfg_scale=float(guidance),
-        guidance_scale=1.0,
         attention_kwargs={"scale": float(lora_scale)},
         generator=generator,
     )
     return (image, result.images[0]), seed
 
 
-HEADER = "# Next Shot Qwen Edit 2509\n\nDemo of the [framewise/next-shot-qwen-edit-2509](https://huggingface.co/framewise/next-shot-qwen-edit-2509) LoRA (image-to-image) on [Qwen/Qwen-Image-Edit-2509](https://huggingface.co/Qwen/Qwen-Image-Edit-2509). next-shot turns Qwen-Image-Edit \\(build 2509\\) into a storyboard assistant: give it a frame, describe what the camera does next, and it returns the following shot\n\nThe trigger `Next Shot:` is added to your prompt automatically."
+HEADER = "# 🎬 next-shot — Qwen-Image-Edit-2509 LoRA\n\nDemo of the [framewise/next-shot-qwen-edit-2509](https://huggingface.co/framewise/next-shot-qwen-edit-2509) LoRA (image-to-image) on [Qwen/Qwen-Image-Edit-2509](https://huggingface.co/Qwen/Qwen-Image-Edit-2509). next-shot turns Qwen-Image-Edit \\(build 2509\\) into a storyboard assistant: give it a frame, describe what the camera does next, and it returns the following shot\n\nThe trigger `Next Shot:` is added to your prompt automatically."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
@@ -100,8 +99,8 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
         with gr.Column():
             result = gr.ImageSlider(label="Before / after", type="pil")
             reuse = gr.Button("Use result as the next input")
-    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image)
-    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
+    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image, api_visibility="private")
+    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run, api_visibility="private")
     gr.on(
         triggers=[run.click, text.submit],
         fn=generate,

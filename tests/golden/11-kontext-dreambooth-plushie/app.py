@@ -15,13 +15,12 @@ WEIGHT_NAME = "pytorch_lora_weights.safetensors"
 INSTRUCTION = "turn this into a plushie toy"
 DEFAULT_STEPS = 28
 DEFAULT_GUIDANCE = 2.5
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 MAX_AREA = 1024 * 1024
 MULTIPLE = 16
 
-pipe = FluxKontextPipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = FluxKontextPipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 
@@ -72,7 +71,7 @@ def generate(
     return (image, result.images[0]), seed
 
 
-HEADER = "# Kontext Plushie Lora\n\nDemo of the [felt-factory/kontext-plushie-lora](https://huggingface.co/felt-factory/kontext-plushie-lora) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Trained on 40 pairs: product photos of household objects and animals \\(condition\\) → the same thing sewn as a felt plushie \\(target\\).\n\nThe instruction `turn this into a plushie toy` is sent for you; add optional extra direction."
+HEADER = "# Flux Kontext DreamBooth LoRA\n\nDemo of the [felt-factory/kontext-plushie-lora](https://huggingface.co/felt-factory/kontext-plushie-lora) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Trained on 40 pairs: product photos of household objects and animals \\(condition\\) → the same thing sewn as a felt plushie \\(target\\).\n\nThe instruction `turn this into a plushie toy` is sent for you; add optional extra direction."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
@@ -89,7 +88,7 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
                 guidance = gr.Slider(label="Guidance scale", minimum=0.0, maximum=10.0, step=0.1, value=DEFAULT_GUIDANCE)
         with gr.Column():
             result = gr.ImageSlider(label="Before / after", type="pil")
-    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
+    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run, api_visibility="private")
     gr.on(
         triggers=[run.click, text.submit],
         fn=generate,

@@ -16,13 +16,12 @@ WEIGHT_NAME = "golden_hour_rank64.safetensors"
 INSTRUCTION = "Relight this photo with golden hour sunlight"
 DEFAULT_STEPS = 28
 DEFAULT_GUIDANCE = 2.5
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 MAX_AREA = 1024 * 1024
 MULTIPLE = 16
 
-pipe = FluxKontextPipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = FluxKontextPipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 
@@ -89,7 +88,7 @@ EXAMPLES = [
     ]
     if row[0] is not None
 ]
-HEADER = "# Kontext Golden Hour Relight\n\nDemo of the [daylight-ai/kontext-golden-hour-relight](https://huggingface.co/daylight-ai/kontext-golden-hour-relight) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Turns flat daylight photos into warm golden-hour shots: low sun, long shadows, warm rim light on people and objects.\n\nThe instruction `Relight this photo with golden hour sunlight` is sent for you; add optional extra direction."
+HEADER = "# Kontext Golden-Hour Relight\n\nDemo of the [daylight-ai/kontext-golden-hour-relight](https://huggingface.co/daylight-ai/kontext-golden-hour-relight) LoRA (image-to-image) on [black-forest-labs/FLUX.1-Kontext-dev](https://huggingface.co/black-forest-labs/FLUX.1-Kontext-dev). Turns flat daylight photos into warm golden-hour shots: low sun, long shadows, warm rim light on people and objects.\n\nThe instruction `Relight this photo with golden hour sunlight` is sent for you; add optional extra direction."
 CSS = ".dark .gradio-container { color: var(--body-text-color); }"
 
 with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
@@ -115,7 +114,7 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
             cache_examples=True,
             cache_mode="lazy",
         )
-    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
+    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run, api_visibility="private")
     gr.on(
         triggers=[run.click, text.submit],
         fn=generate,
