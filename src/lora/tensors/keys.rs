@@ -181,16 +181,27 @@ fn canonical(module: &str) -> String {
 pub fn targets(modules: &[Module]) -> Vec<String> {
     let mut out: Vec<String> = modules
         .iter()
-        .map(|m| {
-            let p = m.path.as_str();
-            // The part after the last `_<digits>_`, i.e. inside the innermost numbered block.
-            let cut = p.char_indices().filter(|(i, c)| *c == '_' && p[..*i].ends_with(|ch: char| ch.is_ascii_digit()) && p[..*i].trim_end_matches(|ch: char| ch.is_ascii_digit()).ends_with('_')).map(|(i, _)| i + 1).last();
-            cut.map_or(p, |c| &p[c..]).to_owned()
-        })
+        .map(|m| inside_last_block(&m.path).to_owned())
         .collect();
     out.sort();
     out.dedup();
     out
+}
+
+/// The part of a module path after its last `_<digits>_` (the innermost numbered block).
+fn inside_last_block(path: &str) -> &str {
+    let bytes = path.as_bytes();
+    let mut cut = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b != b'_' || i == 0 {
+            continue;
+        }
+        let digits = bytes[..i].iter().rev().take_while(|c| c.is_ascii_digit()).count();
+        if digits > 0 && i > digits && bytes[i - digits - 1] == b'_' {
+            cut = i + 1;
+        }
+    }
+    &path[cut..]
 }
 
 /// The most common rank (down/A tensor's first dimension) and whether ranks differ.

@@ -5,7 +5,10 @@ use super::*;
 use crate::lora::profile::{MissingField, Source};
 use crate::lora::{AnalyzeInput, LoraProfile, analyze_with_headers};
 
-fn run(card: &str, files: &[&str], headers: &[(&str, Vec<(String, Vec<u64>)>, &[(&str, &str)])]) -> LoraProfile {
+/// A file's name, tensors and metadata.
+type FileSpec<'a> = (&'a str, Vec<(String, Vec<u64>)>, &'a [(&'a str, &'a str)]);
+
+fn run(card: &str, files: &[&str], headers: &[FileSpec<'_>]) -> LoraProfile {
     let lora = "me/lora".parse().expect("id");
     let files: Vec<String> = files.iter().map(|f| (*f).to_owned()).collect();
     let profiles: Vec<WeightsProfile> = headers.iter().map(|(f, t, m)| profile(f, &header(t, m))).collect();
