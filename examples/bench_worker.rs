@@ -81,7 +81,13 @@ async fn main() {
     let shutdown = CancellationToken::new();
     let publisher = AmqpBroker::start(AmqpSettings { url: amqp.clone(), topology: topo, signing_key: Secret::new("bench"), confirm_timeout: Duration::from_secs(5) }, shutdown.clone());
     assert!(publisher.wait_ready(Duration::from_secs(15)).await, "RabbitMQ is not reachable at {amqp}");
+    // Workers run only linked pairs: link every seeded pair.
+    let links = std::env::temp_dir().join(format!("{prefix}-links.toml"));
+    let body: String = (0..n).map(|i| { let (l, s) = pair(i); format!("[[links]]\nlora = \"{l}\"\nspace = \"{s}\"\n") }).collect();
+    std::fs::write(&links, body).expect("links file");
     let mut child = Command::new(&bin)
+        .arg("--config")
+        .arg(&links)
         .arg("work")
         .env("HF_ENDPOINT", sim.base_url().as_str())
         .env("HF_TOKEN", "hf_bench_bot")

@@ -16,6 +16,12 @@ use crate::domain::RepoId;
 use crate::space::GeneratorSettings;
 
 pub use crate::hub::Secret;
+pub use origin::mask_url_password;
+
+mod origin;
+mod print;
+
+use origin::{key_error, locate, note_origins};
 
 /// Why the configuration is unusable; every variant names the key and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +38,13 @@ pub enum ConfigError {
     /// A key has a value that fails validation.
     #[error("config key `{key}`: {problem}; fix: {fix}")]
     Invalid { key: &'static str, problem: String, fix: &'static str },
+    /// A key has the wrong type, an unknown name or a value that does not parse: which key,
+    /// where it was set, what is wrong, and a valid example.
+    #[error("config key `{key}` (set in {origin}): {problem}; a valid example: {example}")]
+    Key { key: String, origin: String, problem: String, example: String },
+    /// Another error, with where its key was set.
+    #[error("{inner} (set in {origin})")]
+    Located { origin: String, inner: Box<ConfigError> },
 }
 
 /// Logs format.
@@ -72,6 +85,18 @@ pub struct ReceiverConfig {
     pub publish_timeout_ms: u64,
     /// Debounce window in seconds (rounded up to a delay tier: 1, 5, 30, 120, 600); 0 = none.
     pub debounce_secs: u64,
+    /// Open connections at most; past it, new connections wait in the listen backlog.
+    pub max_connections: usize,
+    /// Seconds a client has to send a complete request head (slow-header clients are cut).
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may stay silent with no request in flight before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds a client has to send the request body.
+    pub body_timeout_secs: u64,
+    /// 401 answers one source address may earn per window before it gets 429; 0 = no limit.
+    pub max_unauthorized_per_source: u32,
+    /// That window, in seconds.
+    pub unauthorized_window_secs: u64,
 }
 
 /// `[amqp]`
@@ -213,7 +238,36 @@ pub struct Settings {
     pub signing_key: Option<Secret>,
     /// The read-only token of smoke previews (`LSB_PREVIEW_TOKEN` or `smoke.preview_token_file`).
     pub preview_token: Option<Secret>,
+    /// The merged configuration as loaded (files, then env), for `check-config`; secrets are
+    /// never in it, the broker URL's password is masked when printed.
+    pub effective: toml::Table,
+    /// Where each `section.key` was last set (a file, an env variable or the defaults).
+    pub origins: std::collections::BTreeMap<String, String>,
+    /// Secret files that could not be read: an error only for the roles that need them.
+    secret_problems: Vec<SecretProblem>,
 }
+
+/// A secret source that failed to load, reported only by the roles that use it.
+#[derive(Debug, Clone)]
+struct SecretProblem {
+    key: &'static str,
+    problem: String,
+    fix: &'static str,
+}
+
+/// Which process the configuration is for: each role asks only for its own secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// The webhook receiver: webhook secret and signing key.
+    Serve,
+    /// Workers: signing key and Hub token.
+    Work,
+    /// Both in one process.
+    Run,
+}
+
+/// Webhook secrets shorter than this are refused.
+pub const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
 
 /// The documented defaults, embedded so the binary runs with no files at all.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -221,21 +275,31 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 impl Settings {
     /// Loads the embedded defaults, then `files` in order, then `env`, and validates.
     pub fn load(files: &[PathBuf], env: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let mut merged = parse_toml(DEFAULT_TOML, Path::new("<embedded default.toml>"))?;
+        let defaults = parse_toml(DEFAULT_TOML, Path::new("<embedded default.toml>"))?;
+        let mut origins = std::collections::BTreeMap::new();
+        note_origins(&mut origins, &defaults, "the embedded defaults (config/default.toml)");
+        let mut merged = defaults.clone();
         for path in files {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-            merge(&mut merged, parse_toml(&text, path)?);
+            let layer = parse_toml(&text, path)?;
+            note_origins(&mut origins, &layer, &format!("file {}", path.display()));
+            merge(&mut merged, layer);
         }
-        apply_env(&mut merged, env)?;
-        let raw: RawSettings = merged.try_into().map_err(|e: toml::de::Error| ConfigError::Shape(e.message().to_owned()))?;
-        Self::validate(raw, env)
+        apply_env(&mut merged, env, &mut origins)?;
+        let raw: RawSettings = serde_path_to_error::deserialize(toml::Value::Table(merged.clone())).map_err(|e| key_error(&e, &origins, &defaults))?;
+        let mut s = Self::validate(raw, env).map_err(|e| locate(e, &origins))?;
+        s.effective = merged;
+        s.origins = origins;
+        Ok(s)
     }
 
     fn validate(raw: RawSettings, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let webhook_secret = secret_from(env, "WEBHOOK_SECRET", raw.receiver.secret_file.as_deref(), "receiver.secret_file")?;
+        let mut secret_problems = Vec::new();
+        let webhook_secret = secret_from(env, "WEBHOOK_SECRET", raw.receiver.secret_file.as_deref(), "receiver.secret_file").unwrap_or_else(|e| defer(e, &mut secret_problems));
         let token_file = env.get("HF_TOKEN_PATH").map(PathBuf::from).or_else(|| raw.hub.token_file.clone());
-        let hub_token = secret_from(env, "HF_TOKEN", token_file.as_deref(), "hub.token_file")?;
-        let signing_key = secret_from(env, "LSB_SIGNING_KEY", raw.amqp.signing_key_file.as_deref(), "amqp.signing_key_file")?;
+        let hub_token = secret_from(env, "HF_TOKEN", token_file.as_deref(), "hub.token_file").unwrap_or_else(|e| defer(e, &mut secret_problems));
+        let signing_key = secret_from(env, "LSB_SIGNING_KEY", raw.amqp.signing_key_file.as_deref(), "amqp.signing_key_file").unwrap_or_else(|e| defer(e, &mut secret_problems));
+        check(valid_amqp_url(&raw.amqp.url), "amqp.url", "must be an amqp:// or amqps:// URL", "amqp://user:password@rabbitmq:5672/%2f (AMQP_URL=amqp://…, not http://…)")?;
         check(raw.amqp.queue_depth_interval_secs >= 1, "amqp.queue_depth_interval_secs", "must be at least 1", "10 is a good default")?;
         check(raw.amqp.shards >= 1, "amqp.shards", "must be at least 1", "use 1 or more shard queues")?;
         let preview_token = secret_from(env, "LSB_PREVIEW_TOKEN", raw.smoke.preview_token_file.as_deref(), "smoke.preview_token_file")?;
@@ -247,6 +311,11 @@ impl Settings {
         check(!same_token, "smoke.preview_token_file", "holds the bot's write token", "create a separate read-only token: the preview runs the PR's code with it as HF_TOKEN")?;
         check(raw.worker.concurrency >= 1, "worker.concurrency", "must be at least 1", "use 1 or more")?;
         check(raw.receiver.max_body_bytes >= 1024, "receiver.max_body_bytes", "is below 1 KiB", "Hub payloads are a few KiB; use 262144")?;
+        check(raw.receiver.max_connections >= 1, "receiver.max_connections", "must be at least 1", "max_connections = 16384")?;
+        check(raw.receiver.header_read_timeout_secs >= 1, "receiver.header_read_timeout_secs", "must be at least 1", "header_read_timeout_secs = 10")?;
+        check(raw.receiver.idle_timeout_secs >= 1, "receiver.idle_timeout_secs", "must be at least 1", "idle_timeout_secs = 30")?;
+        check(raw.receiver.body_timeout_secs >= 1, "receiver.body_timeout_secs", "must be at least 1", "body_timeout_secs = 10")?;
+        check(raw.receiver.unauthorized_window_secs >= 1, "receiver.unauthorized_window_secs", "must be at least 1", "unauthorized_window_secs = 60")?;
         check(valid_prefix(&raw.amqp.prefix), "amqp.prefix", "must be 1-64 characters of letters, digits, `.`, `-`, `_`", "e.g. lsb")?;
         check_links(&raw.links)?;
         let mut raw = raw;
@@ -264,11 +333,64 @@ impl Settings {
             hub_token,
             signing_key,
             preview_token,
+            effective: toml::Table::new(),
+            origins: std::collections::BTreeMap::new(),
+            secret_problems,
         })
+    }
+
+    /// Checks that `role` has every secret it needs (and only those), readable and sound.
+    pub fn validate_role(&self, role: Role) -> Result<(), ConfigError> {
+        let needs: &[&str] = match role {
+            Role::Serve => &["receiver.secret_file", "amqp.signing_key_file"],
+            Role::Work => &["amqp.signing_key_file", "hub.token_file"],
+            Role::Run => &["receiver.secret_file", "amqp.signing_key_file", "hub.token_file"],
+        };
+        if let Some(p) = self.secret_problems.iter().find(|p| needs.contains(&p.key)) {
+            return Err(ConfigError::Invalid { key: p.key, problem: p.problem.clone(), fix: p.fix });
+        }
+        if role != Role::Work {
+            self.validate_receiver()?;
+        }
+        self.signing_key()?;
+        if role != Role::Serve && self.hub_token.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "hub.token_file",
+                problem: "workers need a Hub token and none is configured".into(),
+                fix: "set HF_TOKEN (a token of the bot's account with write access to the linked Spaces) or hub.token_file",
+            });
+        }
+        Ok(())
+    }
+
+    /// The receiver's connection limits from `[receiver]`.
+    pub fn server_limits(&self) -> crate::http::limits::ServerLimits {
+        let r = &self.receiver;
+        crate::http::limits::ServerLimits {
+            max_connections: r.max_connections,
+            header_read_timeout: Duration::from_secs(r.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(r.idle_timeout_secs),
+            body_timeout: Duration::from_secs(r.body_timeout_secs),
+            max_unauthorized: r.max_unauthorized_per_source,
+            unauthorized_window: Duration::from_secs(r.unauthorized_window_secs),
+        }
     }
 
     /// Checks what the receiver role needs: a webhook secret, unless explicitly insecure.
     pub fn validate_receiver(&self) -> Result<(), ConfigError> {
+        if let Some(p) = self.secret_problems.iter().find(|p| p.key == "receiver.secret_file") {
+            return Err(ConfigError::Invalid { key: p.key, problem: p.problem.clone(), fix: p.fix });
+        }
+        if let Some(secret) = &self.webhook_secret {
+            let n = secret.expose().len();
+            if n < MIN_WEBHOOK_SECRET_BYTES {
+                return Err(ConfigError::Invalid {
+                    key: "receiver.secret_file",
+                    problem: format!("the webhook secret (WEBHOOK_SECRET or receiver.secret_file) is {n} bytes; at least {MIN_WEBHOOK_SECRET_BYTES} are required"),
+                    fix: "make one with `openssl rand -hex 32`, set it as WEBHOOK_SECRET (or in receiver.secret_file) and enter the same value in the Hub webhook settings",
+                });
+            }
+        }
         if self.webhook_secret.is_none() && !self.receiver.insecure_no_secret {
             return Err(ConfigError::Invalid {
                 key: "receiver.secret_file",
@@ -281,6 +403,9 @@ impl Settings {
 
     /// The envelope signing key, required by every role that touches the broker.
     pub fn signing_key(&self) -> Result<&Secret, ConfigError> {
+        if let Some(p) = self.secret_problems.iter().find(|p| p.key == "amqp.signing_key_file") {
+            return Err(ConfigError::Invalid { key: p.key, problem: p.problem.clone(), fix: p.fix });
+        }
         self.signing_key.as_ref().ok_or(ConfigError::Invalid {
             key: "amqp.signing_key_file",
             problem: "no envelope signing key is configured".into(),
@@ -306,6 +431,18 @@ fn normalize_amqp_url(url: &str) -> String {
         Some(base) if base.matches('/').count() == 2 => base.to_owned(),
         _ => url.to_owned(),
     }
+}
+
+fn valid_amqp_url(url: &str) -> bool {
+    url.starts_with("amqp://") || url.starts_with("amqps://")
+}
+
+/// A secret that failed to load: kept for the roles that need it.
+fn defer(e: ConfigError, problems: &mut Vec<SecretProblem>) -> Option<Secret> {
+    if let ConfigError::Invalid { key, problem, fix } = e {
+        problems.push(SecretProblem { key, problem, fix });
+    }
+    None
 }
 
 fn check(ok: bool, key: &'static str, problem: &str, fix: &'static str) -> Result<(), ConfigError> {
@@ -364,18 +501,20 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 }
 
 /// Applies the well-known variables and `LSB__SECTION__KEY` overrides.
-fn apply_env(t: &mut toml::Table, env: &HashMap<String, String>) -> Result<(), ConfigError> {
+fn apply_env(t: &mut toml::Table, env: &HashMap<String, String>, origins: &mut std::collections::BTreeMap<String, String>) -> Result<(), ConfigError> {
     let known = [("HF_ENDPOINT", "hub", "endpoint"), ("AMQP_URL", "amqp", "url")];
     for (var, section, key) in known {
         if let Some(v) = env.get(var) {
             set(t, section, key, toml::Value::String(v.clone()));
+            origins.insert(format!("{section}.{key}"), format!("env {var}"));
         }
     }
     let mut generic: Vec<_> = env.iter().filter_map(|(k, v)| k.strip_prefix("LSB__").map(|rest| (rest.to_ascii_lowercase(), v))).collect();
     generic.sort();
     for (path, v) in generic {
-        let (section, key) = path.split_once("__").ok_or_else(|| ConfigError::Shape(format!("LSB__{}: use LSB__SECTION__KEY", path.to_uppercase())))?;
+        let (section, key) = path.split_once("__").ok_or_else(|| ConfigError::Shape(format!("LSB__{}: use LSB__SECTION__KEY, e.g. LSB__WORKER__CONCURRENCY=8", path.to_uppercase())))?;
         set(t, section, key, env_value(v));
+        origins.insert(format!("{section}.{key}"), format!("env LSB__{}", path.to_uppercase()));
     }
     Ok(())
 }

@@ -51,8 +51,12 @@ pub enum Command {
     Sim(crate::sim::cli::SimArgs),
     /// Run the whole flow against an embedded simulator, with no network and no token.
     Demo,
-    /// Load and validate the configuration, print it without secrets, and exit.
-    CheckConfig,
+    /// Load and validate the configuration of a role, print it as TOML without secrets, and exit.
+    CheckConfig {
+        /// The role to check: its sections are printed and only its secrets are required.
+        #[arg(long, value_enum, default_value = "run")]
+        role: crate::config::Role,
+    },
     /// Dry run: show the profile, plan and files the bot would generate; touches nothing.
     Plan(PlanArgs),
     /// Register, list or delete the Hub webhook of a LoRA (with the LoRA owner's HF_TOKEN).
@@ -101,11 +105,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_plain_logs();
             crate::demo::run().await
         }
-        Command::CheckConfig => {
+        Command::CheckConfig { role } => {
             let s = Settings::load(&cli.config, &env)?;
-            s.validate_receiver()?;
-            s.signing_key()?;
-            println!("{s:#?}");
+            s.validate_role(role)?;
+            print!("{}", s.to_toml(role));
             Ok(())
         }
         Command::Healthcheck { url } => {
@@ -152,9 +155,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => (false, None),
             };
             settings.worker.dry_run |= work.is_some_and(|a| a.dry_run);
-            if serve {
-                settings.validate_receiver().context("configuration")?;
-            }
+            let role = match (serve, work.is_some()) {
+                (true, false) => crate::config::Role::Serve,
+                (false, true) => crate::config::Role::Work,
+                _ => crate::config::Role::Run,
+            };
+            settings.validate_role(role).context("configuration")?;
             run_roles(&settings, serve, work.is_some(), shutdown).await
         }
     }
@@ -166,6 +172,22 @@ fn init_plain_logs() {
 
 async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let broker = AmqpBroker::start(amqp_settings(settings).context("configuration")?, shutdown.clone());
+    let result = run_roles_on(settings, &broker, serve, work, shutdown.clone()).await;
+    // Every exit path closes the broker connections before the runtime goes away.
+    shutdown.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while broker.is_ready() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    match broker.fatal() {
+        Some(fix) => Err(anyhow::anyhow!("RabbitMQ refused this configuration: {fix}")),
+        None => result,
+    }
+}
+
+async fn run_roles_on(settings: &Settings, broker: &AmqpBroker, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let metrics = crate::metrics::Metrics::new();
     broker.watch_depths(metrics.clone(), std::time::Duration::from_secs(settings.amqp.queue_depth_interval_secs));
     let mut tasks = tokio::task::JoinSet::new();
@@ -174,7 +196,8 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
         let listener = tokio::net::TcpListener::bind(settings.receiver.listen).await.with_context(|| format!("binding receiver.listen {}", settings.receiver.listen))?;
         tracing::info!(listen = %settings.receiver.listen, links = settings.links.len(), "receiver listening");
         let sd = shutdown.clone();
-        tasks.spawn(async move { http::serve(listener, state, sd).await.context("receiver") });
+        let limits = settings.server_limits();
+        tasks.spawn(async move { http::serve_with(listener, state, limits, sd).await.context("receiver") });
         if settings.smoke.sweep_interval_secs > 0 && !settings.links.is_empty() {
             let links = settings.links.iter().map(|l| (l.lora.clone(), l.space.clone())).collect();
             let every = std::time::Duration::from_secs(settings.smoke.sweep_interval_secs);
@@ -239,11 +262,17 @@ pub fn hub_settings(s: &Settings) -> HubSettings {
 async fn worker_context(s: &Settings, metrics: Arc<crate::metrics::Metrics>) -> anyhow::Result<WorkerContext> {
     anyhow::ensure!(s.hub_token.is_some(), "workers need a Hub token: set HF_TOKEN (a token with write access to the linked Spaces) or hub.token_file");
     let hub = HubClient::new(&hub_settings(s))?;
-    WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.context("asking the Hub who the token belongs to (whoami)")
+    WorkerContext::build(hub, s.generator.clone(), worker_policy(s), metrics).await.map_err(|e| anyhow::anyhow!(webhook::whoami_problem(&s.hub.endpoint, &e)))
 }
 
 fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {
-    crate::worker::WorkerPolicy { max_attempts: s.worker.max_attempts, dry_run: s.worker.dry_run, max_prs_per_hour: s.worker.max_prs_per_hour, smoke: smoke_settings(s) }
+    crate::worker::WorkerPolicy {
+        max_attempts: s.worker.max_attempts,
+        dry_run: s.worker.dry_run,
+        max_prs_per_hour: s.worker.max_prs_per_hour,
+        smoke: smoke_settings(s),
+        links: Some(s.links.iter().map(|l| (l.lora.clone(), l.space.clone())).collect()),
+    }
 }
 
 /// Smoke settings from `[smoke]`: previews get the read-only preview token (as their

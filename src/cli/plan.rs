@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::domain::{RepoId, RepoType};
 use crate::hub::HubClient;
 use crate::space::overrides::OVERRIDES_FILE;
-use crate::space::plan_output::{PlanOutput, plan_from_dir_contents};
+use crate::space::plan_output::{PlanOutput, plan_with_headers};
 use crate::space::{Generation, diff};
 use crate::worker::pipeline::GENERATED_FILES;
 
@@ -55,6 +55,8 @@ struct Inputs {
     files: String,
     base_card: Option<String>,
     overrides: Option<String>,
+    /// What the weights files' headers say (from the Hub, or local copies of the files).
+    headers: Vec<crate::lora::tensors::WeightsProfile>,
 }
 
 /// Runs `plan`.
@@ -75,7 +77,7 @@ pub async fn run(s: &Settings, args: PlanArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let out = plan_from_dir_contents(&inputs.card, &inputs.files, &inputs.lora, inputs.base_card.as_deref(), inputs.overrides.as_deref(), &s.generator);
+    let out = plan_with_headers(&inputs.card, &inputs.files, &inputs.lora, inputs.base_card.as_deref(), inputs.overrides.as_deref(), &s.generator, &inputs.headers);
     let generated = match &out.generation {
         Generation::Ready(g) => Some(&g.files),
         Generation::NeedsInput(_) => None,
@@ -114,18 +116,20 @@ fn from_dir(dir: &std::path::Path, lora: Option<RepoId>) -> anyhow::Result<Input
         Some(l) => l,
         None => "local/lora".parse()?,
     };
-    Ok(Inputs { lora, card, files, base_card: read("base.md").ok(), overrides: read(OVERRIDES_FILE).ok() })
+    let headers = local_headers(dir, &files);
+    Ok(Inputs { lora, card, files, base_card: read("base.md").ok(), overrides: read(OVERRIDES_FILE).ok(), headers })
 }
 
 async fn from_hub(hub: &HubClient, lora: RepoId, revision: &str) -> anyhow::Result<Inputs> {
     let files = hub.list_files(RepoType::Model, &lora, revision).await.with_context(|| format!("listing {lora}@{revision}"))?;
     let card = hub.download_text(RepoType::Model, &lora, revision, "README.md").await?.unwrap_or_default();
-    let probe = plan_from_dir_contents(&card, &files.join("\n"), &lora, None, None, &Default::default());
+    let headers = crate::worker::pipeline::read_headers(hub, &lora, revision, &files).await.with_context(|| format!("reading weights headers of {lora}@{revision}"))?;
+    let probe = plan_with_headers(&card, &files.join("\n"), &lora, None, None, &Default::default(), &headers);
     let base_card = match probe.profile.base_model.as_ref().and_then(|b| b.value.parse::<RepoId>().ok()) {
         Some(base) => hub.download_text(RepoType::Model, &base, "main", "README.md").await.unwrap_or(None),
         None => None,
     };
-    Ok(Inputs { lora, card, files: files.join("\n"), base_card, overrides: None })
+    Ok(Inputs { lora, card, files: files.join("\n"), base_card, overrides: None, headers })
 }
 
 async fn space_files(hub: &HubClient, space: &RepoId) -> anyhow::Result<(BTreeMap<String, String>, Option<String>)> {
@@ -138,6 +142,28 @@ async fn space_files(hub: &HubClient, space: &RepoId) -> anyhow::Result<(BTreeMa
     }
     let overrides = if listed.iter().any(|f| f == OVERRIDES_FILE) { hub.download_text(RepoType::Space, space, "main", OVERRIDES_FILE).await? } else { None };
     Ok((files, overrides))
+}
+
+/// Headers of candidate weights files present in the local folder at their repo paths (a
+/// downloaded copy, or just its first bytes); missing or unreadable files are skipped.
+fn local_headers(dir: &std::path::Path, files_txt: &str) -> Vec<crate::lora::tensors::WeightsProfile> {
+    use std::io::Read;
+    let files: Vec<String> = files_txt.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+    let read = |path: &str| -> Option<crate::domain::safetensors::SafetensorsHeader> {
+        let mut f = std::fs::File::open(dir.join(path)).ok()?;
+        let mut prefix = [0u8; 8];
+        f.read_exact(&mut prefix).ok()?;
+        let len = crate::domain::safetensors::declared_len(&prefix).ok()?;
+        let mut json = vec![0u8; usize::try_from(len).ok()?];
+        f.read_exact(&mut json).ok()?;
+        crate::domain::safetensors::parse_json(&json).ok()
+    };
+    crate::lora::weights::candidates(&files)
+        .iter()
+        .filter(|p| p.ends_with(".safetensors"))
+        .take(crate::worker::pipeline::MAX_HEADER_FILES)
+        .filter_map(|p| read(p).map(|h| crate::lora::tensors::profile(p, &h)))
+        .collect()
 }
 
 fn write_files(dir: &std::path::Path, files: &BTreeMap<String, String>) -> anyhow::Result<()> {

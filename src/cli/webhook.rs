@@ -157,7 +157,7 @@ pub async fn check_links(s: &Settings) -> anyhow::Result<()> {
     anyhow::ensure!(!s.links.is_empty(), "no [[links]] configured: add `[[links]] lora = \"owner/lora\" space = \"owner/space\"` to the config");
     anyhow::ensure!(s.hub_token.is_some(), "set HF_TOKEN to the bot's token (the links are checked with it)");
     let hub = HubClient::new(&hub_settings(s))?;
-    let me = hub.whoami().await.context("the token is not valid for this Hub (whoami failed): create a new token")?;
+    let me = hub.whoami().await.map_err(|e| anyhow::anyhow!(whoami_problem(&s.hub.endpoint, &e)))?;
     let role = me.auth.as_ref().and_then(|a| a.access_token.as_ref()).and_then(|t| t.role.clone()).unwrap_or_default();
     let mut problems = Vec::new();
     if role == "read" {
@@ -195,6 +195,20 @@ pub async fn check_links(s: &Settings) -> anyhow::Result<()> {
     anyhow::ensure!(problems.is_empty(), "{} problem(s) in the links", problems.len());
     println!("{} link(s) OK for {} (token role: {})", s.links.len(), me.name, if role.is_empty() { "unknown" } else { &role });
     Ok(())
+}
+
+/// Why `whoami` failed, telling an unreachable endpoint from a refused token, with the fix.
+pub fn whoami_problem(endpoint: &url::Url, e: &HubError) -> String {
+    match e {
+        HubError::Unauthorized { .. } | HubError::Forbidden { .. } => format!(
+            "token invalid: the Hub at {endpoint} refused the token ({}); fix: create a new token for the bot's account (write access to the linked Spaces) and set HF_TOKEN or hub.token_file",
+            short(e)
+        ),
+        HubError::Transport { .. } | HubError::Timeout { .. } => {
+            format!("endpoint unreachable: no answer from the Hub at {endpoint} ({e}); fix: check hub.endpoint / HF_ENDPOINT (for the simulator: is `lora-space-bot sim` running there?) and the network")
+        }
+        other => format!("the Hub at {endpoint} did not answer whoami as expected ({other}); fix: check hub.endpoint / HF_ENDPOINT points at a Hub"),
+    }
 }
 
 fn short(e: &HubError) -> String {

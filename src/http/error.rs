@@ -16,6 +16,9 @@ pub enum ReceiverError {
     /// Body over the cap.
     #[error("body larger than {0} bytes")]
     TooLarge(usize),
+    /// The body did not arrive within `receiver.body_timeout_secs`.
+    #[error("request body not received in time")]
+    BodyTimeout,
     /// Not JSON, or missing required fields.
     #[error("malformed payload: {0}")]
     Malformed(String),
@@ -30,6 +33,7 @@ impl ReceiverError {
         match self {
             Self::MissingSecret | Self::WrongSecret => "unauthorized",
             Self::TooLarge(_) => "too_large",
+            Self::BodyTimeout => "body_timeout",
             Self::Malformed(_) => "malformed",
             Self::Unavailable(_) => "unavailable",
         }
@@ -40,6 +44,7 @@ impl ReceiverError {
         match self {
             Self::MissingSecret | Self::WrongSecret => StatusCode::UNAUTHORIZED,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }

@@ -3,6 +3,9 @@
 
 pub mod error;
 pub mod health;
+pub mod limits;
+pub mod server;
+pub mod trace;
 pub mod verify;
 pub mod webhook;
 
@@ -69,8 +72,13 @@ pub async fn serve_worker_health(
     axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
 }
 
-/// Serves the receiver on `listener` until `shutdown`, then drains in-flight requests.
+/// Serves the receiver on `listener` with the default [`limits::ServerLimits`] until
+/// `shutdown`, then drains in-flight requests.
 pub async fn serve(listener: tokio::net::TcpListener, state: ReceiverState, shutdown: tokio_util::sync::CancellationToken) -> std::io::Result<()> {
-    let app = router(state).layer(tower_http::trace::TraceLayer::new_for_http());
-    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    serve_with(listener, state, limits::ServerLimits::default(), shutdown).await
+}
+
+/// Serves the receiver under `limits` (`[receiver]` of the config) until `shutdown`.
+pub async fn serve_with(listener: tokio::net::TcpListener, state: ReceiverState, limits: limits::ServerLimits, shutdown: tokio_util::sync::CancellationToken) -> std::io::Result<()> {
+    server::serve_limited(listener, router(state), limits, shutdown).await
 }

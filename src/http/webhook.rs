@@ -93,5 +93,17 @@ async fn read_capped(headers: &HeaderMap, body: Body, cap: usize) -> Result<byte
     if declared.is_some_and(|n| n > cap) {
         return Err(ReceiverError::TooLarge(cap));
     }
-    axum::body::to_bytes(body, cap).await.map_err(|_| ReceiverError::TooLarge(cap))
+    axum::body::to_bytes(body, cap).await.map_err(|e| if timed_out(&e) { ReceiverError::BodyTimeout } else { ReceiverError::TooLarge(cap) })
+}
+
+/// Whether a body error is tower-http's request-body timeout (somewhere in its chain).
+fn timed_out(e: &axum::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }

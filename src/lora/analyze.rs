@@ -4,7 +4,7 @@
 //! records what is missing (§2.6).
 
 use super::card::{self, Card};
-use super::profile::{Flag, GuidanceParam, LoraProfile, Resolution, Source, Sourced, Task};
+use super::profile::{Flag, GuidanceParam, LoraProfile, Missing, MissingField, Resolution, Source, Sourced, Task};
 use super::recipe::CardRecipe;
 use super::{base, examples, extras, missing, recipe, snippet, task, triggers, weights};
 use crate::domain::ids::RepoId;
@@ -51,6 +51,7 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
     profile.family = b.family.map(|f| f.id.clone());
     profile.base_by_analogy = b.by_analogy;
     let mut conflicts = b.conflicts;
+    profile.flags.extend(b.note.map(|message| Flag { kind: "generic-base-overruled".into(), message }));
     let mut family = b.family;
     if let Some(base) = input.overrides.and_then(|o| o.base_model.as_ref()) {
         let (f, by_analogy) = base::family_for_repo(k, base);
@@ -101,8 +102,21 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
     if let Some(o) = input.overrides {
         apply_overrides(&mut profile, o);
     }
+    custom_code(&mut profile, &body, &code);
     missing::assess(&mut profile, &conflicts);
     profile
+}
+
+/// A LoRA that only runs with custom code goes to the needs-input discussion, with the reason,
+/// unless the Space's overrides name its base model (the owner confirms diffusers loading).
+fn custom_code(p: &mut LoraProfile, body: &str, code: &str) {
+    let overridden = p.base_model.as_ref().is_some_and(|b| b.evidence.source == Source::Override);
+    if let (Some(why), false) = (super::custom::detect(body, code), overridden) {
+        let question = format!(
+            "Unsupported as is, needs input: {why}. The generated Space loads LoRAs with diffusers' load_lora_weights only. If this LoRA also loads that way, confirm its base_model in lora-space.toml; otherwise its demo has to be written by hand."
+        );
+        p.missing.push(Missing { field: MissingField::CustomPipeline, question, blocking: true });
+    }
 }
 
 fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {

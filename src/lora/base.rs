@@ -25,6 +25,8 @@ pub struct BaseChoice<'k> {
     pub conflicts: Vec<String>,
     /// The repo is not in the knowledge table; `family` was matched from its name only.
     pub by_analogy: bool,
+    /// Set when a generic declared id was overruled by a more specific variant (said to the user).
+    pub note: Option<String>,
 }
 
 /// One piece of evidence for a base.
@@ -52,11 +54,15 @@ pub fn find<'k>(
     clues.extend(snippet_clues(k, code, lora));
     clues.extend(file_clues(k, files));
     let tag_clues = tag_clues(k, &front.tags);
-    let Some(first) = clues.iter().chain(&tag_clues).find(|c| c.family.is_some() || c.repo.is_some()) else {
-        return BaseChoice { base: None, declared: None, family: None, conflicts: vec![], by_analogy: false };
+    let Some(declared_first) = clues.iter().chain(&tag_clues).find(|c| c.family.is_some() || c.repo.is_some()) else {
+        return BaseChoice { base: None, declared: None, family: None, conflicts: vec![], by_analogy: false, note: None };
     };
+    let all: Vec<&Clue<'k>> = clues.iter().chain(&tag_clues).collect();
+    let variant = specific_variant(declared_first, &all);
+    let first = variant.unwrap_or(declared_first);
     let conflicts = clues
         .iter()
+        .filter(|c| variant.is_none() || !std::ptr::eq(*c, declared_first))
         .filter(|c| !compatible(first, c))
         .map(|c| {
             format!(
@@ -68,13 +74,42 @@ pub fn find<'k>(
         .collect();
     let (base, declared) = resolve_repo(k, first);
     let by_analogy = first.family.is_some() && first.repo.as_ref().is_some_and(|r| k.family_by_repo(r).is_none());
+    let note = variant.map(|v| {
+        format!(
+            "YAML base_model {} is the generic id; the card names {} elsewhere ({}): using {base}",
+            declared_first.repo.as_deref().unwrap_or_default(),
+            v.family.map_or("", |f| f.name.as_str()),
+            v.detail
+        )
+    });
     BaseChoice {
         base: Some(Sourced::new(base, first.source, first.detail.clone())),
-        declared,
+        declared: if variant.is_some() { declared_first.repo.clone() } else { declared },
         family: first.family,
         conflicts,
         by_analogy,
+        note,
     }
+}
+
+/// A generic declared id — the bare repo of one generation, e.g. `Lightricks/LTX-Video` — loses
+/// to a more specific variant of the same group that at least two other sources name (heading
+/// or prose, tags, file names, snippet): trainers and hosting services write the generic id by
+/// default ("base_model: Lightricks/LTX-Video" on an LTX-2.3 IC-LoRA whose heading says
+/// "Base model: LTXV 2.3" and whose tags say `ltxv-2.3`).
+fn specific_variant<'a, 'k>(first: &Clue<'k>, all: &[&'a Clue<'k>]) -> Option<&'a Clue<'k>> {
+    let f = first.family?;
+    let repo = first.repo.as_ref()?;
+    if first.source != Source::Yaml || !f.repo.eq_ignore_ascii_case(repo) {
+        return None;
+    }
+    let naming = |id: &str| all.iter().filter(|o| o.family.is_some_and(|h| h.id == id)).count();
+    all.iter()
+        .copied()
+        .filter(|c| !c.detail.starts_with("base_model"))
+        .filter(|c| c.family.is_some_and(|g| g.group == f.group && g.generation != f.generation))
+        .filter(|c| c.family.is_some_and(|g| naming(&g.id) >= 2))
+        .max_by_key(|c| c.family.map_or(0, |g| naming(&g.id)))
 }
 
 /// The family of a repo id: from the table, else by analogy from its name (`true`).
@@ -324,6 +359,17 @@ mod tests {
         let b = find(knowledge(), &c.front, &c.body, "", &[], "me/lora");
         assert!(b.by_analogy);
         assert_eq!(b.base.map(|s| s.value).as_deref(), Some("black-forest-labs/FLUX.2-dev"));
+    }
+
+    #[test]
+    fn generic_declared_ltx_id_loses_to_the_variant_heading_and_tags_name() {
+        // muapi LTX2.3_IC_HDR_LORA card
+        let card = "---\nbase_model: Lightricks/LTX-Video\ntags:\n  - lora\n  - ltx-video\n  - ltxv-2.3\npipeline_tag: text-to-video\n---\n\n# LTX2.3_IC_HDR_LORA\n\n**Base model**: LTXV 2.3\n**Trained words**: \n";
+        let (base, fam, conflicts) = base_of(card, &["preview.jpg"]);
+        assert_eq!((base.as_deref(), fam.as_deref(), conflicts), (Some("diffusers/LTX-2.3-Distilled-Diffusers"), Some("ltx-2.3"), 0));
+        // One other source alone does not overrule the YAML: that stays a conflict to ask about.
+        let (_, fam, conflicts) = base_of("---\nbase_model: Lightricks/LTX-Video\n---\n**Base model**: LTXV 2.3\n", &[]);
+        assert_eq!((fam.as_deref(), conflicts), (Some("ltx-video"), 1));
     }
 
     #[test]

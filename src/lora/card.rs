@@ -52,8 +52,11 @@ pub fn split(text: &str) -> Card {
     }
 }
 
-/// Returns `(yaml, body)` when the text starts with a `---` fenced block.
+/// Returns `(yaml, body)` when the text starts with a `---` fenced block. Blank lines before
+/// the opening fence are skipped: old DreamBooth / AutoTrain card templates start with one, and
+/// the Hub still reads their YAML.
 fn split_raw(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start_matches(|c: char| c == '\n' || c == '\r' || c == ' ' || c == '\t');
     let first_end = text.find('\n')?;
     if text[..first_end].trim_end() != "---" {
         return None;
@@ -177,6 +180,15 @@ mod tests {
         assert_eq!(card.front.widget_texts, vec!["one", "two"]);
         assert_eq!(card.front.widget_outputs, vec!["a.png"]);
         assert_eq!(card.front.widget_parameters, vec![("num_inference_steps".to_owned(), 20.0)]);
+    }
+
+    #[test]
+    fn blank_lines_before_the_opening_fence_still_give_the_yaml() {
+        // The AutoTrain SDXL DreamBooth card template (arimiche/1000steps_original) starts "\n---".
+        let card = split("\n---\ntags:\n- autotrain\nbase_model: stabilityai/stable-diffusion-xl-base-1.0\ninstance_prompt: An image of UnicornGirl\n---\n    \n# AutoTrain SDXL LoRA DreamBooth\n");
+        assert_eq!(card.front.base_model, vec!["stabilityai/stable-diffusion-xl-base-1.0"]);
+        assert_eq!(card.front.instance_prompt.as_deref(), Some("An image of UnicornGirl"));
+        assert!(card.body.contains("# AutoTrain SDXL LoRA DreamBooth"));
     }
 
     #[test]

@@ -16,6 +16,11 @@ static FEW_STEP: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|_| unreachable!())
 });
 
+/// Whether a repo id, file name or variable names a few-step LoRA (LCM, Lightning, Hyper-SD, …).
+pub(super) fn is_few_step_name(text: &str) -> bool {
+    FEW_STEP.is_match(text) || text.to_ascii_lowercase().contains("lightning") || text.to_ascii_lowercase().contains("tcd")
+}
+
 /// Marks few-step LoRAs and replaces base-default steps / guidance with the few-step recipe.
 pub fn apply_few_step(p: &mut LoraProfile, lora: &str, family: Option<&Family>) {
     let names = format!("{lora} {}", p.weight_name.as_ref().map_or("", |w| w.value.as_str()));

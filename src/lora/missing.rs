@@ -27,7 +27,7 @@ pub fn assess(p: &mut LoraProfile, conflicts: &[String]) {
     match &p.base_model {
         None => push(p, MissingField::BaseModel, "Which base model was this LoRA trained on (e.g. black-forest-labs/FLUX.1-dev, stabilityai/stable-diffusion-xl-base-1.0, Qwen/Qwen-Image)?".into(), true),
         Some(b) if p.family.is_none() => {
-            let q = format!("Base model {} has no first-class recipe here. Proceed by analogy with a supported family (which one), or name a supported base model?", b.value);
+            let q = format!("Unsupported base family, needs input: base model {} has no first-class recipe here (supported: FLUX.1, Qwen-Image, SDXL, SD3.5, LTX-Video, Wan). Proceed by analogy with a supported family (which one), or name a supported base model?", b.value);
             push(p, MissingField::UnsupportedBaseFamily, q, true);
         }
         Some(b) if p.base_by_analogy => {
@@ -51,6 +51,7 @@ pub fn assess(p: &mut LoraProfile, conflicts: &[String]) {
     if p.task.is_none() {
         push(p, MissingField::Task, format!("What does the Space do? Pick one: {}", task_choices()), true);
     }
+    unserved_task(p);
     weights(p);
     if p.steps.is_none() || p.guidance.is_none() {
         push(p, MissingField::Recipe, "Recommended steps and guidance, if known.".into(), false);
@@ -69,6 +70,25 @@ pub fn assess(p: &mut LoraProfile, conflicts: &[String]) {
         && p.example_media.is_empty()
     {
         flag(p, "no-example-inputs", "the LoRA repo has no example input media: gr.Examples carries prompts only; add inputs from linoyts/repo-to-space-example-inputs or the LoRA repo".into());
+    }
+}
+
+/// The card's task is one the base family's recipe does not serve (an img2img app on a
+/// text-to-image-only family): unsupported as is, ask instead of building the wrong Space.
+fn unserved_task(p: &mut LoraProfile) {
+    let k = crate::space::knowledge::knowledge();
+    let (Some(task), Some(f)) = (p.task.as_ref().map(|t| t.value), p.family.as_deref().and_then(|id| k.family(id)))
+    else {
+        return;
+    };
+    let served = f.tasks();
+    if !served.contains(&task) && p.task.as_ref().is_some_and(|t| t.evidence.source != super::profile::Source::Override) {
+        let list = served.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ");
+        let q = format!(
+            "Unsupported as is, needs input: the card describes {task}, which the {} recipe here does not serve (it serves {list}). Which task should the Space do?",
+            f.name
+        );
+        push(p, MissingField::Task, q, true);
     }
 }
 

@@ -8,11 +8,13 @@
 pub mod analyze;
 pub mod base;
 pub mod card;
+pub mod custom;
 pub mod examples;
 pub mod extras;
 pub mod missing;
 pub mod profile;
 pub mod recipe;
+mod recipe_cli;
 mod recipe_prose;
 pub mod snippet;
 pub mod subtask;

@@ -114,6 +114,8 @@ pub enum Source {
     Default,
     /// The safetensors header of the weights file (tensor names and shapes, trainer metadata).
     WeightsHeader,
+    /// A command line in the card (`python infer.py --steps 30 --alpha 0.8`).
+    CardCommand,
 }
 
 impl Source {
@@ -132,6 +134,7 @@ impl Source {
             Source::Override => "lora-space.toml override",
             Source::Default => "generic default",
             Source::WeightsHeader => "weights header",
+            Source::CardCommand => "command line in the card",
         }
     }
 }
@@ -229,6 +232,8 @@ pub enum MissingField {
     WeightsFile,
     /// Steps / guidance have no card value and no family default.
     Recipe,
+    /// The LoRA only runs with custom code (its own pipeline, token embeddings, a cloned package).
+    CustomPipeline,
 }
 
 /// One missing item, with the question to ask and whether it blocks generation.

@@ -9,7 +9,7 @@ use regex::Regex;
 use super::base::strip_code;
 use super::card::Frontmatter;
 use super::profile::{GuidanceParam, Resolution, Source, Sourced};
-use super::{recipe_prose, snippet};
+use super::{recipe_cli, recipe_prose, snippet};
 
 /// Settings read from the card (not yet merged with family defaults).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,9 +52,27 @@ const EXTRA_KWARGS: &[&str] = &[
 /// Reads all settings the card states.
 pub fn read(front: &Frontmatter, body: &str, code: &str) -> CardRecipe {
     let mut r = from_snippet(code);
+    let mut stack: Option<(Option<u32>, Option<f64>)> = None;
+    if let Some(weight) = recipe_cli::few_step_stack(code) {
+        // Steps / guidance of a snippet that stacks a few-step LoRA belong to the stack.
+        stack = Some((r.steps.take().map(|s| s.value), r.guidance.take().map(|(g, _)| g.value)));
+        r.lora_scale =
+            weight.map(|w| snip(w, &format!("adapter weight {w} in set_adapters (stacked with a few-step LoRA)")));
+    }
+    recipe_cli::from_command_line(body, &mut r);
     let prose = strip_code(body);
     from_tables(&prose, &mut r);
     recipe_prose::from_prose(&prose, &mut r);
+    if let Some((steps, guidance)) = stack {
+        // Prose repeating the stack's numbers ("Use 8 steps and guidance scale of 1.5") is the
+        // stack's recipe too, not this LoRA's.
+        if r.steps.as_ref().is_some_and(|s| Some(s.value) == steps) {
+            r.steps = None;
+        }
+        if r.guidance.as_ref().is_some_and(|(g, _)| guidance.is_some_and(|v| (v - g.value).abs() < 1e-9)) {
+            r.guidance = None;
+        }
+    }
     recipe_prose::resolutions(&prose, &mut r);
     recipe_prose::negative_from_prose(&prose, &mut r);
     from_widgets(front, &mut r);
@@ -250,6 +268,15 @@ mod tests {
         assert_eq!(r.steps.map(|s| s.value), Some(30));
         assert_eq!(r.guidance.map(|(g, _)| g.value), Some(7.0));
         assert_eq!(r.lora_scale.map(|s| s.value), Some(0.75));
+    }
+
+    #[test]
+    fn a_recipe_for_a_stack_with_a_few_step_lora_is_not_this_loras_recipe() {
+        // nerijs/pixel-art-xl: "Use it with a LCM Lora! Use 8 steps and guidance scale of 1.5"
+        let body = "Use it with a LCM Lora!\nUse 8 steps and guidance scale of 1.5\n\n```python\nlcm_lora_id = \"latent-consistency/lcm-lora-sdxl\"\npipe.load_lora_weights(lcm_lora_id, adapter_name=\"lora\")\npipe.load_lora_weights(\"./pixel-art-xl.safetensors\", adapter_name=\"pixel\")\npipe.set_adapters([\"lora\", \"pixel\"], adapter_weights=[1.0, 1.2])\nimg = pipe(prompt=prompt, num_inference_steps=8, guidance_scale=1.5)\n```\n";
+        let r = recipe(body);
+        assert_eq!((r.steps, r.guidance.map(|(g, _)| g.value)), (None, None));
+        assert_eq!(r.lora_scale.map(|s| s.value), Some(1.2));
     }
 
     #[test]

@@ -181,6 +181,8 @@ pub fn lora_scale(code: &str) -> Option<(f64, String)> {
         r"adapter_weights\s*=\s*\[?\s*(\d+(?:\.\d+)?)",
         r#"["']scale["']\s*:\s*(\d+(?:\.\d+)?)"#,
         r"\blora_scale\s*=\s*(\d+(?:\.\d+)?)",
+        // DiffSynth: `pipe.load_lora(pipe.dit, path, alpha=0.8)`.
+        r"\bload_lora\([^)]*\balpha\s*=\s*(\d+(?:\.\d+)?)",
     ];
     for pattern in patterns {
         let re = Regex::new(pattern).ok()?;
@@ -191,7 +193,16 @@ pub fn lora_scale(code: &str) -> Option<(f64, String)> {
             }
         }
     }
-    None
+    scale_through_variable(code)
+}
+
+/// `lora_scale_slider = 2` … `pipe.fuse_lora(lora_scale=lora_scale_slider)` (Linaqruf cards).
+fn scale_through_variable(code: &str) -> Option<(f64, String)> {
+    let re = Regex::new(r"\b(?:lora_scale|adapter_weights)\s*=\s*\[?\s*([A-Za-z_]\w*)").ok()?;
+    let var = re.captures(code)?.get(1)?.as_str().to_owned();
+    let assign = Regex::new(&format!(r"(?m)^\s*{}\s*=\s*(\d+(?:\.\d+)?)\b", regex::escape(&var))).ok()?;
+    let v = assign.captures(code)?.get(1)?.as_str().parse().ok()?;
+    Some((v, format!("lora_scale={var} ({var} = {v})")))
 }
 
 /// The `fps=` of an `export_to_video(...)` / `encode_video(...)` call.
@@ -261,5 +272,8 @@ mod tests {
         assert_eq!(lora_scale("pipe.set_adapters(['a'], adapter_weights=[0.8])").map(|s| s.0), Some(0.8));
         assert_eq!(lora_scale("joint_attention_kwargs={\"scale\": 0.6}").map(|s| s.0), Some(0.6));
         assert_eq!(lora_scale("pipe.set_adapters(\"cakeify\")"), None);
+        // Linaqruf/anime-detailer-xl-lora: the scale goes through a variable.
+        let code = "lora_scale_slider = 2 # -2 for less detailed result\npipe.fuse_lora(lora_scale=lora_scale_slider)\n";
+        assert_eq!(lora_scale(code).map(|s| s.0), Some(2.0));
     }
 }

@@ -34,8 +34,14 @@ pub fn find(
         note = Some(format!("pipeline_tag {t} is implausible for the base; ignored"));
     }
     let Some(f) = family else {
-        return (from_prose(body, &Task::ALL), note);
+        // Unsupported family: its own tags still say what it does (`text-to-image`).
+        let tagged = front.tags.iter().find_map(|t| Task::parse(t)).map(|t| Sourced::new(t, Source::Yaml, format!("tag {t}")));
+        return (tagged.or_else(|| from_prose(body, &Task::ALL)), note);
     };
+    if let Some(named) = named_class_task(body).filter(|t| !tasks.contains(&t.value)) {
+        let why = format!("the card uses a {} pipeline; {} serves {:?} here", named.value, f.name, tasks);
+        return (Some(named), Some(why));
+    }
     if let [only] = tasks.as_slice() {
         return (Some(Sourced::new(*only, Source::BaseDefault, format!("{} serves only {only}", f.name))), note);
     }
@@ -50,6 +56,28 @@ pub fn find(
         f.native_task().map(|t| Sourced::new(t, Source::BaseDefault, format!("native task of {}", f.name)))
     });
     (found, note)
+}
+
+static TASK_CLASS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b([A-Z][A-Za-z0-9]*?(Img2Img|ImageToImage|Inpaint|ImageToVideo|VideoToVideo)[A-Za-z0-9]*Pipeline)\b")
+        .unwrap_or_else(|_| unreachable!())
+});
+
+/// A task named by a (non-auto) diffusers pipeline class anywhere in the card:
+/// "The application uses `StableDiffusion3Img2ImgPipeline`" → image-to-image.
+fn named_class_task(body: &str) -> Option<Sourced<Task>> {
+    TASK_CLASS.captures_iter(body).find_map(|c| {
+        let class = c.get(1)?.as_str();
+        if class.starts_with("AutoPipeline") {
+            return None;
+        }
+        let task = match c.get(2)?.as_str() {
+            "Img2Img" | "ImageToImage" | "Inpaint" => Task::ImageToImage,
+            "ImageToVideo" => Task::ImageToVideo,
+            _ => Task::VideoToVideo,
+        };
+        Some(Sourced::new(task, Source::CardProse, format!("the card uses {class}")))
+    })
 }
 
 const TASK_WORDS: &[(&str, Task)] = &[
@@ -115,6 +143,22 @@ mod tests {
     fn snippet_class_decides_between_tasks_of_a_video_family() {
         let (task, _) = find(&Frontmatter::default(), "", &["LTXImageToVideoPipeline".into()], fam("ltx-video"));
         assert_eq!(task.map(|t| t.value), Some(Task::ImageToVideo));
+    }
+
+    #[test]
+    fn a_pipeline_class_the_family_does_not_serve_sets_the_task_and_is_noted() {
+        // StarAtNyte's SD3.5-Large carpet LoRA: img2img app on a text-to-image-only family here.
+        let body = "The application uses `StableDiffusion3Img2ImgPipeline` from the `diffusers` library.\n";
+        let (task, note) = find(&Frontmatter::default(), body, &[], fam("sd35-large"));
+        assert_eq!(task.map(|t| t.value), Some(Task::ImageToImage));
+        assert!(note.is_some());
+    }
+
+    #[test]
+    fn unsupported_family_takes_the_task_from_its_tags() {
+        // prushton/logo-lora-real-world (SD 1.5 text2image trainer card)
+        let front = Frontmatter { tags: vec!["stable-diffusion".into(), "text-to-image".into()], ..Frontmatter::default() };
+        assert_eq!(find(&front, "LoRA text2image fine-tuning", &[], None).0.map(|t| t.value), Some(Task::TextToImage));
     }
 
     #[test]

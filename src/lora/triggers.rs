@@ -28,20 +28,50 @@ static COLON_FORM: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Trigger words, with evidence.
 pub fn find(front: &Frontmatter, body: &str) -> Sourced<Vec<String>> {
+    let prose = strip_code(body);
     if let Some(p) = front.instance_prompt.as_deref().filter(|p| !is_none_word(p)) {
+        // The author's own trigger statement may narrow the trainer-written instance prompt
+        // (`yarn art style` inside "a tarot card, yarn art style"; `<s0><s1>` inside
+        // "an <s0><s1> emoji"): the statement is what the author asks users to type.
+        if let Some(stated) = from_trigger_line(&prose).filter(|s| narrows(&s.value, p)) {
+            let detail = format!("{} (narrows instance_prompt: {p})", stated.evidence.detail);
+            return Sourced::new(stated.value, Source::CardProse, detail);
+        }
         return Sourced::new(vec![p.to_owned()], Source::Yaml, format!("instance_prompt: {p}"));
     }
     if body.contains("No trigger words defined") {
         return Sourced::new(vec![], Source::CardProse, "card says \"No trigger words defined.\"");
     }
-    let prose = strip_code(body);
     if let Some(found) = from_trigger_line(&prose).or_else(|| from_trigger_section(&prose)) {
         return found;
     }
     if let Some(word) = shared_first_word(&front.widget_texts) {
         return Sourced::new(vec![word.clone()], Source::Yaml, format!("every widget prompt starts with {word}"));
     }
+    if let Some(found) = dreambooth_template_phrase(&prose) {
+        return found;
+    }
     Sourced::new(vec![], Source::Default, "no trigger word found in the card")
+}
+
+/// A single stated trigger that is a strict part of the instance prompt.
+fn narrows(stated: &[String], instance_prompt: &str) -> bool {
+    matches!(stated, [one] if one.len() >= 2 && one.as_str() != instance_prompt && instance_prompt.contains(one.as_str()))
+}
+
+static TRAINED_ON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)the weights were trained on (.{2,120}?) using \[?dreambooth").unwrap_or_else(|_| unreachable!())
+});
+
+/// The old diffusers DreamBooth template names the instance prompt only in prose: "The weights
+/// were trained on a photo of sks dog using [DreamBooth](…)".
+fn dreambooth_template_phrase(prose: &str) -> Option<Sourced<Vec<String>>> {
+    prose.lines().find_map(|line| {
+        let phrase = TRAINED_ON.captures(line)?.get(1)?.as_str().trim().trim_matches(['"', '`', '*']).to_owned();
+        is_trigger_candidate(&phrase).then(|| {
+            Sourced::new(vec![phrase], Source::CardProse, line.trim().chars().take(160).collect::<String>())
+        })
+    })
 }
 
 fn is_none_word(p: &str) -> bool {
@@ -50,11 +80,24 @@ fn is_none_word(p: &str) -> bool {
 
 fn is_trigger_candidate(text: &str) -> bool {
     let t = text.trim();
-    !t.is_empty() && t.len() <= 120 && !t.contains(".safetensors") && !t.contains("pip install")
+    !t.is_empty()
+        && t.len() <= 120
+        && !t.contains(".safetensors")
+        && !t.contains("pip install")
+        && t.parse::<f64>().is_err()
 }
+
+/// "There is no essential trigger words." / "The trigger word is not required." (Shakker-Labs).
+static NO_TRIGGER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)no (?:essential |special |specific )?trigger|trigger (?:words? )?(?:is|are) not (?:required|needed|necessary)|no trigger (?:word|keyword)s? (?:is |are )?(?:needed|required)")
+        .unwrap_or_else(|_| unreachable!())
+});
 
 fn from_trigger_line(prose: &str) -> Option<Sourced<Vec<String>>> {
     for line in prose.lines().filter(|l| TRIGGER_WORDS.is_match(l) && !l.trim_start().starts_with('#')) {
+        if NO_TRIGGER.is_match(line) {
+            return Some(Sourced::new(vec![], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
+        }
         let start = TRIGGER_WORDS.find(line).map_or(0, |m| m.start());
         let span = BACKTICK
             .captures_iter(line)
@@ -65,19 +108,44 @@ fn from_trigger_line(prose: &str) -> Option<Sourced<Vec<String>>> {
             });
         let words: Vec<String> = match span {
             Some(m) => vec![m.as_str().trim().to_owned()],
-            None => USE_THE_WORD
+            None => SHOULD_USE
                 .captures(line)
                 .and_then(|c| c.get(1))
-                .map(|m| vec![m.as_str().to_owned()])
+                .map(|m| vec![m.as_str().trim().to_owned()])
+                .or_else(|| USE_THE_WORD.captures(line).and_then(|c| c.get(1)).map(|m| vec![m.as_str().to_owned()]))
                 .or_else(|| COLON_FORM.captures(line).and_then(|c| c.get(1)).map(|m| split_list(m.as_str())))
+                .or_else(|| quoted_on_plain_line(line))
                 .unwrap_or_default(),
         };
-        let words: Vec<String> = words.into_iter().filter(|w| is_trigger_candidate(w)).collect();
+        let words: Vec<String> =
+            words.into_iter().filter(|w| is_trigger_candidate(w) && !is_placeholder_word(w)).collect();
         if !words.is_empty() {
             return Some(Sourced::new(words, Source::CardProse, line.trim().chars().take(160).collect::<String>()));
         }
     }
     None
+}
+
+/// "You should use An image of Piglet to trigger the image generation." (AutoTrain and the
+/// old DreamBooth templates write the instance prompt without backticks).
+static SHOULD_USE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)you should use (.{2,120}?) to trigger\b").unwrap_or_else(|_| unreachable!())
+});
+static QUOTED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""([^"\n]{1,60})""#).unwrap_or_else(|_| unreachable!()));
+
+/// `**Trigger Word**: "3dgen"` / `Start prompts with "3dgen"`: a double-quoted word on a plain
+/// trigger line (not a table row or a line of code, where quotes belong to commands).
+fn quoted_on_plain_line(line: &str) -> Option<Vec<String>> {
+    if line.contains('`') || line.trim_start().starts_with('|') {
+        return None;
+    }
+    QUOTED.captures(line).and_then(|c| c.get(1)).map(|m| vec![m.as_str().trim().to_owned()])
+}
+
+/// Words that name the trigger instead of being it ("use the trigger word: …").
+fn is_placeholder_word(w: &str) -> bool {
+    matches!(w.to_ascii_lowercase().as_str(), "word" | "words" | "token" | "tokens" | "phrase" | "keyword" | "trigger")
 }
 
 /// "a, b and c" → ["a", "b", "c"] (unquoted trigger lists).
@@ -208,6 +276,45 @@ mod tests {
     #[test]
     fn code_in_fences_is_not_read_as_a_trigger() {
         assert!(trig("```python\n# trigger: `evil`\n```\n").is_empty());
+    }
+
+    #[test]
+    fn bold_trigger_word_with_a_quoted_value_is_read() {
+        // manbeast3b/FLUX.1-schnell-3dgen-lora
+        let body = "1. **Always use the trigger word**: Start prompts with \"3dgen\" for best results\n\n- **Trigger Word**: \"3dgen\"\n";
+        assert_eq!(trig(body), vec!["3dgen"]);
+    }
+
+    #[test]
+    fn a_card_saying_no_trigger_is_needed_has_none_and_a_scale_is_not_a_trigger() {
+        // Shakker-Labs/FLUX.1-dev-LoRA-add-details and -AntiBlur
+        assert!(trig("## Trigger words\n\nThere is no essential trigger words. The recommended scale is `1.0`.\n").is_empty());
+        assert!(trig("## Trigger words\n\nThe trigger word is not required. The recommended scale is `1.0` to `1.5` in diffusers.\n").is_empty());
+        assert!(trig("Trigger: `1.5`\n").is_empty());
+    }
+
+    #[test]
+    fn unquoted_you_should_use_sentence_gives_the_phrase() {
+        // AutoTrain SDXL DreamBooth card (maelysjb/sdxl-lora-piglet)
+        assert_eq!(trig("## Trigger words\n\nYou should use An image of Feli to trigger the image generation.\n"), vec!["An image of Feli"]);
+    }
+
+    #[test]
+    fn stated_trigger_narrows_the_trainer_instance_prompt() {
+        // linoyts/yarn_art_flux_1_700_custom: instance_prompt "a tarot card, yarn art style"
+        let front = Frontmatter { instance_prompt: Some("a tarot card, yarn art style".into()), ..Frontmatter::default() };
+        let t = find(&front, "## Trigger words\n\nYou should use `yarn art style` to trigger the image generation.\n");
+        assert_eq!((t.value, t.evidence.source), (vec!["yarn art style".to_owned()], Source::CardProse));
+        // …but an equal statement keeps the YAML as the source.
+        let t = find(&front, "You should use `a tarot card, yarn art style` to trigger the image generation.\n");
+        assert_eq!(t.evidence.source, Source::Yaml);
+    }
+
+    #[test]
+    fn old_dreambooth_template_names_the_instance_prompt_in_prose() {
+        // patrickvonplaten/lora_dreambooth_dog_example
+        let body = "These are LoRA adaption weights for x. The weights were trained on a photo of sks dog using [DreamBooth](https://dreambooth.github.io/).\n";
+        assert_eq!(trig(body), vec!["a photo of sks dog"]);
     }
 
     #[test]

@@ -103,11 +103,32 @@ fn find_file<'a>(candidates: &'a [String], name: &str) -> Option<&'a String> {
 }
 
 fn named_in_snippet(candidates: &[String], code: &str) -> Option<Sourced<String>> {
-    snippet::string_kwargs(code, "weight_name").iter().find_map(|name| {
+    let by_kwarg = snippet::string_kwargs(code, "weight_name").iter().find_map(|name| {
         let subfolder = snippet::string_kwargs(code, "subfolder").into_iter().next();
         let full = subfolder.map_or(name.clone(), |s| format!("{}/{name}", s.trim_end_matches('/')));
         find_file(candidates, &full).or_else(|| find_file(candidates, name)).map(|f| {
             Sourced::new(f.clone(), Source::CardSnippet, format!("weight_name=\"{name}\" in the card's snippet"))
+        })
+    });
+    by_kwarg.or_else(|| named_by_path(candidates, code))
+}
+
+static LOADED_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:load_lora_weights|load_lora)\(\s*(?:[A-Za-z_][\w.]*\s*,\s*)?["']([^"'\n]+\.safetensors)["']"#)
+        .unwrap_or_else(|_| unreachable!())
+});
+
+/// A file the snippet loads by path: `hf_hub_download(…, filename="3dgen.safetensors")`,
+/// `load_lora_weights("./pixel-art-xl.safetensors")`, DiffSynth's
+/// `pipe.load_lora(pipe.dit, "models/…/travel_lora_step380.safetensors")`. Matched by file name.
+fn named_by_path(candidates: &[String], code: &str) -> Option<Sourced<String>> {
+    let paths = snippet::string_kwargs(code, "filename")
+        .into_iter()
+        .chain(LOADED_PATH.captures_iter(code).filter_map(|c| c.get(1)).map(|m| m.as_str().to_owned()));
+    paths.filter(|p| p.ends_with(".safetensors")).find_map(|path| {
+        let name = path.rsplit('/').next().unwrap_or(&path);
+        find_file(candidates, name).map(|f| {
+            Sourced::new(f.clone(), Source::CardSnippet, format!("the card's snippet loads {path}"))
         })
     })
 }
@@ -206,6 +227,17 @@ mod tests {
             c.chosen.map(|s| (s.value, s.evidence.source)),
             Some(("other.safetensors".into(), Source::CardSnippet))
         );
+    }
+
+    #[test]
+    fn file_downloaded_or_loaded_by_path_in_the_snippet_is_named() {
+        // manbeast3b/FLUX.1-schnell-3dgen-lora and nerijs/pixel-art-xl
+        let f = files(&["3dgen.safetensors", "other.safetensors"]);
+        let code = "lora_path = hf_hub_download(repo_id=\"manbeast3b/FLUX.1-schnell-3dgen-lora\", filename=\"3dgen.safetensors\")\npipe.load_lora_weights(lora_path)\n";
+        assert_eq!(choose(&f, "", code).chosen.map(|s| s.value).as_deref(), Some("3dgen.safetensors"));
+        let f = files(&["pixel-art-xl.safetensors", "x.safetensors"]);
+        let code = "pipe.load_lora_weights(lcm_lora_id, adapter_name=\"lora\")\npipe.load_lora_weights(\"./pixel-art-xl.safetensors\", adapter_name=\"pixel\")\n";
+        assert_eq!(choose(&f, "", code).chosen.map(|s| s.value).as_deref(), Some("pixel-art-xl.safetensors"));
     }
 
     #[test]

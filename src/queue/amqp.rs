@@ -48,6 +48,10 @@ struct Inner {
     channel: RwLock<Option<(Arc<Connection>, Channel)>>,
     ready: AtomicBool,
     shutdown: CancellationToken,
+    /// A refusal no retry can fix, met before the first successful connection.
+    fatal: std::sync::Mutex<Option<String>>,
+    /// Whether a connection ever succeeded (later refusals are retried).
+    connected_once: AtomicBool,
 }
 
 /// A cloneable handle on the RabbitMQ connection used for publishing.
@@ -60,7 +64,7 @@ impl AmqpBroker {
     /// Starts the supervisor that connects (and reconnects) in the background; publishes
     /// fail with [`QueueError::Unavailable`] until it is connected. Stops with `shutdown`.
     pub fn start(settings: AmqpSettings, shutdown: CancellationToken) -> Self {
-        let inner = Arc::new(Inner { settings, channel: RwLock::new(None), ready: AtomicBool::new(false), shutdown });
+        let inner = Arc::new(Inner { settings, channel: RwLock::new(None), ready: AtomicBool::new(false), shutdown, fatal: std::sync::Mutex::new(None), connected_once: AtomicBool::new(false) });
         tokio::spawn(supervise(inner.clone()));
         Self { inner }
     }
@@ -75,6 +79,28 @@ impl AmqpBroker {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         true
+    }
+
+    /// The broker refusal that stopped this handle at start-up (wrong credentials, vhost,
+    /// permissions, changed queue arguments), with its fix. The handle's shutdown token is
+    /// cancelled when it is set.
+    pub fn fatal(&self) -> Option<String> {
+        self.inner.fatal.lock().ok().and_then(|f| f.clone())
+    }
+
+    /// Waits until connected, at most `limit`, or until a fatal refusal (returned).
+    pub async fn wait_ready_or_fatal(&self, limit: Duration) -> Result<bool, QueueError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self.is_ready() {
+            if let Some(f) = self.fatal() {
+                return Err(QueueError::Fatal(f));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        Ok(true)
     }
 
     /// Whether the publishing connection is up.
@@ -189,6 +215,13 @@ impl AmqpBroker {
         while !shutdown.is_cancelled() {
             match self.consume_once(&handler, &permits, &shutdown).await {
                 Ok(()) => failures = 0,
+                Err(e) if fatal_of(&e).is_some() && !self.inner.connected_once.load(Ordering::Acquire) => {
+                    let fix = fatal_of(&e).unwrap_or_default();
+                    if let Ok(mut f) = self.inner.fatal.lock() {
+                        f.get_or_insert_with(|| fix.clone());
+                    }
+                    return Err(QueueError::Fatal(fix));
+                }
                 Err(e) => {
                     failures += 1;
                     tracing::warn!(error = %e, "consumer connection lost; reconnecting");
@@ -295,6 +328,7 @@ async fn supervise(inner: Arc<Inner>) {
         match open_publisher(&inner.settings).await {
             Ok((conn, ch)) => {
                 failures = 0;
+                inner.connected_once.store(true, Ordering::Release);
                 let conn = Arc::new(conn);
                 *inner.channel.write().await = Some((conn.clone(), ch));
                 inner.ready.store(true, Ordering::Release);
@@ -312,10 +346,31 @@ async fn supervise(inner: Arc<Inner>) {
             }
             Err(e) => {
                 failures += 1;
-                tracing::warn!(error = %e, attempt = failures, "cannot connect to the broker");
+                if let Some(fix) = fatal_of(&e) {
+                    if !inner.connected_once.load(Ordering::Acquire) {
+                        tracing::error!(error = %fix, "the broker refused this configuration; stopping");
+                        if let Ok(mut f) = inner.fatal.lock() {
+                            *f = Some(fix);
+                        }
+                        inner.shutdown.cancel();
+                        return;
+                    }
+                    tracing::error!(error = %fix, attempt = failures, "the broker refused this configuration; retrying");
+                } else {
+                    tracing::warn!(error = %e, attempt = failures, "cannot connect to the broker");
+                }
             }
         }
         tokio::select! { _ = inner.shutdown.cancelled() => {}, _ = tokio::time::sleep(backoff(failures)) => {} }
+    }
+}
+
+/// The fix for a refusal retrying cannot help with, if `e` is one.
+fn fatal_of(e: &QueueError) -> Option<String> {
+    match e {
+        QueueError::Amqp(e) => super::fatal::fatal_reason(e),
+        QueueError::Fatal(f) => Some(f.clone()),
+        _ => None,
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod amqp;
 pub mod dead;
 pub mod envelope;
+pub mod fatal;
 pub mod memory;
 pub mod topology;
 
@@ -55,6 +56,9 @@ pub enum QueueError {
     /// The broker refused the message (nack, or unroutable mandatory publish).
     #[error("broker refused the message: {0}")]
     Refused(String),
+    /// The broker refused the connection or the topology in a way retrying cannot fix.
+    #[error("{0}")]
+    Fatal(String),
     /// A protocol or I/O error from the client library.
     #[error("broker error: {0}")]
     Amqp(#[from] lapin::Error),

@@ -203,12 +203,15 @@ fn write_app(dir: &Path, files: &BTreeMap<String, Vec<u8>>, lora_files: &[String
 
 /// Runs one harness command; `Err` is a reason to skip (could not start, timed out).
 async fn harness(h: &LocalHarness, dir: &Path, cmd: &str, list: &Path, lora: &RepoId) -> Result<String, String> {
-    let mut c = Command::new(&h.python);
+    // A relative path is the worker's (the child runs in the app's temp dir); absolutized, not
+    // canonicalized: a venv's python is a symlink whose location selects the venv.
+    let python = if h.python.is_relative() && h.python.components().count() > 1 { std::env::current_dir().map(|d| d.join(&h.python)).unwrap_or_else(|_| h.python.clone()) } else { h.python.clone() };
+    let mut c = Command::new(&python);
     c.arg("-m").arg("lsb_harness").arg(cmd).arg("--app").arg(dir.join("app.py")).arg("--files").arg(format!("{lora}={}", list.display()));
     if cmd == "smoke" {
         c.arg("--timeout").arg(h.timeout.as_secs().to_string());
     }
-    let dir_abs = std::fs::canonicalize(&h.dir).unwrap_or_else(|_| h.dir.clone());
+    let dir_abs = std::path::absolute(&h.dir).unwrap_or_else(|_| h.dir.clone());
     c.current_dir(dir).env_clear().env("PYTHONPATH", dir_abs).env("PYTHONUNBUFFERED", "1").env("HOME", dir);
     if let Some(path) = std::env::var_os("PATH") {
         c.env("PATH", path);

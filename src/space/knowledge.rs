@@ -47,6 +47,10 @@ pub struct Family {
     /// Few-step / distilled: lock steps and guidance.
     #[serde(default)]
     pub few_step: bool,
+    /// The pipeline ignores `guidance_scale` for this base (a transformer without guidance
+    /// embeddings, e.g. FLUX.1-schnell): the app passes no guidance at all.
+    #[serde(default)]
+    pub guidance_ignored: bool,
     /// Extra numeric call kwargs the family always passes.
     #[serde(default)]
     pub extra_call_kwargs: BTreeMap<String, f64>,

@@ -20,12 +20,13 @@ pub mod pyliteral;
 pub mod pyparse;
 pub mod readme_merge;
 pub mod render;
+pub mod trigger_join;
 pub mod validate;
 pub mod verify;
 
 pub use generate::{GeneratedSpace, Generation, GeneratorSettings, generate};
 pub use needs_input::NeedsInput;
-pub use plan_output::{PlanOutput, plan_from_dir_contents};
+pub use plan_output::{PlanOutput, plan_from_dir_contents, plan_with_headers};
 
 /// Builds a plan from a card and file list (unit-test helper).
 #[cfg(test)]

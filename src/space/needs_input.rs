@@ -38,6 +38,13 @@ fn toml_lines(field: MissingField, p: &LoraProfile) -> Vec<String> {
             }
         },
         MissingField::Recipe => vec!["steps = 28".into(), "guidance = 3.5".into()],
+        MissingField::CustomPipeline => {
+            let example = p.base_model.as_ref().map_or("black-forest-labs/FLUX.1-dev", |b| b.value.as_str());
+            vec![
+                "# only if the LoRA also loads with diffusers' load_lora_weights:".into(),
+                format!("base_model = {}  # the diffusers repo it was trained on", toml_string(example)),
+            ]
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::knowledge::{ClassShape, Family, knowledge};
 use super::plan_examples::{ExampleRow, example_rows};
 use super::plan_readme::{ReadmePlan, readme_plan};
-use super::verify;
+use super::{trigger_join, verify};
 use crate::lora::profile::{GuidanceParam, LoraProfile, PromptTemplate, Resolution, Sourced, Task};
 
 /// How the user's text becomes the pipeline prompt.
@@ -83,12 +83,18 @@ pub struct SpacePlan {
     pub vae_repo: Option<String>,
     /// Prompt handling.
     pub prompt: PromptPlan,
+    /// Between the trigger and the user's text (`" "` or `", "`), as the card's examples write it.
+    #[serde(default = "space")]
+    pub trigger_separator: String,
     /// Default steps.
     pub steps: u32,
     /// Default guidance.
     pub guidance: f64,
     /// Guidance keyword.
     pub guidance_param: GuidanceParam,
+    /// Whether the pipeline reads the guidance at all (false: no kwarg, no slider).
+    #[serde(default = "yes")]
+    pub pass_guidance: bool,
     /// Few-step LoRA/base: steps and guidance are fixed, no sliders.
     pub lock_steps: bool,
     /// Adapter weight.
@@ -205,10 +211,15 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         flow_shift: f.flow_shift,
         lightning_scheduler: profile.few_step && f.group == "qwen",
         sigmas: f.sigmas.clone().filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c == '_')),
+        trigger_separator: match &prompt {
+            PromptPlan::Free { trigger: Some(t) } => trigger_join::text_separator(t, &profile.examples.value).to_owned(),
+            _ => " ".to_owned(),
+        },
         prompt: prompt.clone(),
         steps: profile.steps.as_ref().map_or(f.steps, |s| s.value),
         guidance: profile.guidance.as_ref().map_or(f.guidance, |g| g.value),
         guidance_param: profile.guidance_param,
+        pass_guidance: !f.guidance_ignored,
         lock_steps: few_step,
         lora_scale: profile.lora_scale.value,
         scale_slider: profile.lora_scale_range,
@@ -249,7 +260,7 @@ fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
     let trigger = match profile.triggers() {
         [] => None,
         [one] => Some(one.clone()),
-        many => Some(many.join(", ")),
+        many => Some(trigger_join::join_triggers(many, &profile.examples.value)),
     };
     match trigger {
         Some(t) if task.needs_image() && t.split_whitespace().count() >= 3 => {
@@ -257,6 +268,14 @@ fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
         }
         other => PromptPlan::Free { trigger: other },
     }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn space() -> String {
+    " ".to_owned()
 }
 
 fn snap(r: Resolution, multiple: u32) -> Resolution {

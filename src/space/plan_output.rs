@@ -9,7 +9,8 @@ use super::overrides::parse_overrides;
 use crate::domain::ids::RepoId;
 use crate::lora::profile::{Evidence, LoraProfile, Sourced};
 use crate::lora::triggers::rare_token;
-use crate::lora::{AnalyzeInput, analyze};
+use crate::lora::tensors::WeightsProfile;
+use crate::lora::{AnalyzeInput, analyze_with_headers};
 
 /// What `plan` shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +32,19 @@ pub fn plan_from_dir_contents(
     overrides: Option<&str>,
     settings: &GeneratorSettings,
 ) -> PlanOutput {
+    plan_with_headers(readme, files_txt, lora, base_card, overrides, settings, &[])
+}
+
+/// Like [`plan_from_dir_contents`], with the weights files' headers as read by the bot.
+pub fn plan_with_headers(
+    readme: &str,
+    files_txt: &str,
+    lora: &RepoId,
+    base_card: Option<&str>,
+    overrides: Option<&str>,
+    settings: &GeneratorSettings,
+    headers: &[WeightsProfile],
+) -> PlanOutput {
     let files: Vec<String> =
         files_txt.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
     let (parsed, overrides_error) = match overrides.map(parse_overrides) {
@@ -38,7 +52,7 @@ pub fn plan_from_dir_contents(
         Some(Err(e)) => (None, Some(e.to_string())),
         None => (None, None),
     };
-    let profile = analyze(&AnalyzeInput { lora, card: readme, files: &files, overrides: parsed.as_ref() });
+    let profile = analyze_with_headers(&AnalyzeInput { lora, card: readme, files: &files, overrides: parsed.as_ref() }, headers);
     let generation = generate(&profile, base_card, settings);
     PlanOutput { profile, generation, overrides_error }
 }
@@ -138,6 +152,7 @@ impl PlanOutput {
             "needs_user_input": p.needs_user_input(),
             "missing": p.missing,
             "evidence": self.evidence(),
+            "weights_headers": p.weights_headers,
             "notes": p.notes,
         });
         if let Value::Object(map) = &mut out {

@@ -56,6 +56,7 @@ pub fn render(o: &PlanOutput) -> String {
     for f in &p.flags {
         let _ = writeln!(out, "  flag: {}", f.message);
     }
+    weights_headers(&mut out, p);
     if let Some(e) = &o.overrides_error {
         let _ = writeln!(out, "  overrides ignored: {e}");
     }
@@ -96,4 +97,29 @@ pub fn render(o: &PlanOutput) -> String {
         }
     }
     out
+}
+
+/// What the bot saw in each weights file's safetensors header.
+fn weights_headers(out: &mut String, p: &crate::lora::LoraProfile) {
+    if p.weights_headers.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nWeights headers");
+    for h in &p.weights_headers {
+        let _ = writeln!(out, "  {}\n    {}", h.file, h.summary());
+        let _ = writeln!(out, "    {} tensors, {} modules: {}", h.tensors, h.modules, h.target_modules.join(", "));
+        if let Some(a) = &h.architecture {
+            let fits = if a.families.is_empty() { "no supported base".to_owned() } else { a.families.join(", ") };
+            let _ = writeln!(out, "    fits: {fits}");
+        }
+        if let Some(t) = &h.trainer.trainer {
+            let _ = writeln!(out, "    trainer: {t}");
+        }
+        for (k, v) in &h.trainer.facts {
+            let _ = writeln!(out, "    {k} = {v}");
+        }
+        if !h.loadable() {
+            let _ = writeln!(out, "    not loadable by diffusers' load_lora_weights for this model");
+        }
+    }
 }

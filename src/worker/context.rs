@@ -1,7 +1,9 @@
 //! What every job needs, built once per worker process and shared.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::domain::RepoId;
 use crate::hub::{HubClient, HubError};
 use crate::metrics::Metrics;
 use crate::publish::{Publisher, rate::HourlyCap};
@@ -19,11 +21,15 @@ pub struct WorkerPolicy {
     pub max_prs_per_hour: u32,
     /// How `smoke` and `cleanup` jobs run.
     pub smoke: SmokeSettings,
+    /// The LoRA → Space pairs jobs may name (`[[links]]`); any other pair is dead-lettered, so
+    /// the signing key alone cannot reach every Space the token can write. `None` only for
+    /// library callers that check pairs themselves (the CLI always sets it).
+    pub links: Option<Vec<(RepoId, RepoId)>>,
 }
 
 impl Default for WorkerPolicy {
     fn default() -> Self {
-        Self { max_attempts: 6, dry_run: false, max_prs_per_hour: 0, smoke: SmokeSettings::default() }
+        Self { max_attempts: 6, dry_run: false, max_prs_per_hour: 0, smoke: SmokeSettings::default(), links: None }
     }
 }
 
@@ -41,6 +47,8 @@ pub struct WorkerContext {
     pub metrics: Arc<Metrics>,
     /// How `smoke` and `cleanup` jobs run.
     pub smoke: SmokeSettings,
+    /// The pairs jobs may name (see [`WorkerPolicy::links`]).
+    pub links: Option<HashSet<(RepoId, RepoId)>>,
 }
 
 impl WorkerContext {
@@ -49,7 +57,16 @@ impl WorkerContext {
         let hub = hub.with_metrics(metrics.clone());
         let bot = hub.whoami().await?.name;
         let publisher = Publisher { hub: hub.clone(), bot, dry_run: policy.dry_run, rate: HourlyCap::new(policy.max_prs_per_hour) };
-        Ok(Self { hub, publisher, generator, max_attempts: policy.max_attempts, metrics, smoke: policy.smoke })
+        let links = policy.links.map(|l| l.into_iter().collect());
+        Ok(Self { hub, publisher, generator, max_attempts: policy.max_attempts, metrics, smoke: policy.smoke, links })
+    }
+
+    /// Why a job for `lora` → `space` must not run, if it must not.
+    pub fn refusal(&self, lora: &RepoId, space: &RepoId) -> Option<String> {
+        let links = self.links.as_ref()?;
+        (!links.contains(&(lora.clone(), space.clone()))).then(|| {
+            format!("refused: {lora} -> {space} is not in this worker's [[links]]; add the link to the workers' configuration (and the receivers'), then replay this job")
+        })
     }
 
     /// The bot's Hub user name.

@@ -20,6 +20,12 @@ use crate::queue::{Broker, Handler, Outcome, QueueError};
 pub async fn handle(ctx: Arc<WorkerContext>, job: Job) -> Outcome {
     let span = tracing::info_span!("job", job_id = %job.id, kind = job.kind.as_str(), lora = %job.lora, space = %job.space, attempt = job.attempt);
     async move {
+        if let Some(reason) = ctx.refusal(&job.lora, &job.space) {
+            tracing::warn!(%reason, "job refused");
+            ctx.metrics.dead_letters.inc();
+            ctx.metrics.job(job.kind.as_str(), "dead_letter");
+            return Outcome::DeadLetter { reason };
+        }
         tracing::info!("job started");
         if matches!(job.kind, JobKind::Smoke | JobKind::Cleanup) {
             let run = std::panic::AssertUnwindSafe(crate::smoke::job::run(&ctx.hub, ctx.bot_user(), &ctx.smoke, &job)).catch_unwind().await;

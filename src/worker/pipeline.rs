@@ -28,7 +28,7 @@ pub enum PipelineError {
     #[error("LoRA repo {0} not found or not readable by the bot's token")]
     LoraNotFound(RepoId),
     /// The Space does not exist.
-    #[error("Space {0} not found; create it (or let the operator allow creation) and link it again")]
+    #[error("Space {0} not found or not visible to the bot's token; create the Space on the Hub (the bot never creates it) or fix the link, then `jobs dead replay` this job")]
     SpaceNotFound(RepoId),
     /// The LoRA has no commit on main.
     #[error("LoRA repo {0} has no main branch head")]
@@ -263,11 +263,16 @@ pub const MAX_HEADER_FILES: usize = 8;
 /// per file, [`MAX_HEADER_FILES`] files). A file that is not a readable safetensors file (a
 /// pointer, another format) is skipped; a transient Hub failure fails the job (retried).
 async fn fetch_headers(ctx: &WorkerContext, lora: &RepoId, sha: &CommitSha, files: &[String]) -> Result<Vec<WeightsProfile>, PipelineError> {
+    Ok(read_headers(&ctx.hub, lora, sha.as_str(), files).await?)
+}
+
+/// The headers of a LoRA's candidate weights files at `revision` (also used by `plan`).
+pub async fn read_headers(hub: &crate::hub::HubClient, lora: &RepoId, revision: &str, files: &[String]) -> Result<Vec<WeightsProfile>, HubError> {
     let mut out = Vec::new();
     for path in crate::lora::weights::candidates(files).iter().filter(|f| f.ends_with(".safetensors")).take(MAX_HEADER_FILES) {
-        match ctx.hub.safetensors_header(RepoType::Model, lora, sha.as_str(), path).await {
+        match hub.safetensors_header(RepoType::Model, lora, revision, path).await {
             Ok(header) => out.push(crate::lora::tensors::profile(path, &header)),
-            Err(crate::hub::HeaderReadError::Hub(e)) if e.is_transient() => return Err(PipelineError::Hub(e)),
+            Err(crate::hub::HeaderReadError::Hub(e)) if e.is_transient() => return Err(e),
             Err(e) => tracing::info!(file = %path, error = %e, "weights header not readable; the card alone decides"),
         }
     }

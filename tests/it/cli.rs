@@ -36,12 +36,14 @@ fn check_config_masks_secrets() {
         .env("WEBHOOK_SECRET", "very-secret-value")
         .env("LSB_SIGNING_KEY", "signing-key-value")
         .env("HF_TOKEN", "hf_tokenvalue")
+        .env("AMQP_URL", "amqp://lsb:amqp-password-value@rabbit:5672/%2f")
         .output()
         .expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("sim-user/pixel-lora-demo"), "{stdout}");
-    for s in ["very-secret-value", "signing-key-value", "hf_tokenvalue"] {
+    assert!(stdout.contains("amqp://lsb:****@rabbit:5672/%2f"), "{stdout}");
+    for s in ["very-secret-value", "signing-key-value", "hf_tokenvalue", "amqp-password-value"] {
         assert!(!stdout.contains(s), "{s} leaked");
     }
 }

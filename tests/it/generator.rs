@@ -244,6 +244,7 @@ fn every_generated_space_validates_against_its_lora_repo() {
 mod harness;
 mod hostile;
 mod plan_json;
+mod real_cards;
 mod tasks;
 
 #[test]

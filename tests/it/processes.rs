@@ -14,9 +14,18 @@ use crate::helpers::*;
 
 const CORGI_CARD: &str = include_str!("../../../shared/fixtures/cards/02-flux-dev-dreambooth-corgi/README.md");
 
-fn work_process(sim: &SimHandle, prefix: &str, log: &Path) -> Child {
+/// A config file next to `log` linking `pairs` (workers refuse jobs for unlinked pairs).
+fn links_file(log: &Path, pairs: &[(RepoId, RepoId)]) -> std::path::PathBuf {
+    let path = log.with_extension("links.toml");
+    let body: String = pairs.iter().map(|(l, s)| format!("[[links]]\nlora = \"{l}\"\nspace = \"{s}\"\n")).collect();
+    std::fs::write(&path, body).expect("links file");
+    path
+}
+
+fn work_process(sim: &SimHandle, prefix: &str, log: &Path, pairs: &[(RepoId, RepoId)]) -> Child {
+    let links = links_file(log, pairs);
     Command::new(env!("CARGO_BIN_EXE_lora-space-bot"))
-        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config/test.toml"), "work"])
+        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config/test.toml"), "--config", links.to_str().expect("utf-8"), "work"])
         .env("HF_ENDPOINT", sim.base_url().as_str())
         .env("HF_TOKEN", BOT_TOKEN)
         .env("WEBHOOK_SECRET", SECRET)
@@ -92,7 +101,7 @@ async fn fifty_webhooks_for_ten_spaces_on_three_worker_processes_leave_ten_prs_a
     let (sim, pairs, receiver) = setup("three-workers", 10).await;
     let dir = tempfile::tempdir().expect("tmp");
     let logs: Vec<_> = (0..3).map(|i| dir.path().join(format!("work-{i}.log"))).collect();
-    let mut workers: Vec<Child> = logs.iter().map(|l| work_process(&sim, &receiver.topology.prefix, l)).collect();
+    let mut workers: Vec<Child> = logs.iter().map(|l| work_process(&sim, &receiver.topology.prefix, l, &pairs)).collect();
 
     let mut newest = HashMap::new();
     for round in 0..5 {
@@ -142,7 +151,7 @@ async fn sigterm_lets_the_in_flight_job_finish_and_the_worker_exits_zero() {
     let (sim, pairs, receiver) = setup("sigterm", 1).await;
     let dir = tempfile::tempdir().expect("tmp");
     let log = dir.path().join("work.log");
-    let mut worker = work_process(&sim, &receiver.topology.prefix, &log);
+    let mut worker = work_process(&sim, &receiver.topology.prefix, &log, &pairs);
     sim.inject(FaultRule::new(Some("POST"), "/api/spaces/*/commit/*", Fault::Latency(Duration::from_secs(3))));
     let (lora, space) = &pairs[0];
     push(&sim, lora, "a photo of TOK corgi, slow");
@@ -162,7 +171,7 @@ async fn sigkill_after_the_pr_commit_but_before_the_ack_redelivers_the_job_and_s
     let (sim, pairs, receiver) = setup("sigkill", 1).await;
     let dir = tempfile::tempdir().expect("tmp");
     let log = dir.path().join("work-1.log");
-    let mut first = work_process(&sim, &receiver.topology.prefix, &log);
+    let mut first = work_process(&sim, &receiver.topology.prefix, &log, &pairs);
     // The commit opens the PR at once, but its answer is held: the worker never acks.
     sim.inject(FaultRule::new(Some("POST"), "/api/spaces/*/commit/*", Fault::LatencyAfter(Duration::from_secs(30))));
     let (lora, space) = &pairs[0];
@@ -174,7 +183,7 @@ async fn sigkill_after_the_pr_commit_but_before_the_ack_redelivers_the_job_and_s
     sim.clear_faults();
 
     let log2 = dir.path().join("work-2.log");
-    let mut second = work_process(&sim, &receiver.topology.prefix, &log2);
+    let mut second = work_process(&sim, &receiver.topology.prefix, &log2, &pairs);
     let redelivered = eventually(Duration::from_secs(60), || async { std::fs::read_to_string(&log2).unwrap_or_default().contains("job done") }).await;
     let _ = Command::new("kill").args(["-TERM", &second.id().to_string()]).status();
     let _ = second.wait();

@@ -130,3 +130,50 @@ async fn the_local_gate_is_skipped_not_failed_when_the_harness_is_not_installed(
     assert!(comment.contains("skipped: harness not installed"), "{comment}");
     assert_ne!(report.overall(), Verdict::Fail, "{comment}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_verdict_is_replaced_by_the_newer_heads_and_never_written_over_it() {
+    use lora_space_bot::smoke::job::{Step, step};
+    let (golden_name, lora, files) = CORGI;
+    let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-stale")).await;
+    let pr = w.open_bot_pr(golden(golden_name)).await;
+    let settings = SmokeSettings::default();
+    let t0 = time::OffsetDateTime::now_utc();
+    let old = smoke_job(w.lora.clone(), w.space.clone(), pr, "1111111111111111", t0);
+    let new = smoke_job(w.lora.clone(), w.space.clone(), pr, "2222222222222222", t0);
+    let run = |job, now| {
+        let (hub, settings) = (w.hub.clone(), settings.clone());
+        async move { step(&hub, BOT, &settings, &job, now).await.expect("step") }
+    };
+    assert!(matches!(run(old.clone(), t0).await, Step::Finished(_)));
+    assert!(w.comment_and_body(pr).0.contains("Tested PR head `111111111111`"));
+    assert!(matches!(run(new, t0 + Duration::from_secs(60)).await, Step::Finished(_)));
+    assert!(w.comment_and_body(pr).0.contains("Tested PR head `222222222222`"), "the newer head's verdict replaces the stale one");
+    // The old head's job finishing late (it started before the newer one) leaves the newer verdict standing.
+    assert!(matches!(run(old, t0 + Duration::from_secs(30)).await, Step::Finished(_)));
+    let (comment, _) = w.comment_and_body(pr);
+    assert!(comment.contains("Tested PR head `222222222222`"), "{comment}");
+    let smoke_comments = w.sim.discussions(RepoType::Space, &w.space).into_iter().find(|d| d.num == pr).expect("PR").comments.into_iter().filter(|c| c.starts_with(SMOKE_MARKER)).count();
+    assert_eq!(smoke_comments, 1, "one smoke comment per PR, edited in place");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_stream_that_never_ends_is_read_until_idle_keeping_what_arrived() {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures::StreamExt;
+    use lora_space_bot::hub::{HubClient, HubSettings, LogKind};
+    // The Hub's /logs routes are SSE streams that never close (hub-constraints.md §5).
+    async fn logs() -> Sse<impl futures::Stream<Item = Result<Event, std::convert::Infallible>>> {
+        let lines = futures::stream::iter(["Traceback (most recent call last):\n", "OSError: no file\n"])
+            .map(|l| Ok(Event::default().data(serde_json::json!({ "data": l, "timestamp": "t" }).to_string())));
+        Sse::new(lines.chain(futures::stream::pending())).keep_alive(KeepAlive::new().interval(Duration::from_millis(200)))
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(axum::serve(listener, axum::Router::new().route("/api/spaces/{ns}/{name}/logs/{kind}", axum::routing::get(logs))).into_future());
+    let hub = HubClient::new(&HubSettings { endpoint: format!("http://{addr}").parse().expect("url"), token: Some("hf_x".into()), ..HubSettings::default() }).expect("client");
+    let started = std::time::Instant::now();
+    let got = hub.space_logs_until_idle(&id("lsb-bot/p"), LogKind::Run, 200, Duration::from_millis(500), Duration::from_secs(2)).await.expect("logs");
+    assert!(started.elapsed() < Duration::from_secs(5), "the read ends on its own: {:?}", started.elapsed());
+    assert_eq!(got.iter().map(|l| l.data.as_str()).collect::<Vec<_>>(), ["Traceback (most recent call last):\n", "OSError: no file\n"]);
+}

@@ -166,9 +166,14 @@ pub fn read(header: &SafetensorsHeader) -> Keys {
     Keys { format, adapter, modules, text_encoders, alpha_tensors }
 }
 
-/// `a.b.processor.proj_lora1` → `a_b_proj`; `Blocks.0.Attn1` → `blocks_0_attn1`.
+/// `Blocks.0.Attn1` → `blocks_0_attn1`; XLabs `double_blocks.0.processor.qkv_lora1` →
+/// `double_blocks_0_img_attn_qkv` (lora1 = image stream, lora2 = text stream; BFL names).
 fn canonical(module: &str) -> String {
-    let module = module.replace(".processor.", ".").replace("proj_lora", "proj").replace("qkv_lora", "qkv");
+    let module = module
+        .replace(".processor.qkv_lora1", ".img_attn_qkv")
+        .replace(".processor.qkv_lora2", ".txt_attn_qkv")
+        .replace(".processor.proj_lora1", ".img_attn_proj")
+        .replace(".processor.proj_lora2", ".txt_attn_proj");
     module.replace('.', "_")
 }
 

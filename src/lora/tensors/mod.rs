@@ -10,6 +10,10 @@ pub mod keys;
 pub mod metadata;
 pub mod signature;
 pub mod synth;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_crosscheck;
 
 use serde::{Deserialize, Serialize};
 

@@ -120,8 +120,12 @@ fn constants(plan: &SpacePlan, out: &mut Vec<String>) {
         out.push(format!("NEGATIVE_PROMPT = {}", py_str(neg)));
     }
     out.push(format!("DEFAULT_STEPS = {}", py_int(plan.steps)));
-    out.push(format!("DEFAULT_GUIDANCE = {}", py_float(plan.guidance)));
-    out.push(format!("LORA_SCALE = {}", py_float(plan.lora_scale)));
+    if plan.pass_guidance {
+        out.push(format!("DEFAULT_GUIDANCE = {}", py_float(plan.guidance)));
+    }
+    if uses_lora_scale(plan) {
+        out.push(format!("LORA_SCALE = {}", py_float(plan.lora_scale)));
+    }
     out.push("MAX_SEED = 2**31 - 1".into());
     out.push("HF_TOKEN = os.environ.get(\"HF_TOKEN\")".into());
     size_constants(plan, out);
@@ -131,6 +135,16 @@ fn constants(plan: &SpacePlan, out: &mut Vec<String>) {
         out.push(format!("DEFAULT_SECONDS = {}", py_float(v.default_seconds)));
     }
     out.push(String::new());
+}
+
+/// `LORA_SCALE` is defined only when something reads it: the slider's default, or
+/// `set_adapters` for a fixed weight other than 1.0 (the adapter's default).
+pub fn uses_lora_scale(plan: &SpacePlan) -> bool {
+    plan.scale_slider.is_some() || fixed_adapter_weight(plan)
+}
+
+fn fixed_adapter_weight(plan: &SpacePlan) -> bool {
+    plan.scale_slider.is_none() && (plan.lora_scale - 1.0).abs() > f64::EPSILON
 }
 
 fn size_constants(plan: &SpacePlan, out: &mut Vec<String>) {
@@ -154,13 +168,15 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
     let dtype = format!("torch.{}", if plan.dtype == "float16" { "float16" } else { "bfloat16" });
     let mut kwargs = Vec::new();
     if plan.vae_float32 {
-        out.push("vae = AutoencoderKLWan.from_pretrained(BASE_MODEL, subfolder=\"vae\", torch_dtype=torch.float32, token=HF_TOKEN)".into());
+        out.push("vae = AutoencoderKLWan.from_pretrained(BASE_MODEL, subfolder=\"vae\", dtype=torch.float32, token=HF_TOKEN)".into());
         kwargs.push("vae=vae".to_owned());
     } else if plan.vae_repo.is_some() {
-        out.push(format!("vae = AutoencoderKL.from_pretrained(VAE_REPO, torch_dtype={dtype}, token=HF_TOKEN)"));
+        out.push(format!("vae = AutoencoderKL.from_pretrained(VAE_REPO, dtype={dtype}, token=HF_TOKEN)"));
         kwargs.push("vae=vae".to_owned());
     }
-    kwargs.push(format!("torch_dtype={dtype}"));
+    // `dtype=`, not `torch_dtype=` (deprecated, removal announced for diffusers 1.0):
+    // requirements.txt carries the floor that introduced it (requirements::DIFFUSERS_FLOOR).
+    kwargs.push(format!("dtype={dtype}"));
     if let Some(v) = &plan.variant {
         kwargs.push(format!("variant={}", py_str(v)));
     }
@@ -186,12 +202,15 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
         "pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name=\"lora\", token=HF_TOKEN)".into(),
     );
     let adapters = if plan.weight_name_2.is_some() {
+        // Wan 2.2 A14B high/low-noise pairs: WanLoraLoaderMixin.load_lora_weights pops
+        // `load_into_transformer_2` and loads into the low-noise expert (diffusers 58eb52c0,
+        // src/diffusers/loaders/lora_pipeline.py); without it both files would land in `transformer`.
         out.push("pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME_2, adapter_name=\"lora_2\", load_into_transformer_2=True, token=HF_TOKEN)".into());
         "[\"lora\", \"lora_2\"], adapter_weights=[LORA_SCALE, LORA_SCALE]"
     } else {
         "[\"lora\"], adapter_weights=[LORA_SCALE]"
     };
-    if plan.scale_slider.is_none() && (plan.lora_scale - 1.0).abs() > f64::EPSILON {
+    if fixed_adapter_weight(plan) {
         out.push(format!("pipe.set_adapters({adapters})"));
     }
     out.push(String::new());
@@ -199,21 +218,22 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
 }
 
 fn helpers(plan: &SpacePlan, out: &mut Vec<String>) {
-    let body: &[&str] = match &plan.prompt {
-        PromptPlan::Free { .. } => &[
-            "    text = text.strip()",
-            "    if not TRIGGER or TRIGGER.lower() in text.lower():",
-            "        return text",
-            "    return TRIGGER + \" \" + text",
+    let body: Vec<String> = match &plan.prompt {
+        PromptPlan::Free { .. } => vec![
+            "    text = text.strip()".into(),
+            "    if not TRIGGER or TRIGGER.lower() in text.lower():".into(),
+            "        return text".into(),
+            format!("    return TRIGGER + {} + text", py_str(&plan.trigger_separator)),
         ],
-        PromptPlan::Template { .. } => &["    return PROMPT_PREFIX + text.strip() + PROMPT_SUFFIX"],
-        PromptPlan::FixedInstruction { .. } => {
-            &["    extra = text.strip()", "    return INSTRUCTION + \", \" + extra if extra else INSTRUCTION"]
-        }
+        PromptPlan::Template { .. } => vec!["    return PROMPT_PREFIX + text.strip() + PROMPT_SUFFIX".into()],
+        PromptPlan::FixedInstruction { .. } => vec![
+            "    extra = text.strip()".into(),
+            "    return INSTRUCTION + \", \" + extra if extra else INSTRUCTION".into(),
+        ],
     };
     out.push("def build_prompt(text: str) -> str:".into());
     out.push("    \"\"\"The pipeline prompt for the user's text (the trigger is added here).\"\"\"".into());
-    out.extend(body.iter().map(|l| (*l).to_owned()));
+    out.extend(body);
     if plan.task.needs_image() || plan.task == Task::VideoToVideo {
         out.extend(FIT_SIZE.iter().map(|l| (*l).to_owned()));
     }
@@ -289,11 +309,12 @@ fn ui(plan: &SpacePlan, out: &mut Vec<String>) {
     let outputs = "[result, seed]";
     examples(plan, out, outputs);
     if plan.chain_output {
-        out.push("    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image)".into());
+        // UI-only helpers are not API endpoints (gradio 6 events.py: api_visibility="private").
+        out.push("    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image, api_visibility=\"private\")".into());
     }
     if let Some(m) = media_input(plan) {
         out.push(format!(
-            "    {}.change(lambda value: gr.Button(interactive=value is not None), inputs={}, outputs=run)",
+            "    {}.change(lambda value: gr.Button(interactive=value is not None), inputs={}, outputs=run, api_visibility=\"private\")",
             m.name, m.name
         ));
     }
@@ -385,6 +406,52 @@ mod tests {
         let app = render_app(&test_plan(FLUX, &["lora.safetensors"]));
         assert!(app.contains("TRIGGER = \"zk style\""));
         assert!(app.contains("return TRIGGER + \" \" + text"));
+    }
+
+    #[test]
+    fn lora_scale_is_defined_only_when_something_reads_it() {
+        let app = render_app(&test_plan(FLUX, &["lora.safetensors"]));
+        assert!(!app.contains("LORA_SCALE"), "1.0 without a slider: no constant");
+        let mut plan = test_plan(FLUX, &["lora.safetensors"]);
+        plan.lora_scale = 0.8;
+        let app = render_app(&plan);
+        assert!(app.contains("LORA_SCALE = 0.8") && app.contains("adapter_weights=[LORA_SCALE]"));
+        plan.scale_slider = Some((0.6, 1.0));
+        let app = render_app(&plan);
+        assert!(app.contains("value=LORA_SCALE") && !app.contains("set_adapters"));
+    }
+
+    #[test]
+    fn the_trigger_joins_the_text_with_the_cards_separator() {
+        let card = "---\nbase_model: black-forest-labs/FLUX.1-dev\ninstance_prompt: zk style\nwidget:\n- text: zk style, a corgi on a beach\n---\n";
+        let plan = test_plan(card, &["lora.safetensors"]);
+        assert_eq!(plan.trigger_separator, ", ");
+        assert!(render_app(&plan).contains("return TRIGGER + \", \" + text"));
+    }
+
+    #[test]
+    fn weights_load_with_dtype_not_the_deprecated_torch_dtype() {
+        let card = "---\nbase_model: Wan-AI/Wan2.1-I2V-14B-480P-Diffusers\npipeline_tag: image-to-video\n---\n";
+        let app = render_app(&test_plan(card, &["lora.safetensors"]));
+        assert!(!app.contains("torch_dtype"));
+        assert!(app.contains("subfolder=\"vae\", dtype=torch.float32") && app.contains("dtype=torch.bfloat16"));
+    }
+
+    #[test]
+    fn ui_only_helpers_are_private_and_only_generate_is_an_api_endpoint() {
+        let card = "---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\ninstance_prompt: plushie\n---\n";
+        let app = render_app(&test_plan(card, &["lora.safetensors"]));
+        let change = app.lines().find(|l| l.contains(".change(lambda")).expect("a helper");
+        assert!(change.ends_with("api_visibility=\"private\")"), "{change}");
+        assert_eq!(app.matches("api_name=").count(), 1);
+    }
+
+    #[test]
+    fn a_base_that_ignores_guidance_gets_no_guidance_kwarg() {
+        let card = "---\nbase_model: black-forest-labs/FLUX.1-schnell\n---\n";
+        let app = render_app(&test_plan(card, &["lora.safetensors"]));
+        assert!(!app.contains("guidance_scale") && !app.contains("DEFAULT_GUIDANCE"), "{app}");
+        assert!(app.contains("max_sequence_length=256"));
     }
 
     #[test]

@@ -131,7 +131,9 @@ fn call(plan: &SpacePlan, out: &mut Vec<String>) {
     if let Some(sigmas) = &plan.sigmas {
         args.push(format!("sigmas={sigmas}"));
     }
-    args.push(format!("{}={guidance}", plan.guidance_param.as_str()));
+    if plan.pass_guidance {
+        args.push(format!("{}={guidance}", plan.guidance_param.as_str()));
+    }
     for (name, value) in &plan.extra_call_kwargs {
         if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !name.starts_with(|c: char| c.is_ascii_digit())

@@ -135,6 +135,8 @@ pub fn inputs(plan: &SpacePlan) -> Vec<Input> {
             ),
             true,
         ));
+    }
+    if !plan.lock_steps && plan.pass_guidance {
         let max_g = (plan.guidance * 2.0).max(10.0).ceil();
         let label = match plan.guidance_param {
             crate::lora::profile::GuidanceParam::TrueCfgScale => "True CFG scale",

@@ -63,6 +63,11 @@ pub fn package_for(module: &str) -> String {
 }
 
 const DIFFUSERS_GIT: &str = "git+https://github.com/huggingface/diffusers";
+/// The first diffusers release whose `from_pretrained` takes `dtype=` (pipelines:
+/// huggingface/diffusers#14205, models: #14162, both in 0.40.0; `torch_dtype=` is deprecated
+/// there with removal announced for 1.0). Generated apps pass `dtype=`, so they need this
+/// floor, and they keep working when 1.0 drops `torch_dtype=`.
+pub const DIFFUSERS_FLOOR: &str = "diffusers>=0.40.0";
 const STACK: &[&str] = &["transformers", "accelerate", "peft", "safetensors"];
 
 /// Renders requirements.txt for the rendered `app`.
@@ -78,7 +83,7 @@ pub fn render_requirements(plan: &SpacePlan, app: &str) -> Result<String, PyPars
     packages.retain(|p| !FORBIDDEN_PACKAGES.contains(&p.as_str()) && !STACK.contains(&p.as_str()));
     packages.sort();
     packages.dedup();
-    let diffusers = if plan.diffusers_git { DIFFUSERS_GIT } else { "diffusers" };
+    let diffusers = if plan.diffusers_git { DIFFUSERS_GIT } else { DIFFUSERS_FLOOR };
     let mut lines: Vec<String> = vec![diffusers.to_owned()];
     lines.extend(STACK.iter().map(|s| (*s).to_owned()));
     lines.extend(packages);
@@ -124,6 +129,17 @@ mod tests {
         for never in ["gradio", "spaces", "torch", "huggingface-hub", "os"] {
             assert!(!names.iter().any(|n| n == never), "{never} in {names:?}");
         }
+    }
+
+    #[test]
+    fn diffusers_carries_the_floor_that_introduced_dtype_unless_installed_from_git() {
+        let mut plan =
+            crate::space::test_plan("---\nbase_model: black-forest-labs/FLUX.1-dev\n---\n", &["l.safetensors"]);
+        let req = render_requirements(&plan, "import torch\n").expect("parses");
+        assert_eq!(req.lines().next(), Some(DIFFUSERS_FLOOR));
+        plan.diffusers_git = true;
+        let req = render_requirements(&plan, "import torch\n").expect("parses");
+        assert_eq!(req.lines().next(), Some(DIFFUSERS_GIT));
     }
 
     #[test]

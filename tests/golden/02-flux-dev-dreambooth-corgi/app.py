@@ -14,7 +14,6 @@ WEIGHT_NAME = "pytorch_lora_weights.safetensors"
 TRIGGER = "a photo of TOK corgi"
 DEFAULT_STEPS = 28
 DEFAULT_GUIDANCE = 3.5
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 ASPECT_RATIOS = {
@@ -26,7 +25,7 @@ ASPECT_RATIOS = {
 }
 DEFAULT_ASPECT = next(iter(ASPECT_RATIOS))
 
-pipe = FluxPipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = FluxPipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 

@@ -15,7 +15,6 @@ TRIGGER = "inksk3tch,"
 NEGATIVE_PROMPT = " "
 DEFAULT_STEPS = 30
 DEFAULT_GUIDANCE = 4.0
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 ASPECT_RATIOS = {
@@ -29,7 +28,7 @@ ASPECT_RATIOS = {
 }
 DEFAULT_ASPECT = next(iter(ASPECT_RATIOS))
 
-pipe = QwenImagePipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = QwenImagePipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 

@@ -22,7 +22,7 @@ HF_TOKEN = os.environ.get("HF_TOKEN")
 MAX_AREA = 1024 * 1024
 MULTIPLE = 16
 
-pipe = QwenImageEditPlusPipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = QwenImageEditPlusPipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 
@@ -74,7 +74,6 @@ def generate(
         height=height,
         num_inference_steps=int(steps),
         true_cfg_scale=float(guidance),
-        guidance_scale=1.0,
         attention_kwargs={"scale": float(lora_scale)},
         generator=generator,
     )
@@ -100,8 +99,8 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
         with gr.Column():
             result = gr.ImageSlider(label="Before / after", type="pil")
             reuse = gr.Button("Use result as the next input")
-    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image)
-    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
+    reuse.click(lambda pair: pair[1] if pair else None, inputs=result, outputs=image, api_visibility="private")
+    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run, api_visibility="private")
     gr.on(
         triggers=[run.click, text.submit],
         fn=generate,

@@ -23,7 +23,6 @@ PROMPT_SUFFIX = ""
 NEGATIVE_PROMPT = "worst quality, inconsistent motion, blurry, jittery, distorted"
 DEFAULT_STEPS = 50
 DEFAULT_GUIDANCE = 3.0
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 MAX_AREA = 576 * 576
@@ -32,7 +31,7 @@ FPS = 26
 FRAME_STEP = 8
 DEFAULT_SECONDS = 6.2
 
-pipe = LTXConditionPipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = LTXConditionPipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 
@@ -143,7 +142,7 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
             cache_examples=True,
             cache_mode="lazy",
         )
-    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
+    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run, api_visibility="private")
     gr.on(
         triggers=[run.click, text.submit],
         fn=generate,

@@ -23,7 +23,6 @@ PROMPT_SUFFIX = " performing a r0t4tion 360 degrees rotation."
 NEGATIVE_PROMPT = "Bright tones, overexposed, static, blurred details, subtitles, worst quality, low quality, ugly, deformed, still picture, cluttered background"
 DEFAULT_STEPS = 30
 DEFAULT_GUIDANCE = 5.0
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 MAX_AREA = 832 * 480
@@ -32,8 +31,8 @@ FPS = 16
 FRAME_STEP = 4
 DEFAULT_SECONDS = 5.1
 
-vae = AutoencoderKLWan.from_pretrained(BASE_MODEL, subfolder="vae", torch_dtype=torch.float32, token=HF_TOKEN)
-pipe = WanImageToVideoPipeline.from_pretrained(BASE_MODEL, vae=vae, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+vae = AutoencoderKLWan.from_pretrained(BASE_MODEL, subfolder="vae", dtype=torch.float32, token=HF_TOKEN)
+pipe = WanImageToVideoPipeline.from_pretrained(BASE_MODEL, vae=vae, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config, flow_shift=3.0)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
@@ -140,7 +139,7 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
             cache_examples=True,
             cache_mode="lazy",
         )
-    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
+    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run, api_visibility="private")
     gr.on(
         triggers=[run.click, text.submit],
         fn=generate,

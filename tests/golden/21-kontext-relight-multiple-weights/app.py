@@ -16,13 +16,12 @@ WEIGHT_NAME = "golden_hour_rank64.safetensors"
 INSTRUCTION = "Relight this photo with golden hour sunlight"
 DEFAULT_STEPS = 28
 DEFAULT_GUIDANCE = 2.5
-LORA_SCALE = 1.0
 MAX_SEED = 2**31 - 1
 HF_TOKEN = os.environ.get("HF_TOKEN")
 MAX_AREA = 1024 * 1024
 MULTIPLE = 16
 
-pipe = FluxKontextPipeline.from_pretrained(BASE_MODEL, torch_dtype=torch.bfloat16, token=HF_TOKEN)
+pipe = FluxKontextPipeline.from_pretrained(BASE_MODEL, dtype=torch.bfloat16, token=HF_TOKEN)
 pipe.to("cuda")
 pipe.load_lora_weights(LORA_REPO, weight_name=WEIGHT_NAME, adapter_name="lora", token=HF_TOKEN)
 
@@ -115,7 +114,7 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
             cache_examples=True,
             cache_mode="lazy",
         )
-    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run)
+    image.change(lambda value: gr.Button(interactive=value is not None), inputs=image, outputs=run, api_visibility="private")
     gr.on(
         triggers=[run.click, text.submit],
         fn=generate,
