@@ -48,6 +48,8 @@ async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>,
         return publish_for_space(state, space, |lora, space, now| crate::smoke::job::smoke_job(lora, space, pr, &head, now)).await;
     }
     if let Some((space, moved)) = space_main_update(&payload) {
+        // The payload has no file list: every commit on a linked Space's main becomes a job,
+        // which the worker drops unless `lora-space.toml` changed (see `Job::space_main`).
         return publish_for_space(state, space, |lora, space, now| Job::space_main(lora, space, moved, now)).await;
     }
     let (lora, revision, spaces) = match classify(&payload, |l| state.spaces_for(l)) {
