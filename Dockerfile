@@ -2,8 +2,11 @@
 #
 # lora-space-bot image: one binary, `serve` (webhook receiver) or `work` (workers).
 #
-#   docker build -t lora-space-bot .                            # default target: runtime
-#   docker build --target worker-smoke -t lora-space-bot:smoke .  # + Python smoke harness
+#   docker build -t lora-space-bot .                                # default target: runtime (receiver)
+#   docker build --target worker-smoke -t lora-space-bot:worker .   # workers: + the smoke harness
+#
+# Workers use `worker-smoke` (compose, k8s): their smoke jobs run the local gate (the PR's app
+# under the harness) on every bot PR; without the harness that gate is only "skipped".
 #
 # Stages: chef (toolchain + cargo-chef) -> planner (dependency recipe) -> builder (dependencies
 # cached in their own layer, then the crate) -> runtime-base (Debian slim, non-root) ->
@@ -52,7 +55,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 ENTRYPOINT ["lora-space-bot"]
 CMD ["serve"]
 
-# Workers that run the local smoke gate: Python 3 and the lsb_harness package in a venv.
+# The workers' image (the default for `work`): Python 3 and the lsb_harness package in a venv,
+# for the local smoke gate.
 FROM runtime-base AS worker-smoke
 USER root
 RUN apt-get update \
@@ -67,7 +71,9 @@ COPY harness/lsb_harness /opt/lsb-harness/lsb_harness
 # home and the root filesystem may be read-only: caches (Gradio, Python) go to /tmp.
 ENV PATH=/opt/lsb-harness/venv/bin:${PATH} \
     PYTHONPATH=/opt/lsb-harness \
-    HOME=/tmp
+    HOME=/tmp \
+    LSB__SMOKE__HARNESS_PYTHON=/opt/lsb-harness/venv/bin/python \
+    LSB__SMOKE__HARNESS_DIR=/opt/lsb-harness
 USER 10001:10001
 HEALTHCHECK NONE
 CMD ["work"]

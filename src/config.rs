@@ -158,10 +158,23 @@ pub struct SmokeConfig {
     pub deadline_secs: u64,
     /// Between two reads of the preview's stage, in seconds.
     pub poll_secs: u64,
-    /// Longest a probing step may hold its delivery, in seconds.
-    pub step_budget_secs: u64,
-    /// Deadline of one Gradio call, in seconds.
+    /// Added to the app's declared `@spaces.GPU` duration for the inference call's deadline, in seconds.
+    pub queue_margin_secs: u64,
+    /// Deadline of the other Gradio requests (config, info, upload), in seconds.
     pub call_deadline_secs: u64,
+    /// `off`, `zero-gpu` or a hardware flavour: whether live previews run, and on what.
+    pub preview: String,
+    /// File holding the read-only token set as the preview's `HF_TOKEN` (`LSB_PREVIEW_TOKEN` overrides).
+    #[serde(default)]
+    pub preview_token_file: Option<PathBuf>,
+    /// The Python with the harness requirements, for the local gate.
+    pub harness_python: PathBuf,
+    /// The directory holding `lsb_harness/`.
+    pub harness_dir: PathBuf,
+    /// Longest the harness's `check` and `smoke` may take each, in seconds.
+    pub harness_timeout_secs: u64,
+    /// Deliveries of one smoke job at most (polls and retries) before its verdict is posted.
+    pub max_steps: u32,
     /// Namespace of preview Spaces (default: the bot's).
     #[serde(default)]
     pub preview_namespace: Option<String>,
@@ -230,6 +243,8 @@ pub struct Settings {
     pub origins: std::collections::BTreeMap<String, String>,
     /// Secret files that could not be read: an error only for the roles that need them.
     secret_problems: Vec<SecretProblem>,
+    /// The read-only token of smoke previews (`LSB_PREVIEW_TOKEN` or `smoke.preview_token_file`).
+    pub preview_token: Option<Secret>,
 }
 
 /// A secret source that failed to load, reported only by the roles that use it.
@@ -287,9 +302,13 @@ impl Settings {
         check(valid_amqp_url(&raw.amqp.url), "amqp.url", "must be an amqp:// or amqps:// URL", "amqp://user:password@rabbitmq:5672/%2f (AMQP_URL=amqp://…, not http://…)")?;
         check(raw.amqp.queue_depth_interval_secs >= 1, "amqp.queue_depth_interval_secs", "must be at least 1", "10 is a good default")?;
         check(raw.amqp.shards >= 1, "amqp.shards", "must be at least 1", "use 1 or more shard queues")?;
-        check(raw.smoke.poll_secs >= 1 && raw.smoke.deadline_secs >= raw.smoke.poll_secs, "smoke.poll_secs", "must be at least 1 and at most smoke.deadline_secs", "use 5")?;
-        check(raw.smoke.step_budget_secs >= raw.smoke.call_deadline_secs, "smoke.step_budget_secs", "must be at least smoke.call_deadline_secs", "keep a step longer than one Gradio call (50 vs 40)")?;
-        check(["{space}", "{n}"].iter().all(|k| raw.smoke.preview_pattern.contains(k)), "smoke.preview_pattern", "must contain {space} and {n}", "use \"{space}-pr-{n}\"")?;
+        let preview_token = secret_from(env, "LSB_PREVIEW_TOKEN", raw.smoke.preview_token_file.as_deref(), "smoke.preview_token_file")?;
+        check(raw.smoke.poll_secs >= 30 && raw.smoke.deadline_secs >= raw.smoke.poll_secs, "smoke.poll_secs", "must be at least 30 and at most smoke.deadline_secs", "use 30: every poll is a Hub API call")?;
+        check(raw.smoke.max_steps >= 2, "smoke.max_steps", "must be at least 2", "use 60")?;
+        check(["{owner}", "{space}", "{n}"].iter().all(|k| raw.smoke.preview_pattern.contains(k)), "smoke.preview_pattern", "must contain {owner}, {space} and {n}", "use \"{owner}_{space}-pr-{n}\" (alice/demo and bob/demo must not share a preview)")?;
+        check(crate::smoke::preview::PreviewMode::parse(&raw.smoke.preview).is_ok(), "smoke.preview", "is not off, zero-gpu or a hardware flavour", "use \"off\", \"zero-gpu\" or e.g. \"t4-small\"")?;
+        let same_token = matches!((&preview_token, &hub_token), (Some(p), Some(h)) if p.expose() == h.expose());
+        check(!same_token, "smoke.preview_token_file", "holds the bot's write token", "create a separate read-only token: the preview runs the PR's code with it as HF_TOKEN")?;
         check(raw.worker.concurrency >= 1, "worker.concurrency", "must be at least 1", "use 1 or more")?;
         check(raw.receiver.max_body_bytes >= 1024, "receiver.max_body_bytes", "is below 1 KiB", "Hub payloads are a few KiB; use 262144")?;
         check(raw.receiver.max_connections >= 1, "receiver.max_connections", "must be at least 1", "max_connections = 16384")?;
@@ -316,6 +335,7 @@ impl Settings {
             effective: toml::Table::new(),
             origins: std::collections::BTreeMap::new(),
             secret_problems,
+            preview_token,
         })
     }
 
@@ -593,9 +613,19 @@ mod tests {
         let s = Settings::load(&[], &e).expect("load");
         assert_eq!(s.smoke.preview_namespace.as_deref(), Some("acme-previews"));
         assert_eq!(s.smoke.poll_secs, 30);
-        assert_eq!(s.smoke.preview_pattern, "{space}-pr-{n}");
-        e.insert("LSB__SMOKE__PREVIEW_PATTERN".into(), "{space}-preview".into());
-        let err = Settings::load(&[], &e).expect_err("a pattern without {n} would reuse one preview for every PR");
+        assert_eq!(s.smoke.preview_pattern, "{owner}_{space}-pr-{n}");
+        assert_eq!(s.smoke.preview, "off");
+        e.insert("LSB__SMOKE__PREVIEW_PATTERN".into(), "{space}-pr-{n}".into());
+        let err = Settings::load(&[], &e).expect_err("a pattern without {owner} would share one preview between alice/demo and bob/demo");
         assert!(err.to_string().contains("smoke.preview_pattern"), "{err}");
+        e.remove("LSB__SMOKE__PREVIEW_PATTERN");
+        e.insert("LSB__SMOKE__POLL_SECS".into(), "5".into());
+        assert!(Settings::load(&[], &e).expect_err("polls under 30 s").to_string().contains("smoke.poll_secs"));
+        e.insert("LSB__SMOKE__POLL_SECS".into(), "30".into());
+        e.insert("LSB_PREVIEW_TOKEN".into(), "hf_x".into());
+        e.insert("HF_TOKEN".into(), "hf_x".into());
+        assert!(Settings::load(&[], &e).expect_err("the write token as preview token").to_string().contains("preview_token"));
+        e.insert("LSB_PREVIEW_TOKEN".into(), "hf_read".into());
+        assert_eq!(Settings::load(&[], &e).expect("load").preview_token.as_ref().map(Secret::expose), Some("hf_read"));
     }
 }

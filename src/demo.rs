@@ -2,7 +2,8 @@
 //! and no broker — the Hub simulator seeded with a sample FLUX.1-dev LoRA and its Space, the
 //! receiver and a worker in one process over the in-memory queue. A webhook registered on the
 //! LoRA fires exactly as the Hub would when a new model card is pushed; the demo waits for the
-//! pull request and prints it.
+//! pull request and prints it, then for the smoke verdict on it (the local gate: the worker runs
+//! the PR's app through the harness; "skipped" when the harness venv is not installed).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::queue::Broker;
 use crate::queue::memory::MemoryBroker;
 use crate::queue::topology::Topology;
 use crate::sim::{self, SimConfig, SimHandle};
+use crate::smoke::report::SMOKE_MARKER;
 use crate::space::GeneratorSettings;
 use crate::worker::{self, WorkerContext, pipeline::GENERATED_FILES};
 
@@ -59,16 +61,36 @@ pub async fn run() -> anyhow::Result<()> {
     let owner = HubClient::new(&HubSettings { endpoint: hub_sim.base_url(), token: Some(Secret::new(&owner_token)), ..HubSettings::default() })?;
     owner.create_webhook(&spec).await.context("registering the webhook as the LoRA owner")?;
     println!("Webhook registered on {lora} -> {}", spec.url);
+    // The Spaces webhook, separate from the LoRA's, as `webhook register` makes it.
+    let spaces = WebhookSpec {
+        watched: vec![WatchedItem { kind: "space".into(), name: space.to_string() }],
+        url: crate::cli::webhook::spaces_url(&spec.url),
+        domains: vec![WebhookDomain::Repo, WebhookDomain::Discussion],
+        secret: spec.secret.clone(),
+    };
+    owner.create_webhook(&spaces).await.context("registering the Spaces webhook")?;
 
     let v2 = BTreeMap::from([("README.md".to_owned(), include_bytes!("../demo/lora-card-v2.md").to_vec()), ("pixel-art-v2.safetensors".to_owned(), fake_weights(2))]);
     let sha = hub_sim.commit_as("demo-user", RepoType::Model, &lora, v2, "Retrain: v2 weights, new trigger, 24 steps");
     println!("Pushed {} to {lora}: the Hub sends the webhook...", sha.short());
 
     let found = hub_sim.wait_until(Duration::from_secs(60), |s| s.discussions(RepoType::Space, &space).iter().any(|d| d.is_pull_request)).await;
+    if !found {
+        shutdown.cancel();
+        let _ = worker.await;
+        anyhow::bail!("no pull request appeared within 60 s");
+    }
+    print_pr(&hub_sim, &space)?;
+    println!("
+The commit on the PR ref fires the Spaces webhook: the worker smoke-tests the PR (local gate)...");
+    let smoke = |s: &SimHandle| s.discussions(RepoType::Space, &space).into_iter().filter(|d| d.is_pull_request).flat_map(|d| d.comments).find(|c| c.starts_with(SMOKE_MARKER));
+    let verdict = hub_sim.wait_until(Duration::from_secs(300), |s| smoke(s).is_some()).await;
     shutdown.cancel();
     let _ = worker.await;
-    anyhow::ensure!(found, "no pull request appeared within 60 s");
-    print_pr(&hub_sim, &space)
+    anyhow::ensure!(verdict, "no smoke verdict within 300 s");
+    println!("
+--- smoke comment on the PR ---\n{}", smoke(&hub_sim).unwrap_or_default());
+    Ok(())
 }
 
 fn seed(hub_sim: &SimHandle) -> anyhow::Result<(RepoId, RepoId)> {

@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--requirements", default=None,
                        help="the Space's requirements.txt (default: next to app.py if present; 'none' to skip the checks)")
         if name == "serve":
-            s.add_argument("--port", type=int, required=True)
+            s.add_argument("--port", type=int, required=True, help="0 = a free port (the ready line gives the URL)")
             s.add_argument("--host", default="127.0.0.1")
         elif name == "check":
             s.add_argument("--strict", action="store_true", help="violations make ok=false too")
@@ -67,6 +67,12 @@ def _static_requirement_check(app: Path):
             "missing_requirement",
             f"app.py line {m['line']} imports '{m['module']}' but requirements.txt does not list '{m['pip']}' "
             "(nor does any platform package provide it)",
+        )
+    if "load_lora_weights" in app.read_text(encoding="utf-8") and "peft" not in declared:
+        STATE.violation(
+            "missing_backend",
+            "app.py loads LoRA weights but requirements.txt does not list 'peft': diffusers raises "
+            "'PEFT backend is required for this method.' at start-up (no import names it)",
         )
     for bad in sorted({"gradio", "spaces"} & declared):
         STATE.violation("platform_requirement", f"requirements.txt lists '{bad}', which the Space platform provides (remove it)")
@@ -109,6 +115,31 @@ def _check(app, args, runner, STATE):
     return ok, runner.verdict(ok, error, kind)
 
 
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _launch_on_a_free_port(blocks, real_launch, forced: dict, args) -> int:
+    """`--port N` launches on N; `--port 0` picks a free port and, when another process takes it
+    between the pick and Gradio's bind (Gradio raises OSError "Cannot find empty port"), picks again."""
+    attempts = 1 if args.port else 5
+    for attempt in range(attempts):
+        port = args.port or _free_port(args.host)
+        forced["server_port"] = port
+        try:
+            real_launch(blocks, **forced)
+            return port
+        except OSError as e:
+            if attempt == attempts - 1:
+                raise
+            print(f"lsb_harness: port {port} was taken ({e}); trying another", file=sys.stderr, flush=True)
+    raise AssertionError("unreachable")
+
+
 def cmd_serve(app: Path, args) -> int:
     from . import runner
     from .state import STATE
@@ -134,10 +165,10 @@ def cmd_serve(app: Path, args) -> int:
             forced["mcp_server"] = False
         STATE.phase = "serve"
         runner.analyse(blocks, {})
-        result = real_launch(blocks, **forced)
+        port = _launch_on_a_free_port(blocks, real_launch, forced, args)
         launched["blocks"] = blocks
         v = runner.verdict(True, None)
-        v["url"] = f"http://{args.host}:{args.port}/"
+        v["url"] = f"http://{args.host}:{port}/"
         print("LSB_HARNESS_READY " + json.dumps(v, default=repr), flush=True)
         try:
             blocks.block_thread()

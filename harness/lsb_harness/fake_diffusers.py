@@ -329,6 +329,7 @@ class PipelineStandIn:
 
     # ---- LoRA ----
     def load_lora_weights(self, *args, **kwargs):
+        _require_peft_backend()
         sig = self._lsb_method_sigs.get("load_lora_weights")
         if sig is not None:
             try:
@@ -784,6 +785,18 @@ def _require_declared(module: str, pip_name: str, fn: str):
         raise ImportError(
             f"{fn} requires the {module} library but it was not found in your environment "
             f"(lsb_harness: '{pip_name}' is not in the Space's requirements.txt)"
+        )
+
+
+def _require_peft_backend():
+    """diffusers' LoRA loaders start with `if not USE_PEFT_BACKEND: raise ValueError("PEFT backend is
+    required for this method.")` (diffusers/loaders/lora_pipeline.py): no import names `peft`, so only
+    the Space's requirements tell whether the backend is there."""
+    declared = STATE.__dict__.get("declared_requirements")
+    if declared is not None and "peft" not in declared:
+        raise ValueError(
+            "PEFT backend is required for this method. "
+            "(lsb_harness: 'peft' is not in the Space's requirements.txt; diffusers loads LoRA weights through it)"
         )
 
 

@@ -148,14 +148,13 @@ def _file_datas(v, depth=0) -> list[dict]:
 
 
 def run(app: Path, files: list[str], requirements: str | None, timeout: float = 120) -> dict:
-    port = free_port()
-    argv = [sys.executable, "-m", "lsb_harness", "serve", "--app", str(app), "--port", str(port)]
+    # port 0: the child picks a free port itself (retrying on a collision) and names it in its ready line
+    argv = [sys.executable, "-m", "lsb_harness", "serve", "--app", str(app), "--port", "0"]
     for f in files:
         argv += ["--files", f]
     if requirements:
         argv += ["--requirements", requirements]
     child = Child(argv)
-    base = f"http://127.0.0.1:{port}"
     report: dict = {"ok": False, "startup_ok": False, "endpoints": [], "verdict": None, "error": None}
     try:
         if not child.wait_ready(timeout):
@@ -165,6 +164,7 @@ def run(app: Path, files: list[str], requirements: str | None, timeout: float = 
             return report
         report["startup_ok"] = True
         report["verdict"] = child.verdict
+        base = child.verdict["url"].rstrip("/")
         config = _get_json(f"{base}/config")
         prefix = config.get("api_prefix", "")
         info = _get_json(f"{base}{prefix}/info")

@@ -109,7 +109,7 @@ def test_check_torch_compile_and_cuda_at_import(app_copy):
 
 
 def test_check_missing_requirement_static(app_copy):
-    app = app_copy("wan_i2v", requirements="diffusers\ntransformers\nftfy\ngradio\n")
+    app = app_copy("wan_i2v", requirements="diffusers\ntransformers\npeft\nftfy\ngradio\n")
     v, _ = check(app, APPS / "wan_i2v" / "files.txt")
     assert v["ok"]  # export_to_video is only hit at call time
     msgs = " ".join(x["message"] for x in v["violations"])
@@ -202,7 +202,7 @@ def test_check_import_order(app_copy):
 
 def test_check_class_base_mismatch_and_requirement_pins(app_copy):
     app = app_copy("kontext_i2i", edit=lambda s: s.replace('"black-forest-labs/FLUX.1-Kontext-dev"', '"black-forest-labs/FLUX.1-dev"'),
-                   requirements="diffusers==0.35.0\ntorch==2.5.0\ntransformers\n")
+                   requirements="diffusers==0.35.0\ntorch==2.5.0\ntransformers\npeft\n")
     v, _ = check(app, APPS / "kontext_i2i" / "files.txt")
     assert {"class_base_mismatch", "torch_pin"} <= codes(v)
 
@@ -212,3 +212,13 @@ def test_check_public_lambda_endpoint_warning(app_copy):
         "    btn.click(edit,", "    image.change(lambda v: gr.Button(interactive=v is not None), inputs=image, outputs=btn)\n    btn.click(edit,"))
     v, _ = check(app, APPS / "kontext_i2i" / "files.txt")
     assert v["ok"] and any("public API endpoint '/lambda'" in w for w in v["warnings"]), v["warnings"]
+
+
+def test_lora_loading_without_peft_in_the_requirements_fails_as_diffusers_does(app_copy):
+    # diffusers' load_lora_weights raises "PEFT backend is required" when peft is missing; no import names peft
+    app = app_copy("flux_t2i", requirements="diffusers\ntransformers\naccelerate\nsentencepiece\n")
+    v, _ = check(app, APPS / "flux_t2i" / "files.txt")
+    assert not v["ok"] and "PEFT backend is required" in v["error"], v
+    assert "missing_backend" in codes(v)
+    ok, _ = check(APPS / "flux_t2i" / "app.py", APPS / "flux_t2i" / "files.txt")
+    assert ok["ok"] and "missing_backend" not in codes(ok)

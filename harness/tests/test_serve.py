@@ -77,7 +77,7 @@ def test_undefined_name_fails_at_startup(app_copy, serve):
 def test_import_not_in_requirements_fails_at_startup(app_copy, serve):
     # imageio is installed for the harness itself, but the Space would not have it
     app = app_copy("wan_i2v", edit=lambda src: src.replace("import tempfile\n", "import tempfile\nimport imageio\n"),
-                   requirements="diffusers\ntransformers\nftfy\n")
+                   requirements="diffusers\ntransformers\npeft\nftfy\n")
     s = serve(app, APPS / "wan_i2v" / "files.txt")
     assert not s.wait()
     assert s.proc.returncode != 0
@@ -126,7 +126,7 @@ def test_ltx_i2v_returns_mp4(app_copy, serve, png_file):
 
 
 def test_export_to_video_without_imageio_requirement_fails_the_call(app_copy, serve, png_file):
-    app = app_copy("wan_i2v", requirements="diffusers\ntransformers\nftfy\n")
+    app = app_copy("wan_i2v", requirements="diffusers\ntransformers\npeft\nftfy\n")
     s = serve(app, APPS / "wan_i2v" / "files.txt")
     assert s.wait(), _stderr(s)
     event, data = s.call("animate", [s.upload(png_file), "a vase", 1.0, 3, False])

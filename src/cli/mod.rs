@@ -3,7 +3,7 @@
 
 mod jobs;
 mod plan;
-mod webhook;
+pub mod webhook;
 
 pub use jobs::{DeadCommand, JobsCommand};
 pub use plan::PlanArgs;
@@ -188,7 +188,7 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
 }
 
 async fn run_roles_on(settings: &Settings, broker: &AmqpBroker, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let metrics = crate::metrics::Metrics::new();
+    let metrics = crate::metrics::Metrics::for_roles(serve, work);
     broker.watch_depths(metrics.clone(), std::time::Duration::from_secs(settings.amqp.queue_depth_interval_secs));
     let mut tasks = tokio::task::JoinSet::new();
     if serve {
@@ -275,17 +275,22 @@ fn worker_policy(s: &Settings) -> crate::worker::WorkerPolicy {
     }
 }
 
-/// Smoke settings from `[smoke]`; the Gradio calls to private previews carry the bot's token.
+/// Smoke settings from `[smoke]`: previews get the read-only preview token (as their
+/// `HF_TOKEN` secret and as `X-HF-Authorization` on their own host), never the bot's token.
 pub fn smoke_settings(s: &Settings) -> crate::smoke::job::SmokeSettings {
     use std::time::Duration;
     let c = &s.smoke;
+    let mode = crate::smoke::preview::PreviewMode::parse(&c.preview).unwrap_or_default();
     crate::smoke::job::SmokeSettings {
-        preview: crate::smoke::preview::PreviewSettings { namespace: c.preview_namespace.clone(), pattern: c.preview_pattern.clone() },
+        preview: crate::smoke::preview::PreviewSettings { namespace: c.preview_namespace.clone(), pattern: c.preview_pattern.clone(), mode, token: s.preview_token.clone() },
         deadline: Duration::from_secs(c.deadline_secs),
         poll_every: Duration::from_secs(c.poll_secs),
-        step_budget: Duration::from_secs(c.step_budget_secs),
         gradio: crate::smoke::gradio::GradioSettings { call_deadline: Duration::from_secs(c.call_deadline_secs), ..Default::default() },
-        gradio_token: s.hub_token.clone(),
+        gradio_token: s.preview_token.clone(),
+        queue_margin: Duration::from_secs(c.queue_margin_secs),
         prompts: c.prompts.clone(),
+        local: crate::smoke::local::LocalHarness { python: c.harness_python.clone(), dir: c.harness_dir.clone(), timeout: Duration::from_secs(c.harness_timeout_secs) },
+        max_steps: c.max_steps,
+        log_idle: crate::smoke::gates::LOG_IDLE,
     }
 }

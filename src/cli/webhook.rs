@@ -10,13 +10,17 @@ use super::hub_settings;
 use crate::config::{Secret, Settings};
 use crate::domain::RepoId;
 use crate::hub::{HubClient, HubError, WatchedItem, WebhookDomain, WebhookInfo, WebhookSpec};
+use crate::smoke::preview::PreviewMode;
+use crate::smoke::terms::{Account, previews_can_run};
 
 /// `webhook …`
 #[derive(Debug, Subcommand)]
 pub enum WebhookCommand {
-    /// Register (or update) the webhook that tells the bot about a LoRA. Idempotent: an
-    /// existing webhook for the same URL is updated, not duplicated. Watches the LoRA (repo
-    /// events) and its linked Spaces (discussion events, for preview clean-up).
+    /// Register (or update) the webhooks that tell the bot about a LoRA. Idempotent: an
+    /// existing webhook for the same URL is updated, not duplicated. Two webhooks: one watches
+    /// the LoRA (repo events, at --url), the other its linked Spaces (repo and discussion
+    /// events, at --url with `?watch=spaces`), so the bot's own comments on the Spaces count
+    /// against the Spaces webhook's 1,000 triggers a day, never the LoRA's.
     Register {
         /// The LoRA repo, `owner/name`.
         #[arg(long)]
@@ -46,11 +50,44 @@ fn client(s: &Settings) -> anyhow::Result<HubClient> {
     Ok(HubClient::new(&hub_settings(s))?)
 }
 
-/// The watched list and domains for a LoRA and its linked Spaces.
-pub fn spec_for(s: &Settings, lora: &RepoId, url: &str, secret: Secret) -> WebhookSpec {
-    let mut watched = vec![WatchedItem { kind: "model".into(), name: lora.to_string() }];
-    watched.extend(s.spaces_for(lora).into_iter().map(|space| WatchedItem { kind: "space".into(), name: space.to_string() }));
-    WebhookSpec { watched, url: url.to_owned(), domains: vec![WebhookDomain::Repo, WebhookDomain::Discussion], secret: Some(secret) }
+/// The LoRA's webhook: its repo events only.
+pub fn spec_for(lora: &RepoId, url: &str, secret: Secret) -> WebhookSpec {
+    WebhookSpec { watched: vec![WatchedItem { kind: "model".into(), name: lora.to_string() }], url: url.to_owned(), domains: vec![WebhookDomain::Repo], secret: Some(secret) }
+}
+
+/// The URL of the Spaces webhook: the receiver's URL with `watch=spaces` (the Hub tells
+/// webhooks apart by URL; the receiver ignores the parameter).
+pub fn spaces_url(url: &str) -> String {
+    format!("{url}{}watch=spaces", if url.contains('?') { '&' } else { '?' })
+}
+
+/// The Spaces webhook: the linked Spaces' repo events (commits on the bot's PR refs) and
+/// discussion events (merge/close, for preview clean-up); `None` without linked Spaces.
+pub fn spaces_spec_for(s: &Settings, lora: &RepoId, url: &str, secret: Secret) -> Option<WebhookSpec> {
+    let watched: Vec<WatchedItem> = s.spaces_for(lora).into_iter().map(|space| WatchedItem { kind: "space".into(), name: space.to_string() }).collect();
+    (!watched.is_empty()).then(|| WebhookSpec { watched, url: spaces_url(url), domains: vec![WebhookDomain::Repo, WebhookDomain::Discussion], secret: Some(secret) })
+}
+
+/// Creates the webhook for `spec.url`, or updates the one there (keeping what it watches of
+/// `keep_kind`, since one URL serves several LoRAs).
+async fn upsert(hub: &HubClient, spec: WebhookSpec, keep_kind: &str) -> anyhow::Result<()> {
+    let existing = hub.list_webhooks().await?.into_iter().find(|w| w.url.as_deref() == Some(spec.url.as_str()));
+    let url = spec.url.clone();
+    let hook = match existing {
+        Some(w) => {
+            let merged = WebhookSpec { watched: merge_watched(&w, spec.watched, keep_kind), ..spec };
+            let h = hub.update_webhook(&w.id, &merged).await?;
+            println!("updated webhook {} -> {url}", h.id);
+            h
+        }
+        None => {
+            let h = hub.create_webhook(&spec).await?;
+            println!("created webhook {} -> {url}", h.id);
+            h
+        }
+    };
+    println!("watching: {}", describe(&hook));
+    Ok(())
 }
 
 /// Runs a `webhook` subcommand.
@@ -66,22 +103,10 @@ pub async fn run(s: &Settings, cmd: WebhookCommand) -> anyhow::Result<()> {
             if s.spaces_for(&lora).is_empty() {
                 eprintln!("warning: {lora} is not in [[links]]; the receiver will acknowledge its webhooks and do nothing");
             }
-            let spec = spec_for(s, &lora, &url, secret);
-            let existing = hub.list_webhooks().await?.into_iter().find(|w| w.url.as_deref() == Some(url.as_str()));
-            let hook = match existing {
-                Some(w) => {
-                    let merged = WebhookSpec { watched: merge_watched(&w, spec.watched), ..spec };
-                    let h = hub.update_webhook(&w.id, &merged).await?;
-                    println!("updated webhook {} -> {url}", h.id);
-                    h
-                }
-                None => {
-                    let h = hub.create_webhook(&spec).await?;
-                    println!("created webhook {} -> {url}", h.id);
-                    h
-                }
-            };
-            println!("watching: {}", describe(&hook));
+            upsert(&hub, spec_for(&lora, &url, secret.clone()), "model").await?;
+            if let Some(spaces) = spaces_spec_for(s, &lora, &url, secret) {
+                upsert(&hub, spaces, "space").await?;
+            }
             Ok(())
         }
         WebhookCommand::List => {
@@ -93,7 +118,10 @@ pub async fn run(s: &Settings, cmd: WebhookCommand) -> anyhow::Result<()> {
         WebhookCommand::Delete { id, url } => {
             let ids: Vec<String> = match (id, url) {
                 (Some(id), _) => vec![id],
-                (None, Some(url)) => hub.list_webhooks().await?.into_iter().filter(|w| w.url.as_deref() == Some(url.as_str())).map(|w| w.id).collect(),
+                (None, Some(url)) => {
+                    let both = [url.clone(), spaces_url(&url)];
+                    hub.list_webhooks().await?.into_iter().filter(|w| w.url.as_ref().is_some_and(|u| both.contains(u))).map(|w| w.id).collect()
+                }
                 (None, None) => vec![],
             };
             anyhow::ensure!(!ids.is_empty(), "no webhook matches");
@@ -106,9 +134,10 @@ pub async fn run(s: &Settings, cmd: WebhookCommand) -> anyhow::Result<()> {
     }
 }
 
-/// One URL serves several LoRAs: keep what the webhook already watches.
-fn merge_watched(existing: &WebhookInfo, new: Vec<WatchedItem>) -> Vec<WatchedItem> {
-    let mut all = existing.watched.clone();
+/// One URL serves several LoRAs: keep what the webhook already watches of `kind` (a LoRA
+/// webhook registered before the split drops its Spaces: they move to the Spaces webhook).
+fn merge_watched(existing: &WebhookInfo, new: Vec<WatchedItem>, kind: &str) -> Vec<WatchedItem> {
+    let mut all: Vec<WatchedItem> = existing.watched.iter().filter(|w| w.kind == kind).cloned().collect();
     for item in new {
         if !all.iter().any(|w| w.kind == item.kind && w.name == item.name) {
             all.push(item);
@@ -140,6 +169,24 @@ pub async fn check_links(s: &Settings) -> anyhow::Result<()> {
         if let Err(e) = hub.space_info(&link.space, None).await {
             problems.push(format!("{} -> {}: the Space does not exist or is not visible to {} ({}); fix: create the Space or correct the link", link.lora, link.space, me.name, short(&e)));
         }
+    }
+    let ns = s.smoke.preview_namespace.clone().unwrap_or_else(|| me.name.clone());
+    let account = match me.orgs.iter().find(|o| o.name == ns) {
+        Some(org) => Account { org: true, paid: org.can_pay || org.plan.as_deref().is_some_and(|p| p != "free"), can_pay: org.can_pay },
+        None => Account { org: false, paid: me.is_pro, can_pay: me.can_pay },
+    };
+    let mode = PreviewMode::parse(&s.smoke.preview).unwrap_or_default();
+    let (ok, why) = previews_can_run(&mode, account);
+    println!("plan of {ns} (preview namespace): {}", account.plan());
+    println!("previews ({}): {} — {why}", s.smoke.preview, if ok { "can run" } else { "cannot run" });
+    if mode != PreviewMode::Off {
+        match &s.preview_token {
+            Some(_) => println!("preview token: set (the previews' HF_TOKEN; gated bases load if its account was granted access)"),
+            None => println!("preview token: not set: gated bases (FLUX.1-dev, Kontext, SD3.5) will not load in previews; set smoke.preview_token_file to a read-only token"),
+        }
+    }
+    if !ok {
+        problems.push(format!("[smoke] preview = {:?} cannot run for {ns}: {why}; fix: change the plan, or set preview = \"off\" (the local gate still runs)", s.smoke.preview));
     }
     for p in &problems {
         println!("problem: {p}");

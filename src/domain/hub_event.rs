@@ -152,6 +152,19 @@ pub fn space_pr_update(payload: &WebhookPayload) -> Option<(RepoId, u64, String)
     Some((payload.repo.name.parse().ok()?, num, head))
 }
 
+/// A commit on a Space's main: `(space, move)`, the trigger of a `sync` job when the Space
+/// is linked (its `lora-space.toml` may have changed). `None` for every other delivery.
+pub fn space_main_update(payload: &WebhookPayload) -> Option<(RepoId, super::job::SpaceMainMove)> {
+    let is_space = payload.repo.kind.parse::<RepoType>().ok() == Some(RepoType::Space);
+    if payload.event.scope != "repo.content" || payload.event.action != "update" || !is_space {
+        return None;
+    }
+    let main = payload.updated_refs.iter().find(|r| r.reference == MAIN_REF)?;
+    let new = main.new_sha.as_deref()?.parse().ok()?;
+    let old = main.old_sha.as_deref().and_then(|s| s.parse().ok());
+    Some((payload.repo.name.parse().ok()?, super::job::SpaceMainMove { old, new }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +252,22 @@ mod tests {
         assert_eq!((space.to_string().as_str(), num, head.as_str()), ("acme-labs/watercolor-demo", 3, "575db8b7a51b6f85eb06eee540738584589f131c"));
         assert!(space_pr_update(&pr("space", "refs/heads/main")).is_none());
         assert!(space_pr_update(&pr("model", "refs/pr/3")).is_none());
+    }
+
+    #[test]
+    fn a_commit_on_a_space_main_is_a_space_main_update_and_pr_refs_or_models_are_not() {
+        let on = |kind: &str, reference: &str| {
+            payload(|v| {
+                v["repo"]["type"] = kind.into();
+                v["repo"]["name"] = "acme-labs/watercolor-demo".into();
+                v["updatedRefs"][0]["ref"] = reference.into();
+            })
+        };
+        let (space, moved) = space_main_update(&on("space", "refs/heads/main")).expect("a main update");
+        assert_eq!(space.to_string(), "acme-labs/watercolor-demo");
+        assert_eq!(moved.new.as_str(), "575db8b7a51b6f85eb06eee540738584589f131c");
+        assert!(space_main_update(&on("space", "refs/pr/3")).is_none());
+        assert!(space_main_update(&on("model", "refs/heads/main")).is_none());
     }
 
     #[test]

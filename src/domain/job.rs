@@ -57,13 +57,41 @@ pub struct Job {
     /// How many times this job has been attempted before (0 on first delivery).
     #[serde(default)]
     pub attempt: u32,
+    /// State a multi-step job carries from one delivery to the next (a smoke job: the PR, the
+    /// head it tests, the gates so far); the kind's module owns its shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<serde_json::Value>,
+    /// Set when a commit on the Space's main triggered the job: the worker regenerates only
+    /// if that commit changed `lora-space.toml` (see [`Job::space_main`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub space_main: Option<SpaceMainMove>,
+}
+
+/// The Space's main before and after the commit that triggered a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpaceMainMove {
+    /// The previous head (`None`: the branch was created).
+    #[serde(default)]
+    pub old: Option<CommitSha>,
+    /// The new head.
+    pub new: CommitSha,
 }
 
 impl Job {
     /// A `sync` job for `lora` at `revision` feeding `space`.
     pub fn sync(lora: RepoId, revision: Option<CommitSha>, space: RepoId, reason: &str, now: OffsetDateTime) -> Self {
         let id = sync_job_id(&lora, revision.as_ref(), &space);
-        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision, space, reason: reason.to_owned(), received_at: now, attempt: 0 }
+        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision, space, reason: reason.to_owned(), received_at: now, attempt: 0, progress: None, space_main: None }
+    }
+
+    /// A `sync` job for a commit on a linked Space's main (`lora-space.toml` may have changed).
+    /// The Hub's payload has no file list, so the receiver enqueues one for every main update
+    /// and the worker compares `lora-space.toml` at `old` and `new`: unchanged → no-op. That
+    /// keeps the bot from reacting to the merge of its own PR (which never writes the file)
+    /// and from proposing to revert a human's hand edit of `app.py` on main.
+    pub fn space_main(lora: RepoId, space: RepoId, moved: SpaceMainMove, now: OffsetDateTime) -> Self {
+        let id = hex::encode(Sha256::digest(format!("space-main:{space}@{}->{lora}", moved.new)));
+        Self { v: ENVELOPE_VERSION, kind: JobKind::Sync, id, lora, revision: None, space, reason: "space-main".to_owned(), received_at: now, attempt: 0, progress: None, space_main: Some(moved) }
     }
 }
 

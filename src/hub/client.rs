@@ -51,6 +51,8 @@ pub(crate) struct Call {
     pub url: Url,
     pub body: Body,
     pub replay: Replay,
+    /// A `Range` header value (`bytes=0-100000`), for partial reads of resolve URLs.
+    pub range: Option<String>,
 }
 
 impl HubClient {
@@ -166,6 +168,9 @@ impl HubClient {
                 req = req.header(AUTHORIZATION, v);
             }
         }
+        if let Some(range) = &call.range {
+            req = req.header(reqwest::header::RANGE, range.as_str());
+        }
         match &call.body {
             Body::Empty => req,
             Body::Json(v) => req.json(v),
@@ -192,14 +197,14 @@ pub(crate) fn transport(route: &str, e: reqwest::Error) -> HubError {
 impl Call {
     /// A GET, retried on transient failures.
     pub(crate) fn get(route: &'static str, url: Url) -> Self {
-        Self { method: Method::GET, route, url, body: Body::Empty, replay: Replay::Safe }
+        Self { method: Method::GET, route, url, body: Body::Empty, replay: Replay::Safe, range: None }
     }
     /// A call with a JSON body.
     pub(crate) fn json(method: Method, route: &'static str, url: Url, body: serde_json::Value, replay: Replay) -> Self {
-        Self { method, route, url, body: Body::Json(body), replay }
+        Self { method, route, url, body: Body::Json(body), replay, range: None }
     }
     /// A call without a body.
     pub(crate) fn empty(method: Method, route: &'static str, url: Url, replay: Replay) -> Self {
-        Self { method, route, url, body: Body::Empty, replay }
+        Self { method, route, url, body: Body::Empty, replay, range: None }
     }
 }

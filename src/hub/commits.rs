@@ -39,7 +39,7 @@ impl HubClient {
             CommitTarget::PullRequest(_) if req.parent_commit.is_some() => Replay::Safe,
             CommitTarget::PullRequest(_) => Replay::Never,
         };
-        let call = Call { method: Method::POST, route: "/api/{type}s/{id}/commit/{rev}", url, body: Body::Ndjson(body), replay };
+        let call = Call { method: Method::POST, route: "/api/{type}s/{id}/commit/{rev}", url, body: Body::Ndjson(body), replay, range: None };
         let result = async { decode::<CommitResponse>(call.route, self.send(call.clone()).await?).await }.await;
         let resp = match (target, result) {
             (CommitTarget::NewPullRequest, Err(e)) if outcome_unknown(&e) => {
@@ -70,7 +70,7 @@ impl HubClient {
         let body = ndjson(req)?;
         let url = self.repo_api_url(RepoType::Space, preview.id(), &["commit", "main"]);
         let replay = if req.parent_commit.is_some() { Replay::Safe } else { Replay::Never };
-        let call = Call { method: Method::POST, route: "/api/spaces/{id}/commit/main (own preview)", url, body: Body::Ndjson(body), replay };
+        let call = Call { method: Method::POST, route: "/api/spaces/{id}/commit/main (own preview)", url, body: Body::Ndjson(body), replay, range: None };
         let resp = decode::<CommitResponse>(call.route, self.send(call.clone()).await?).await?;
         Ok(CommitOutcome { commit: resp.commit_oid, commit_url: resp.commit_url, pull_request: None })
     }

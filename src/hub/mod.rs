@@ -12,6 +12,7 @@ pub mod error;
 mod repos;
 mod response;
 mod retry;
+mod safetensors;
 pub mod secret;
 pub mod settings;
 mod spaces;
@@ -22,6 +23,7 @@ pub use client::HubClient;
 pub use commits::MAX_INLINE_BYTES;
 pub use error::{ErrorContext, HubError, NotFoundKind};
 pub use repos::CreateRepo;
+pub use safetensors::HeaderReadError;
 pub use secret::Secret;
 pub use settings::HubSettings;
 pub use spaces::DuplicateSpace;
@@ -31,5 +33,5 @@ pub use types::discussion::{
     DiscussionStatusFilter, EventKind, NewStatus, PrChanges,
 };
 pub use types::repo::{DownloadedFile, EntryKind, ModelInfo, Sibling, SpaceInfo, TreeEntry, WhoAmI};
-pub use types::space::{LogKind, LogLine, SpaceRuntime, SpaceStage, SpaceVariable, SpaceVariables, Visibility};
+pub use types::space::{LogKind, LogLine, SpaceHardware, SpaceRuntime, SpaceStage, SpaceVariable, SpaceVariables, Visibility};
 pub use types::webhook::{WatchedItem, WebhookDomain, WebhookInfo, WebhookSpec};

@@ -131,6 +131,34 @@ impl HubClient {
     }
 }
 
+impl HubClient {
+    /// `GET /api/spaces/{id}/logs/{build|run}?tail=N` read as the stream it is: the Hub never
+    /// ends these Server-Sent Events, so reading stops after `idle` without a new event, or
+    /// after `limit` in all, keeping every event that arrived (huggingface_hub's no-follow read
+    /// treats a 5 s read timeout as the end, hub-constraints.md §5).
+    pub async fn space_logs_until_idle(&self, id: &RepoId, kind: LogKind, tail: u32, idle: std::time::Duration, limit: std::time::Duration) -> Result<Vec<LogLine>, HubError> {
+        use futures::StreamExt;
+        let which = match kind {
+            LogKind::Build => "build",
+            LogKind::Run => "run",
+        };
+        let mut url = self.repo_api_url(RepoType::Space, id, &["logs", which]);
+        url.query_pairs_mut().append_pair("tail", &tail.to_string());
+        let resp = self.send(Call::get("/api/spaces/{id}/logs/{kind}", url)).await?;
+        let mut stream = resp.bytes_stream();
+        let mut text = String::new();
+        let until = tokio::time::Instant::now() + limit;
+        loop {
+            let wait = idle.min(until.saturating_duration_since(tokio::time::Instant::now()));
+            match tokio::time::timeout(wait, stream.next()).await {
+                Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(Some(Err(_)) | None) | Err(_) => break,
+            }
+        }
+        Ok(parse_sse(&text))
+    }
+}
+
 /// Keeps the `data: {…}` lines of an event stream (keep-alives and others are skipped).
 pub(crate) fn parse_sse(text: &str) -> Vec<LogLine> {
     text.lines().filter_map(|l| l.strip_prefix("data: ")).filter(|d| d.starts_with('{')).filter_map(|d| serde_json::from_str(d).ok()).collect()

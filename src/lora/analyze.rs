@@ -25,8 +25,14 @@ pub struct AnalyzeInput<'a> {
     pub overrides: Option<&'a Overrides>,
 }
 
-/// Analyzes one LoRA.
+/// Analyzes one LoRA from its card and file list.
 pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
+    analyze_with_headers(input, &[])
+}
+
+/// Analyzes one LoRA, also checking the card against its weights files' headers
+/// ([`super::tensors`]).
+pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors::WeightsProfile]) -> LoraProfile {
     let k = knowledge();
     let Card { front, body, notes } = card::split(input.card);
     let code = snippet::python_code(&body);
@@ -59,6 +65,10 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
         }
         conflicts.clear();
     }
+    if !headers.is_empty() {
+        let task_guess = task::find(&front, &body, &snippet::pipeline_classes(&code), None).0.map(|t| t.value);
+        family = super::tensors::crosscheck::run(&mut profile, k, headers, family, task_guess, &mut conflicts);
+    }
 
     let card_classes = snippet::pipeline_classes(&code);
     profile.card_pipeline_class = card_classes.iter().find(|c| k.is_known_class(c)).cloned();
@@ -81,6 +91,7 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
     extras::apply_reference_scale(&mut profile);
     profile.vae = extras::vae(&body, &code);
     profile.license = front.license.clone();
+    profile.card_title = card::heading(&body);
     if let Some(t) = profile.task.as_ref().map(|t| t.value) {
         if t.needs_image() || t == Task::VideoToVideo {
             profile.example_media = examples::media(input.files, &front, &code, !t.needs_image());
@@ -97,6 +108,7 @@ pub fn analyze(input: &AnalyzeInput<'_>) -> LoraProfile {
 fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
     LoraProfile {
         lora,
+        card_title: None,
         base_model: None,
         base_model_as_declared: None,
         family: None,
@@ -132,6 +144,7 @@ fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
         missing: vec![],
         leave_alone: vec![],
         notes,
+        weights_headers: vec![],
     }
 }
 

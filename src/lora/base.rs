@@ -61,7 +61,7 @@ pub fn find<'k>(
         .map(|c| {
             format!(
                 "{} says {}",
-                source_name(c.source),
+                c.source,
                 c.repo.clone().or_else(|| c.family.map(|f| f.name.clone())).unwrap_or_default()
             )
         })
@@ -98,16 +98,6 @@ fn resolve_repo(k: &Knowledge, clue: &Clue<'_>) -> (String, Option<String>) {
         },
         (None, Some(f)) => (f.repo.clone(), None),
         (None, None) => (String::new(), None),
-    }
-}
-
-fn source_name(s: Source) -> &'static str {
-    match s {
-        Source::Yaml => "YAML base_model",
-        Source::CardSnippet => "the card's snippet",
-        Source::CardProse | Source::CardTable => "the card's text",
-        Source::FileList => "a weights filename",
-        _ => "another source",
     }
 }
 

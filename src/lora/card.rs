@@ -115,6 +115,24 @@ fn string_or_list(value: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// The card's first level-1 Markdown heading (`# Pixel Art LoRA`), verbatim and trimmed;
+/// fenced code is skipped. The plan stage cleans it before it becomes a README title.
+pub fn heading(body: &str) -> Option<String> {
+    let mut fenced = false;
+    for line in body.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+        } else if let Some(h) = t.strip_prefix("# ").filter(|_| !fenced) {
+            let h = h.trim().trim_end_matches('#').trim();
+            if !h.is_empty() {
+                return Some(h.to_owned());
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,8 +17,9 @@ mod recipe_prose;
 pub mod snippet;
 pub mod subtask;
 pub mod task;
+pub mod tensors;
 pub mod triggers;
 pub mod weights;
 
-pub use analyze::{AnalyzeInput, analyze};
+pub use analyze::{AnalyzeInput, analyze, analyze_with_headers};
 pub use profile::{LoraProfile, Task};

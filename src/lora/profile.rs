@@ -112,6 +112,34 @@ pub enum Source {
     Override,
     /// A generic default (e.g. LoRA scale 1.0).
     Default,
+    /// The safetensors header of the weights file (tensor names and shapes, trainer metadata).
+    WeightsHeader,
+}
+
+impl Source {
+    /// The words a person reads for this source — the ONE place these labels live: plan
+    /// text, PR body, conflict messages and the JSON `label` all use it (through `Display`).
+    /// Variant names (and their serde spelling) are stable; only the labels are for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Yaml => "card YAML",
+            Source::CardSnippet => "code snippet in the card",
+            Source::CardTable => "table in the card",
+            Source::CardProse => "card text",
+            Source::FileList => "file list",
+            Source::BaseDefault => "base model default",
+            Source::BaseCard => "base model's card",
+            Source::Override => "lora-space.toml override",
+            Source::Default => "generic default",
+            Source::WeightsHeader => "weights header",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 /// Evidence for one inferred value: the kind of source and a short quote or explanation.
@@ -127,6 +155,14 @@ impl Evidence {
     /// Builds evidence from a source and a detail.
     pub fn new(source: Source, detail: impl Into<String>) -> Self {
         Evidence { source, detail: detail.into() }
+    }
+}
+
+/// `card YAML: base_model: x` — the source's label, then the detail on one line.
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let detail = self.detail.replace(['\n', '\r'], " ");
+        if detail.trim().is_empty() { write!(f, "{}", self.source) } else { write!(f, "{}: {}", self.source, detail.trim()) }
     }
 }
 
@@ -246,6 +282,9 @@ pub struct LoraProfile {
     pub few_step: bool,
     /// The LoRA card's `license` value, verbatim (validated before it reaches a README).
     pub license: Option<String>,
+    /// The card's first `# heading`, verbatim (cleaned before it becomes the Space title).
+    #[serde(default)]
+    pub card_title: Option<String>,
     /// A VAE the card says to load instead of the base's (SDXL fp16-fix).
     pub vae: Option<Sourced<String>>,
     /// Trigger words / phrases to build into the prompt.
@@ -290,6 +329,10 @@ pub struct LoraProfile {
     pub leave_alone: Vec<String>,
     /// Analysis notes (malformed YAML, conflicts, ...).
     pub notes: Vec<String>,
+    /// What the weights files' safetensors headers say (read by the fetch stage; empty when
+    /// no header was read).
+    #[serde(default)]
+    pub weights_headers: Vec<super::tensors::WeightsProfile>,
 }
 
 impl LoraProfile {

@@ -5,7 +5,9 @@
 //! card is too thin. Never writes to main. In dry-run mode every write is logged instead.
 
 pub mod etiquette;
+pub mod hardware;
 pub mod pr_body;
+pub mod pr_values;
 pub mod rate;
 
 use std::collections::BTreeMap;
@@ -37,8 +39,12 @@ pub struct Change<'a> {
     pub previous: Option<&'a Previous>,
     /// The generated files currently on the Space's main.
     pub current: &'a BTreeMap<String, String>,
-    /// The regenerated Space.
+    /// The regenerated Space (its README already merged into the owner's).
     pub generated: &'a GeneratedSpace,
+    /// Existing lines of the Space's README the merge changes (named in the body).
+    pub readme_edits: &'a [crate::space::readme_merge::LineEdit],
+    /// What the approver must know about the Space's hardware ([`hardware::note`]).
+    pub hardware_note: Option<&'a str>,
 }
 
 /// The LoRA state behind the Space's current files (from the last merged bot PR).
@@ -46,8 +52,8 @@ pub struct Change<'a> {
 pub struct Previous {
     /// The LoRA commit.
     pub lora_sha: CommitSha,
-    /// The profile inferred from it.
-    pub profile: LoraProfile,
+    /// The values that PR's table showed (or, for older bodies, re-inferred at that commit).
+    pub values: pr_values::Values,
 }
 
 /// What the publish stage did.
@@ -145,7 +151,7 @@ impl Publisher {
         if let Err(wait) = self.rate.try_take() {
             return Err(PublishError::Capped(self.rate.limit(), wait));
         }
-        let req = CommitRequest { summary: pr_body::title(change), description: pr_body::render(change), parent_commit: None, operations: ops(change) };
+        let req = CommitRequest { summary: pr_body::title(change), description: pr_body::render(change, &pr_body::Since::Main), parent_commit: None, operations: ops(change) };
         if self.dry_run {
             tracing::info!(space = %change.space, files = ?change.generated.files.keys().collect::<Vec<_>>(), title = %req.summary, "dry-run: would POST commit?create_pr=1");
             return Ok(Published::DryRun);
@@ -156,23 +162,40 @@ impl Publisher {
     }
 
     /// `details`: the PR as read before this update (a commit changes neither its title nor
-    /// the id of its first comment).
+    /// the id of its first comment). The title, the body's "LoRA commit" line and its marker
+    /// always move together to the new LoRA head, also when the files do not change.
     async fn update(&self, change: &Change<'_>, num: u64, details: &DiscussionDetails) -> Result<Published, PublishError> {
         let rev = format!("refs/pr/{num}");
         let title = pr_body::title(change);
-        if files_match(&self.hub, change.space, &rev, &change.generated.files).await? {
+        let before = pr_files(&self.hub, change.space, &rev, &change.generated.files).await?;
+        let same_files = before == change.generated.files;
+        let first = details.events.iter().find(|e| e.event_type == "comment");
+        let old_body = first.and_then(|e| e.data.pointer("/latest/raw")).and_then(|v| v.as_str()).unwrap_or_default();
+        let old_sha: Option<CommitSha> = pr_body::marker_sha(old_body).and_then(|s| s.parse().ok());
+        let old_values = pr_values::read_marker(old_body);
+        let new_values = pr_values::values(change.profile);
+        if same_files && old_sha.as_ref() == Some(change.lora_sha) && old_values.as_ref().is_none_or(|v| *v == new_values) {
+            // A replayed delivery: the PR already says all of this; rewriting its body would
+            // replace "what changed" with "nothing changed".
             self.retitle(change.space, num, &details.discussion.title, &title).await?;
             return Ok(Published::Unchanged { num });
         }
-        let req = CommitRequest { summary: title.clone(), description: String::new(), parent_commit: None, operations: ops(change) };
+        let mut body = pr_body::render(change, &pr_body::Since::Pr { lora_sha: old_sha, values: old_values, files: &before });
         if self.dry_run {
-            tracing::info!(space = %change.space, pr = num, "dry-run: would POST commit to refs/pr/{num}");
+            tracing::info!(space = %change.space, pr = num, same_files, "dry-run: would update PR #{num} (commit unless the files are the same, title, body)");
             return Ok(Published::DryRun);
         }
-        self.hub.commit(RepoType::Space, change.space, CommitTarget::PullRequest(num), &req).await?;
+        if same_files {
+            body = pr_body::keep_smoke_section(old_body, &body);
+        } else {
+            let req = CommitRequest { summary: title.clone(), description: String::new(), parent_commit: None, operations: ops(change) };
+            self.hub.commit(RepoType::Space, change.space, CommitTarget::PullRequest(num), &req).await?;
+        }
         self.retitle(change.space, num, &details.discussion.title, &title).await?;
-        self.refresh_body(change, num, details).await?;
-        Ok(Published::Updated { num })
+        if let Some(first) = first.filter(|_| body != old_body) {
+            self.hub.edit_comment(RepoType::Space, change.space, num, &first.id, &body).await?;
+        }
+        Ok(if same_files { Published::Unchanged { num } } else { Published::Updated { num } })
     }
 
     async fn retitle(&self, space: &RepoId, num: u64, current: &str, title: &str) -> Result<(), HubError> {
@@ -184,12 +207,6 @@ impl Publisher {
             return Ok(());
         }
         self.hub.rename_discussion(RepoType::Space, space, num, title).await.map(|_| ())
-    }
-
-    /// The PR description is its first comment: edit it in place to the new body.
-    async fn refresh_body(&self, change: &Change<'_>, num: u64, details: &DiscussionDetails) -> Result<(), HubError> {
-        let Some(first) = details.events.iter().find(|e| e.event_type == "comment") else { return Ok(()) };
-        self.hub.edit_comment(RepoType::Space, change.space, num, &first.id, &pr_body::render(change)).await.map(|_| ())
     }
 
     async fn note_human_edit(&self, change: &Change<'_>, num: u64, details: &DiscussionDetails) -> Result<Published, PublishError> {
@@ -241,14 +258,17 @@ fn ops(change: &Change<'_>) -> Vec<CommitOperation> {
     change.generated.files.iter().map(|(path, content)| CommitOperation::Upload { path: path.clone(), content: Bytes::from(content.clone()) }).collect()
 }
 
-async fn files_match(hub: &HubClient, space: &RepoId, rev: &str, files: &BTreeMap<String, String>) -> Result<bool, HubError> {
-    for (path, want) in files {
+/// The PR's current content of each generated path (absent paths are left out).
+async fn pr_files(hub: &HubClient, space: &RepoId, rev: &str, files: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, HubError> {
+    let mut out = BTreeMap::new();
+    for path in files.keys() {
         match hub.download(RepoType::Space, space, rev, path).await {
-            Ok(f) if f.bytes.as_ref() == want.as_bytes() => {}
-            Ok(_) => return Ok(false),
-            Err(e) if e.is_not_found(NotFoundKind::EntryNotFound) => return Ok(false),
+            Ok(f) => {
+                out.insert(path.clone(), String::from_utf8_lossy(&f.bytes).into_owned());
+            }
+            Err(e) if e.is_not_found(NotFoundKind::EntryNotFound) => {}
             Err(e) => return Err(e),
         }
     }
-    Ok(true)
+    Ok(out)
 }

@@ -271,9 +271,18 @@ impl AmqpBroker {
                 tracing::info!(job_id = %job.id, attempt = job.attempt, ?after, %error, "retrying later");
                 self.publish(&job, Some(after)).await
             }
+            (Some(job), Outcome::Continue { job: mut next, after }) => {
+                next.attempt = job.attempt + 1;
+                tracing::info!(job_id = %next.id, attempt = next.attempt, ?after, "next step later");
+                self.publish(&next, Some(after)).await
+            }
             (Some(job), Outcome::DeadLetter { reason }) => {
                 tracing::warn!(job_id = %job.id, %reason, "dead-lettering");
                 self.dead_letter(&job, &reason).await
+            }
+            (None, Outcome::Continue { .. }) => {
+                let id = delivery.properties.message_id().as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default();
+                self.dead_letter_raw(&delivery.data, None, &id, 0, "an unreadable envelope asked to continue").await
             }
             (None, Outcome::Retry { error: reason, .. } | Outcome::DeadLetter { reason }) => {
                 let id = delivery.properties.message_id().as_ref().map(|s| s.as_str().to_owned()).unwrap_or_default();

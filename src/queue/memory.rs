@@ -74,6 +74,10 @@ impl MemoryBroker {
                 job.attempt += 1;
                 let _ = self.publish(&job, Some(after));
             }
+            Outcome::Continue { job: mut next, after } => {
+                next.attempt = job.attempt + 1;
+                let _ = self.publish(&next, Some(after));
+            }
             Outcome::DeadLetter { reason } => {
                 if let Ok(mut d) = self.dead.lock() {
                     d.push((job, reason));

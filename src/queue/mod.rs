@@ -29,6 +29,14 @@ pub enum Outcome {
         /// The error, recorded on the retried job's log line.
         error: String,
     },
+    /// Not finished: enqueue this next step of the job (same id, attempt + 1, its progress
+    /// updated) after at least `after` (a smoke job polling its preview).
+    Continue {
+        /// The job as its next delivery should see it.
+        job: Box<crate::domain::Job>,
+        /// Minimum wait.
+        after: Duration,
+    },
     /// Permanent failure or retries exhausted: park it in the dead-letter queue.
     DeadLetter {
         /// Why, shown by `jobs dead list`.

@@ -1,6 +1,7 @@
 //! Seeding: a directory of `models/<ns>/<name>/**` and `spaces/<ns>/<name>/**` becomes repos
 //! (one commit each, owned by `<ns>`); a card fixture dir (`README.md` + `expected.json`)
-//! becomes a LoRA repo with every listed file (placeholder bytes for binaries).
+//! becomes a LoRA repo with every listed file: `.safetensors` files carry a synthesised LoRA
+//! header of the expected base's architecture (zeroed data), other binaries placeholder bytes.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -85,12 +86,14 @@ pub(crate) fn card_fixture_files(dir: &Path) -> Result<(RepoId, BTreeMap<String,
     let expected: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(&expected_path, e))?;
     let id: RepoId = expected["lora_repo"].as_str().unwrap_or_default().parse().map_err(|e| err(&expected_path, e))?;
     let readme = std::fs::read(dir.join("README.md")).map_err(|e| err(dir, e))?;
+    let signature = expected["base_model"].as_str().and_then(fixture_signature);
     let mut files = BTreeMap::new();
     for path in expected["files"].as_array().into_iter().flatten().filter_map(|p| p.as_str()) {
         let ext = path.rsplit('.').next().unwrap_or_default().to_lowercase();
         let bytes = match path {
             "README.md" => readme.clone(),
             ".gitattributes" => GITATTRIBUTES.as_bytes().to_vec(),
+            _ if ext == "safetensors" && signature.is_some() => fixture_weights(signature, path),
             _ if BINARY.contains(&ext.as_str()) => format!("placeholder binary for {path}\0").into_bytes(),
             _ => format!("placeholder for {path}\n").into_bytes(),
         };
@@ -98,4 +101,16 @@ pub(crate) fn card_fixture_files(dir: &Path) -> Result<(RepoId, BTreeMap<String,
     }
     files.entry("README.md".to_owned()).or_insert(readme);
     Ok((id, files))
+}
+
+/// The architecture of a fixture's expected base (its family's signature).
+fn fixture_signature(base: &str) -> Option<&'static crate::lora::tensors::signature::Signature> {
+    let family = crate::space::knowledge::knowledge().family_by_repo(base)?;
+    crate::lora::tensors::signature::for_family(&family.id)
+}
+
+/// A rank-4 diffusers-format LoRA of that architecture (rank 4 keeps fixtures small).
+fn fixture_weights(sig: Option<&crate::lora::tensors::signature::Signature>, path: &str) -> Vec<u8> {
+    let meta = BTreeMap::from([("fixture".to_owned(), path.to_owned())]);
+    sig.map_or_else(Vec::new, |s| crate::lora::tensors::synth::file(s, crate::lora::tensors::KeyFormat::Diffusers, 4, &meta))
 }

@@ -13,6 +13,7 @@ use super::gradio::{ApiInfo, GradioClient, GradioConfig, GradioSettings};
 use super::inputs;
 use super::report::{Gate, SmokeReport, Verdict};
 use super::sniff::{MediaKind, sniff};
+use super::terms;
 use crate::domain::{RepoId, RepoType};
 use crate::hub::{HubClient, LogKind, LogLine, Secret, SpaceStage};
 
@@ -26,17 +27,26 @@ pub fn log_tail(lines: &[String], max: usize) -> Vec<String> {
 
 /// Runs the static checks on the Space's generated files at `revision`.
 pub async fn static_checks(hub: &HubClient, space: &RepoId, revision: &str, report: &mut SmokeReport) -> Result<bool, SmokeError> {
-    let t = Instant::now();
     let mut files = BTreeMap::new();
     for name in ["app.py", "requirements.txt", "README.md"] {
         match hub.download(RepoType::Space, space, revision, name).await {
             Ok(f) => {
-                files.insert(name.to_owned(), String::from_utf8_lossy(&f.bytes).into_owned());
+                files.insert(name.to_owned(), f.bytes.to_vec());
             }
             Err(e) if e.status() == Some(404) => {}
             Err(e) => return Err(e.into()),
         }
     }
+    static_checks_of(&files, report)
+}
+
+/// The static checks on files already read (path → bytes).
+pub fn static_checks_of(all: &BTreeMap<String, Vec<u8>>, report: &mut SmokeReport) -> Result<bool, SmokeError> {
+    let t = Instant::now();
+    let files: BTreeMap<String, String> = ["app.py", "requirements.txt", "README.md"]
+        .into_iter()
+        .filter_map(|n| all.get(n).map(|b| (n.to_owned(), String::from_utf8_lossy(b).into_owned())))
+        .collect();
     let lora = RepoId::from_parts("unknown", "unknown").map_err(|e| SmokeError::Config(e.to_string()))?;
     let profile = crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &lora, card: "", files: &[], overrides: None });
     let issues = crate::space::validate::validate_generated(&files, &profile);
@@ -61,8 +71,17 @@ fn lines(log: Vec<LogLine>) -> Vec<String> {
     log.into_iter().map(|l| l.data).collect()
 }
 
-/// Reads the preview's stage; on a failed stage, the tail of the log that explains it.
+/// How long a log read waits for one more event before keeping what arrived.
+pub const LOG_IDLE: Duration = Duration::from_secs(5);
+
+/// Reads the preview's stage; on a failed stage, the tail of the log that explains it (read
+/// with an idle timeout: the Hub's log streams never end).
 pub async fn runtime(hub: &HubClient, preview: &RepoId) -> Result<Runtime, SmokeError> {
+    runtime_with(hub, preview, LOG_IDLE).await
+}
+
+/// [`runtime`] with this idle timeout for the log read.
+pub async fn runtime_with(hub: &HubClient, preview: &RepoId, idle: Duration) -> Result<Runtime, SmokeError> {
     let rt = hub.space_runtime(preview).await?;
     match rt.stage {
         SpaceStage::Running => {
@@ -74,7 +93,8 @@ pub async fn runtime(hub: &HubClient, preview: &RepoId) -> Result<Runtime, Smoke
         }
         stage => {
             let which = if stage == SpaceStage::BuildError { LogKind::Build } else { LogKind::Run };
-            let mut tail = log_tail(&lines(hub.space_logs(preview, which).await?), 30);
+            let log = hub.space_logs_until_idle(preview, which, 200, idle, idle * 3).await?;
+            let mut tail = log_tail(&lines(log), 30);
             if let Some(m) = rt.error_message {
                 tail.insert(0, m);
             }
@@ -131,9 +151,11 @@ fn expected(component: Option<&str>) -> Option<fn(MediaKind) -> bool> {
     }
 }
 
-/// On the first endpoint that returns media: one call per example the app declares, else one
-/// per prompt, else one with Gradio's example inputs; each output fetched, non-empty, and of
-/// the expected kind.
+/// On the first endpoint that returns media, ONE call (a ZeroGPU call spends the token's daily
+/// quota): the app's first declared example, else the first prompt, else Gradio's example
+/// inputs; each output fetched, non-empty, and of the expected kind. An error that names a
+/// limit outside the app (quota, GPU limit, illegal duration, no GPU, full queue) makes the
+/// gate inconclusive, not failed.
 pub async fn inference_gate(client: &GradioClient, config: &GradioConfig, info: &ApiInfo, prompts: &[String], deadline: Duration, report: &mut SmokeReport) {
     let t = Instant::now();
     let mut details = Vec::new();
@@ -145,12 +167,12 @@ pub async fn inference_gate(client: &GradioClient, config: &GradioConfig, info: 
     }
     'calls: for (name, ep) in endpoints.into_iter().take(1) {
         let declared = inputs::examples(config, name);
-        let cases: Vec<(String, Vec<Value>)> = if !declared.is_empty() {
-            declared.iter().enumerate().map(|(i, ex)| (format!("{name} example {}", i + 1), inputs::build_example(ep, ex))).collect()
-        } else if prompts.is_empty() {
-            vec![(format!("{name} (example inputs)"), inputs::build(ep, None))]
+        let cases: Vec<(String, Vec<Value>)> = if let Some(ex) = declared.first() {
+            vec![(format!("{name} example 1"), inputs::build_example(ep, ex))]
+        } else if let Some(p) = prompts.first() {
+            vec![(format!("{name} \"{p}\""), inputs::build(ep, Some(p)))]
         } else {
-            prompts.iter().map(|p| (format!("{name} \"{p}\""), inputs::build(ep, Some(p)))).collect()
+            vec![(format!("{name} (example inputs)"), inputs::build(ep, None))]
         };
         for (label, args) in cases {
             let outcome = tokio::time::timeout(deadline, client.call(name, args)).await;
@@ -161,6 +183,10 @@ pub async fn inference_gate(client: &GradioClient, config: &GradioConfig, info: 
             let out = match out {
                 Ok(out) => out,
                 Err(e) => {
+                    if let Some(why) = terms::environmental(&e) {
+                        report.set(Gate::Inference, Verdict::Inconclusive, Some(t.elapsed()), vec![why.to_owned(), format!("{label}: {e}")]);
+                        return;
+                    }
                     failed = true;
                     details.push(format!("{label}: {e}"));
                     break 'calls;

@@ -4,8 +4,10 @@
 //!
 //! The base URL is the Space host the Hub API reports (`space_info.host`). The token travels
 //! only as `X-HF-Authorization` (the Spaces proxy strips it; plain `Authorization` would reach
-//! the untrusted app). Calls run one at a time per client, each under a deadline; a 503
-//! ("queue is full") is retried with backoff.
+//! the untrusted app), and only to the Space's own origin: never to another host an output
+//! URL names, and never across a redirect (redirects are followed within the origin only).
+//! Calls run one at a time per client, each under a deadline; a 503 ("queue is full") is
+//! retried with backoff.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -243,8 +245,14 @@ impl GradioClient {
     /// for the API prefix. `token` is sent as `X-HF-Authorization` only.
     pub async fn connect(host: &str, token: Option<Secret>, settings: GradioSettings) -> Result<(Self, GradioConfig), GradioError> {
         let root = Url::parse(host).map_err(|e| GradioError::decode("host", e))?;
+        // Ref reqwest::redirect::Policy::custom: `previous()[0]` is the URL first asked for.
+        let same_origin = reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(Url::origin);
+            if attempt.previous().len() < 5 && first == Some(attempt.url().origin()) { attempt.follow() } else { attempt.stop() }
+        });
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            .redirect(same_origin)
             .build()
             .map_err(|e| GradioError::transport("client", e))?;
         let mut client = Self { http, root, prefix: String::new(), token, settings, one_at_a_time: Arc::new(tokio::sync::Mutex::new(())) };
@@ -263,10 +271,11 @@ impl GradioClient {
     }
 
     fn request(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
+        let own = url.origin() == self.root.origin();
         let rb = self.http.request(method, url);
         match &self.token {
-            Some(t) => rb.header("X-HF-Authorization", format!("Bearer {}", t.expose())),
-            None => rb,
+            Some(t) if own => rb.header("X-HF-Authorization", format!("Bearer {}", t.expose())),
+            _ => rb,
         }
     }
 

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use super::SmokeError;
 use super::gates::{self, Runtime};
-use super::job::{SmokeSettings, probe};
+use super::job::SmokeSettings;
+use super::live::{call_deadline, probe};
 use super::preview;
 use super::report::{Gate, SmokeReport, Verdict};
 use crate::domain::RepoId;
@@ -44,6 +45,7 @@ pub async fn run(hub: &HubClient, bot: &str, settings: &SmokeSettings, space: &R
         report.skip_pending("not run: the static checks failed");
         return Ok(report);
     }
+    report.skip(&[Gate::Local], "not run by this command (the worker's smoke job runs it)");
     let target = match pr {
         Some(n) => preview::deploy(hub, &settings.preview, bot, space, n).await?.id().clone(),
         None => space.clone(),
@@ -71,7 +73,7 @@ pub async fn run(hub: &HubClient, bot: &str, settings: &SmokeSettings, space: &R
         }
     };
     if let Some(host) = host {
-        probe(hub, settings, space, &host, &mut report).await;
+        probe(hub, settings, space, &host, call_deadline(None, settings.queue_margin), &mut report).await;
         if pr.is_none() {
             report.set(Gate::Contract, Verdict::Skipped, None, vec!["no revision given: the Space is its own live version".to_owned()]);
         }

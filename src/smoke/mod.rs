@@ -1,17 +1,22 @@
-//! Smoke tests of a regenerated Space (DESIGN §2): static checks, a private preview Space
-//! that must reach RUNNING, the Gradio API contract against the live Space, and one inference
-//! per example with its output bytes sniffed — reported in one PR comment edited in place.
+//! Smoke tests of a regenerated Space (DESIGN §2): static checks, the local harness gate run by
+//! the worker itself, then — when a preview is configured and can run the app — a private
+//! preview Space that must reach RUNNING, the Gradio API contract against the live Space, and
+//! one inference call with its output bytes sniffed; reported once per PR head in one comment.
 
 pub mod contract;
 pub mod gates;
 pub mod gradio;
 pub mod inputs;
 pub mod job;
+pub mod live;
+pub mod local;
 pub mod manual;
 pub mod preview;
+pub mod publish;
 pub mod report;
 pub mod schedule;
 pub mod sniff;
+pub mod terms;
 
 use crate::hub::HubError;
 use gradio::GradioError;

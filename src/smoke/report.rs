@@ -4,16 +4,23 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::publish::pr_body::SMOKE_HEADING;
 
 /// Hidden marker of the bot's smoke comment on a PR.
 pub const SMOKE_MARKER: &str = "<!-- lora-space-bot:smoke v1 -->";
 
+/// Hidden line naming the PR head a report tested and when its job started (unix seconds).
+pub const HEAD_MARKER: &str = "<!-- lora-space-bot:smoke-head";
+
 /// The gates, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Gate {
     /// Static checks of the PR's files.
     Static,
+    /// The PR's app run by the worker itself through the local harness (`check` + `smoke`).
+    Local,
     /// The preview Space reaches RUNNING.
     Running,
     /// The preview's API against the live Space's.
@@ -24,12 +31,16 @@ pub enum Gate {
 
 impl Gate {
     /// Every gate, in order.
-    pub const ALL: [Gate; 4] = [Gate::Static, Gate::Running, Gate::Contract, Gate::Inference];
+    pub const ALL: [Gate; 5] = [Gate::Static, Gate::Local, Gate::Running, Gate::Contract, Gate::Inference];
+
+    /// The gates that need a live preview Space.
+    pub const LIVE: [Gate; 3] = [Gate::Running, Gate::Contract, Gate::Inference];
 
     /// Its name in reports.
     pub fn name(self) -> &'static str {
         match self {
             Self::Static => "static checks",
+            Self::Local => "local harness",
             Self::Running => "preview reaches RUNNING",
             Self::Contract => "API contract",
             Self::Inference => "inference",
@@ -38,7 +49,7 @@ impl Gate {
 }
 
 /// A gate's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {
     /// Not run yet.
     Pending,
@@ -48,6 +59,8 @@ pub enum Verdict {
     Fail,
     /// Not applicable (e.g. no live Space to compare with), or not run after a failure.
     Skipped,
+    /// No verdict for a reason outside the app (a GPU quota, a plan, a busy Hub): retry later.
+    Inconclusive,
 }
 
 impl Verdict {
@@ -57,12 +70,13 @@ impl Verdict {
             Self::Pass => "✅ pass",
             Self::Fail => "❌ fail",
             Self::Skipped => "➖ skipped",
+            Self::Inconclusive => "⚠️ inconclusive",
         }
     }
 }
 
 /// One gate's result.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GateResult {
     /// Which gate.
     pub gate: Gate,
@@ -75,12 +89,18 @@ pub struct GateResult {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmokeReport {
     /// The Space under test.
     pub space: String,
     /// The PR number, if the run is for a PR.
     pub pr: Option<u64>,
+    /// The PR head commit the gates tested.
+    #[serde(default)]
+    pub head: Option<String>,
+    /// When the job that wrote it started (unix seconds): of two reports on one PR, the later wins.
+    #[serde(default)]
+    pub started: i64,
     /// The preview Space's web URL.
     pub preview_url: Option<String>,
     /// Where its logs are.
@@ -93,7 +113,7 @@ impl SmokeReport {
     /// A report with every gate pending.
     pub fn new(space: &str, pr: Option<u64>) -> Self {
         let gates = Gate::ALL.iter().map(|&gate| GateResult { gate, verdict: Verdict::Pending, elapsed: None, details: Vec::new() }).collect();
-        Self { space: space.to_owned(), pr, preview_url: None, logs_url: None, gates }
+        Self { space: space.to_owned(), pr, head: None, started: 0, preview_url: None, logs_url: None, gates }
     }
 
     /// Records a gate's result.
@@ -108,6 +128,14 @@ impl SmokeReport {
         self.gates.iter().find(|g| g.gate == gate)
     }
 
+    /// Marks these gates as skipped when still pending.
+    pub fn skip(&mut self, gates: &[Gate], why: &str) {
+        for g in self.gates.iter_mut().filter(|g| gates.contains(&g.gate) && g.verdict == Verdict::Pending) {
+            g.verdict = Verdict::Skipped;
+            g.details = vec![why.to_owned()];
+        }
+    }
+
     /// Marks every still-pending gate as skipped (after a failure).
     pub fn skip_pending(&mut self, why: &str) {
         for g in &mut self.gates {
@@ -118,10 +146,13 @@ impl SmokeReport {
         }
     }
 
-    /// The overall verdict: a failure if any gate failed, pending while any is pending.
+    /// The overall verdict: a failure if any gate failed, inconclusive if any gate could not
+    /// decide, pending while any is pending.
     pub fn overall(&self) -> Verdict {
         if self.gates.iter().any(|g| g.verdict == Verdict::Fail) {
             Verdict::Fail
+        } else if self.gates.iter().any(|g| g.verdict == Verdict::Inconclusive) {
+            Verdict::Inconclusive
         } else if self.gates.iter().any(|g| g.verdict == Verdict::Pending) {
             Verdict::Pending
         } else {
@@ -136,16 +167,41 @@ impl SmokeReport {
 
     /// One line for the PR body.
     pub fn summary(&self) -> String {
+        let skipped = self.gates.iter().any(|g| g.verdict == Verdict::Skipped);
         match (self.overall(), self.failed_gate()) {
             (Verdict::Fail, Some(g)) => format!("❌ **failed** at gate *{}*", g.name()),
+            (Verdict::Inconclusive, _) => {
+                let why = self.gates.iter().find(|g| g.verdict == Verdict::Inconclusive).and_then(|g| g.details.first()).map_or("no verdict", String::as_str);
+                format!("⚠️ **inconclusive**: {}, retry later", cell(why))
+            }
+            (Verdict::Pass, _) if skipped => "✅ **passed**: every gate that ran (see the skipped ones)".to_owned(),
             (Verdict::Pass, _) => "✅ **passed**: every gate".to_owned(),
             _ => "⏳ running".to_owned(),
         }
     }
 
+    /// The verdicts alone (what decides whether the comment is worth an edit).
+    pub fn verdicts(&self) -> Vec<Verdict> {
+        self.gates.iter().map(|g| g.verdict).collect()
+    }
+
+    /// The head and start time written by [`Self::comment`]: `(head, started)`.
+    pub fn parse_head(comment: &str) -> Option<(String, i64)> {
+        let line = comment.lines().find(|l| l.starts_with(HEAD_MARKER))?;
+        let mut parts = line.trim_start_matches(HEAD_MARKER).trim_end_matches("-->").split_whitespace();
+        Some((parts.next()?.to_owned(), parts.next()?.parse().ok()?))
+    }
+
     /// The PR comment (Markdown, with the hidden marker).
     pub fn comment(&self) -> String {
-        let mut s = format!("{SMOKE_MARKER}\n### Smoke test: {}\n\n", self.summary());
+        let mut s = format!("{SMOKE_MARKER}\n");
+        if let Some(head) = &self.head {
+            let _ = writeln!(s, "{HEAD_MARKER} {head} {} -->", self.started);
+        }
+        let _ = write!(s, "### Smoke test: {}\n\n", self.summary());
+        if let Some(head) = &self.head {
+            let _ = write!(s, "Tested PR head `{}`.\n\n", head.get(..12).unwrap_or(head));
+        }
         let _ = writeln!(s, "| gate | verdict | time | details |\n|---|---|---|---|");
         for g in &self.gates {
             let time = g.elapsed.map_or_else(String::new, |d| format!("{:.1} s", d.as_secs_f64()));

@@ -18,6 +18,7 @@ pub mod plan_readme;
 pub mod plan_text;
 pub mod pyliteral;
 pub mod pyparse;
+pub mod readme_merge;
 pub mod render;
 pub mod validate;
 pub mod verify;

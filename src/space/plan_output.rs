@@ -47,6 +47,12 @@ fn ev<T>(s: &Option<Sourced<T>>) -> Option<&Evidence> {
     s.as_ref().map(|s| &s.evidence)
 }
 
+/// `{"source": "yaml", "detail": …, "label": "card YAML"}`: the stable machine name plus the
+/// words the plan text and the PR body show (from [`crate::lora::profile::Source`]'s `Display`).
+fn evidence_json(e: &Evidence) -> Value {
+    json!({ "source": e.source, "detail": e.detail, "label": e.source.to_string() })
+}
+
 impl PlanOutput {
     fn pipeline_class(&self) -> Option<&str> {
         match &self.generation {
@@ -88,9 +94,9 @@ impl PlanOutput {
             ("examples", Some(&p.examples.evidence)),
         ];
         let mut map: Map<String, Value> =
-            pairs.into_iter().filter_map(|(k, e)| Some((k.to_owned(), json!(e?)))).collect();
+            pairs.into_iter().filter_map(|(k, e)| Some((k.to_owned(), evidence_json(e?)))).collect();
         if let Generation::Ready(g) = &self.generation {
-            map.insert("pipeline_class".into(), json!(g.plan.pipeline_class.evidence));
+            map.insert("pipeline_class".into(), evidence_json(&g.plan.pipeline_class.evidence));
         }
         Value::Object(map)
     }

@@ -45,6 +45,19 @@ pub fn humanize(name: &str) -> String {
         .join(" ")
 }
 
+/// The card's heading as a Space title: the LoRA's own name for itself ("Pixel Art LoRA"),
+/// not its repo name. Markdown and control characters are dropped (the title is shown as
+/// Markdown in the app's header), a trailing ` - owner/name` is cut, placeholder headings
+/// (`TODO …`) are ignored; `None` when nothing usable is left.
+fn card_title(profile: &LoraProfile) -> Option<String> {
+    let raw = profile.card_title.as_deref()?;
+    let raw = raw.strip_suffix(profile.lora.to_string().as_str()).map_or(raw, |r| r.trim_end().trim_end_matches(['-', '—', '–', ':']));
+    let clean: String = raw.chars().filter(|c| !c.is_control() && !"\\`*_{}[]()<>#!|~\"".contains(*c)).collect();
+    let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
+    let placeholder = clean.to_ascii_lowercase().starts_with("todo") || clean.chars().filter(|c| c.is_alphanumeric()).count() < 2;
+    (!placeholder).then(|| truncate(&clean, 50))
+}
+
 /// FNV-1a: a stable hash so the colours of a Space never change between runs.
 fn stable_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
@@ -87,7 +100,7 @@ pub fn readme_plan(profile: &LoraProfile, f: &Family, task: Task, _base: &str, h
     let from = (h % n) as usize;
     let to = (from + 1 + ((h / n) % (n - 1)) as usize) % ALLOWED_COLORS.len();
     ReadmePlan {
-        title: truncate(&humanize(profile.lora.name()), 50),
+        title: card_title(profile).unwrap_or_else(|| truncate(&humanize(profile.lora.name()), 50)),
         emoji: emoji(task).to_owned(),
         color_from: ALLOWED_COLORS[from].to_owned(),
         color_to: ALLOWED_COLORS[to].to_owned(),
@@ -105,6 +118,17 @@ mod tests {
     #[test]
     fn repo_names_become_titles() {
         assert_eq!(humanize("corgi-dreambooth_flux.lora"), "Corgi Dreambooth Flux Lora");
+    }
+
+    #[test]
+    fn the_cards_heading_becomes_the_title_without_markdown_or_the_repo_suffix() {
+        let mut p = crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &"tkato/corgi-lora".parse().expect("id"), card: "", files: &[], overrides: None });
+        p.card_title = Some("Flux DreamBooth LoRA - tkato/corgi-lora".into());
+        assert_eq!(card_title(&p).as_deref(), Some("Flux DreamBooth LoRA"));
+        p.card_title = Some("🎬 next-shot — [Qwen](http://x) `Edit` <b>".into());
+        assert_eq!(card_title(&p).as_deref(), Some("🎬 next-shot — Qwen http://x Edit b"));
+        p.card_title = Some("TODO: add an example".into());
+        assert_eq!(card_title(&p), None);
     }
 
     #[test]

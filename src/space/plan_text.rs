@@ -5,24 +5,10 @@ use std::fmt::Write;
 
 use super::generate::Generation;
 use super::plan_output::PlanOutput;
-use crate::lora::profile::{Evidence, Source, Sourced};
-
-fn source_name(s: Source) -> &'static str {
-    match s {
-        Source::Yaml => "yaml",
-        Source::CardSnippet => "card snippet",
-        Source::CardTable => "card table",
-        Source::CardProse => "card prose",
-        Source::FileList => "file list",
-        Source::BaseDefault => "base default",
-        Source::BaseCard => "base card",
-        Source::Override => "override",
-        Source::Default => "default",
-    }
-}
+use crate::lora::profile::{Evidence, Sourced};
 
 fn line(out: &mut String, name: &str, value: &str, e: Option<&Evidence>) {
-    let from = e.map_or(String::new(), |e| format!("   [{}: {}]", source_name(e.source), e.detail.replace('\n', " ")));
+    let from = e.map_or(String::new(), |e| format!("   [{e}]"));
     // Writing to a String cannot fail.
     let _ = writeln!(out, "  {name:<16} {value}{from}");
 }
@@ -40,7 +26,10 @@ pub fn render(o: &PlanOutput) -> String {
     let mut out = format!("LoRA {}\n\nProfile\n", p.lora);
     opt(&mut out, "base_model", &p.base_model);
     line(&mut out, "family", p.family.as_deref().unwrap_or("—"), None);
-    opt(&mut out, "task", &p.task);
+    match &p.task {
+        Some(t) => line(&mut out, "task", t.value.as_str(), Some(&t.evidence)),
+        None => line(&mut out, "task", "—", None),
+    }
     opt(&mut out, "weight_name", &p.weight_name);
     line(&mut out, "trigger_words", &format!("{:?}", p.triggers()), Some(&p.trigger_words.evidence));
     opt(
@@ -79,10 +68,8 @@ pub fn render(o: &PlanOutput) -> String {
             let plan = &g.plan;
             let _ = writeln!(
                 out,
-                "\nPlan\n  pipeline_class   {}   [{}: {}]",
-                plan.pipeline_class.value,
-                source_name(plan.pipeline_class.evidence.source),
-                plan.pipeline_class.evidence.detail
+                "\nPlan\n  pipeline_class   {}   [{}]",
+                plan.pipeline_class.value, plan.pipeline_class.evidence
             );
             let _ = writeln!(
                 out,

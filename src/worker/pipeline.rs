@@ -1,5 +1,5 @@
 //! The ONLY place that sequences I/O for a sync job, one call per stage:
-//! fetch LoRA → fetch Space → analyze → base card → generate → diff → publish.
+//! fetch LoRA → fetch Space → weights headers → analyze → base card → generate → diff → publish.
 //! Everything between the calls is pure (lora, space, publish::pr_body).
 
 use std::collections::BTreeMap;
@@ -7,7 +7,8 @@ use std::fmt;
 
 use crate::domain::{CommitSha, Job, RepoId, RepoType};
 use crate::hub::HubError;
-use crate::lora::{AnalyzeInput, LoraProfile, analyze};
+use crate::lora::tensors::WeightsProfile;
+use crate::lora::{AnalyzeInput, LoraProfile, analyze_with_headers};
 use crate::publish::{self, Previous, PublishError, Published, pr_body};
 use crate::space::overrides::{OVERRIDES_FILE, Overrides, OverridesError, parse_overrides};
 use crate::space::{Generation, generate};
@@ -73,6 +74,8 @@ pub enum Report {
     Published(Published),
     /// The card is too thin: a discussion asks for what is missing (`None` in dry-run).
     NeedsInput { discussion: Option<u64> },
+    /// A commit on the Space's main left `lora-space.toml` as it was: nothing to do.
+    SpaceMainUnrelated { space_sha: CommitSha },
 }
 
 impl fmt::Display for Report {
@@ -82,6 +85,7 @@ impl fmt::Display for Report {
             Self::Published(p) => write!(f, "{p}"),
             Self::NeedsInput { discussion: Some(n) } => write!(f, "asked for input in discussion #{n}"),
             Self::NeedsInput { discussion: None } => write!(f, "would ask for input (dry run)"),
+            Self::SpaceMainUnrelated { space_sha } => write!(f, "Space commit {} does not touch {OVERRIDES_FILE}; nothing to do", space_sha.short()),
         }
     }
 }
@@ -106,10 +110,17 @@ pub struct SpaceSnapshot {
     pub generated: BTreeMap<String, String>,
     /// The overrides file, if present.
     pub overrides: Option<Overrides>,
+    /// The live Space's hardware (running / requested), when the Hub reported it.
+    pub hardware: Option<crate::hub::SpaceHardware>,
 }
 
 /// Regenerates the Space for `job.lora` at its current main head and opens or updates the PR.
 pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineError> {
+    if let Some(moved) = &job.space_main {
+        if !overrides_changed(ctx, &job.space, moved).await? {
+            return Ok(Report::SpaceMainUnrelated { space_sha: moved.new.clone() });
+        }
+    }
     let t = std::time::Instant::now();
     let lora = fetch_lora(ctx, &job.lora).await?;
     let space = match fetch_space(ctx, &job.space).await {
@@ -118,7 +129,10 @@ pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineErro
     };
     ctx.metrics.stage("fetch", t.elapsed());
     let t = std::time::Instant::now();
-    let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &lora.card, files: &lora.files, overrides: space.overrides.as_ref() });
+    let headers = fetch_headers(ctx, &job.lora, &lora.sha, &lora.files).await?;
+    ctx.metrics.stage("headers", t.elapsed());
+    let t = std::time::Instant::now();
+    let profile = analyze_with_headers(&AnalyzeInput { lora: &job.lora, card: &lora.card, files: &lora.files, overrides: space.overrides.as_ref() }, &headers);
     ctx.metrics.stage("analyze", t.elapsed());
     let base_card = fetch_base_card(ctx, &profile).await;
     let t = std::time::Instant::now();
@@ -136,13 +150,25 @@ async fn publish_stage(ctx: &WorkerContext, job: &Job, lora: &LoraSnapshot, spac
             let num = ctx.publisher.ask_for_input(&job.space, &need).await?;
             Ok(Report::NeedsInput { discussion: num })
         }
-        Generation::Ready(generated) => {
+        Generation::Ready(mut generated) => {
+            let readme_edits = merge_owner_readme(&mut generated, space);
             if generated.files.iter().all(|(path, content)| space.generated.get(path) == Some(content)) {
                 return Ok(Report::SpaceUpToDate { lora_sha: lora.sha.clone() });
             }
             let prs = ctx.publisher.bot_prs(&job.space).await?;
             let previous = fetch_previous(ctx, job, space, &prs).await;
-            let change = publish::Change { space: &job.space, lora: &job.lora, lora_sha: &lora.sha, profile, previous: previous.as_ref(), current: &space.generated, generated: &generated };
+            let hardware_note = publish::hardware::note(&generated.plan.readme.hardware, space.hardware.as_ref());
+            let change = publish::Change {
+                space: &job.space,
+                lora: &job.lora,
+                lora_sha: &lora.sha,
+                profile,
+                previous: previous.as_ref(),
+                current: &space.generated,
+                generated: &generated,
+                readme_edits: &readme_edits,
+                hardware_note: hardware_note.as_deref(),
+            };
             match ctx.publisher.open_or_update(&change, &prs).await {
                 Ok(p) => Ok(Report::Published(p)),
                 Err(PublishError::Hub(e)) => Err(PipelineError::Hub(e)),
@@ -174,7 +200,28 @@ async fn fetch_space(ctx: &WorkerContext, space: &RepoId) -> Result<SpaceSnapsho
         true => ctx.hub.download_text(RepoType::Space, space, &rev, OVERRIDES_FILE).await?.map(|t| parse_overrides(&t)).transpose()?,
         false => None,
     };
-    Ok(SpaceSnapshot { sha: info.sha, files, generated, overrides })
+    let hardware = info.runtime.map(|r| r.hardware);
+    Ok(SpaceSnapshot { sha: info.sha, files, generated, overrides, hardware })
+}
+
+/// The owner's README stays theirs: the generated one is merged into it (pure, see
+/// [`crate::space::readme_merge`]); returns the existing lines the merge changes.
+fn merge_owner_readme(generated: &mut crate::space::GeneratedSpace, space: &SpaceSnapshot) -> Vec<crate::space::readme_merge::LineEdit> {
+    let Some(text) = generated.files.get_mut("README.md") else { return vec![] };
+    let merged = crate::space::readme_merge::merge_readme(space.generated.get("README.md").map(String::as_str), text);
+    *text = merged.text;
+    merged.edits
+}
+
+/// Whether the commit that moved the Space's main changed `lora-space.toml` (its text at
+/// the old head against the new; a missing file reads as `None`).
+async fn overrides_changed(ctx: &WorkerContext, space: &RepoId, moved: &crate::domain::job::SpaceMainMove) -> Result<bool, PipelineError> {
+    let new = ctx.hub.download_text(RepoType::Space, space, moved.new.as_str(), OVERRIDES_FILE).await?;
+    let old = match &moved.old {
+        Some(old) => ctx.hub.download_text(RepoType::Space, space, old.as_str(), OVERRIDES_FILE).await?,
+        None => None,
+    };
+    Ok(old != new)
 }
 
 /// An unreadable `lora-space.toml` is the maintainer's to fix: say so in the bot's one
@@ -192,16 +239,39 @@ async fn report_bad_overrides(ctx: &WorkerContext, job: &Job, e: &OverridesError
 }
 
 /// The LoRA state behind the Space's current files: the sha in the last merged bot PR's
-/// marker, and the profile inferred at that sha. Best effort: `None` when unknown.
+/// marker, and the values its table showed. Best effort: `None` when unknown.
 async fn fetch_previous(ctx: &WorkerContext, job: &Job, space: &SpaceSnapshot, prs: &[crate::publish::etiquette::BotPr]) -> Option<Previous> {
     let merged = prs.iter().find(|p| p.status == crate::hub::DiscussionStatus::Merged)?;
     let details = ctx.hub.discussion_details(RepoType::Space, &job.space, merged.num).await.ok()?;
     let body = details.events.iter().find(|e| e.event_type == "comment").and_then(|e| e.data.pointer("/latest/raw")).and_then(|v| v.as_str())?;
     let sha: CommitSha = pr_body::marker_sha(body)?.parse().ok()?;
+    if let Some(values) = publish::pr_values::read_marker(body) {
+        return Some(Previous { lora_sha: sha, values });
+    }
+    // A body written before the values marker: re-infer at that commit (today's rules).
     let files = ctx.hub.list_files(RepoType::Model, &job.lora, sha.as_str()).await.ok()?;
     let card = ctx.hub.download_text(RepoType::Model, &job.lora, sha.as_str(), "README.md").await.ok()?.unwrap_or_default();
-    let profile = analyze(&AnalyzeInput { lora: &job.lora, card: &card, files: &files, overrides: space.overrides.as_ref() });
-    Some(Previous { lora_sha: sha, profile })
+    let headers = fetch_headers(ctx, &job.lora, &sha, &files).await.ok()?;
+    let profile = analyze_with_headers(&AnalyzeInput { lora: &job.lora, card: &card, files: &files, overrides: space.overrides.as_ref() }, &headers);
+    Some(Previous { lora_sha: sha, values: publish::pr_values::values(&profile) })
+}
+
+/// At most this many weights files have their header read per LoRA revision.
+pub const MAX_HEADER_FILES: usize = 8;
+
+/// The safetensors headers of the candidate weights files (range reads, at most two requests
+/// per file, [`MAX_HEADER_FILES`] files). A file that is not a readable safetensors file (a
+/// pointer, another format) is skipped; a transient Hub failure fails the job (retried).
+async fn fetch_headers(ctx: &WorkerContext, lora: &RepoId, sha: &CommitSha, files: &[String]) -> Result<Vec<WeightsProfile>, PipelineError> {
+    let mut out = Vec::new();
+    for path in crate::lora::weights::candidates(files).iter().filter(|f| f.ends_with(".safetensors")).take(MAX_HEADER_FILES) {
+        match ctx.hub.safetensors_header(RepoType::Model, lora, sha.as_str(), path).await {
+            Ok(header) => out.push(crate::lora::tensors::profile(path, &header)),
+            Err(crate::hub::HeaderReadError::Hub(e)) if e.is_transient() => return Err(PipelineError::Hub(e)),
+            Err(e) => tracing::info!(file = %path, error = %e, "weights header not readable; the card alone decides"),
+        }
+    }
+    Ok(out)
 }
 
 /// The base model's card, for pipeline-class verification; unreadable → `None` (the

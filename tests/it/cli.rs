@@ -13,6 +13,8 @@ fn demo_exits_zero_and_prints_the_opened_pull_request() {
     assert!(out.status.success(), "demo failed: {}\n{}", stdout, String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("Pull request #1 opened on demo-user/pixel-art-demo by lora-space-bot"), "{stdout}");
     assert!(stdout.contains("Title:  [lora-space-bot] Sync with demo-user/pixel-art-flux-lora@"), "{stdout}");
+    assert!(stdout.contains("--- smoke comment on the PR ---") && stdout.contains("| local harness | ✅ pass |"), "the local gate's verdict: {stdout}");
+    assert!(stdout.contains("✅ **passed**") && !stdout.contains("transport error"), "{stdout}");
     for f in ["app.py: added", "requirements.txt: added", "README.md: modified"] {
         assert!(stdout.contains(f), "{f} not in\n{stdout}");
     }

@@ -308,6 +308,15 @@ impl LoraWorld {
 
     /// A world whose receiver (and workers on its broker) reach RabbitMQ through `amqp`.
     pub async fn build(name: &str, debounce: Duration, amqp: &str) -> Self {
+        Self::build_with_readme(name, debounce, amqp, Some("---\nsdk: gradio\n---\n")).await
+    }
+
+    /// A world whose Space starts with `readme` as its `README.md` (`None`: no README).
+    pub async fn with_space_readme(name: &str, readme: Option<&str>) -> Self {
+        Self::build_with_readme(name, Duration::ZERO, &amqp_url(), readme).await
+    }
+
+    async fn build_with_readme(name: &str, debounce: Duration, amqp: &str, readme: Option<&str>) -> Self {
         use lora_space_bot::domain::RepoType;
         use lora_space_bot::hub::{WatchedItem, WebhookDomain, WebhookSpec};
         use std::collections::BTreeMap;
@@ -317,7 +326,11 @@ impl LoraWorld {
         sim.add_user("tkato", "hf_tkato");
         let (lora, _) = sim.seed_card_fixture(std::path::Path::new(CORGI)).expect("fixture seeds");
         let space = id("tkato/corgi-demo");
-        sim.seed_repo(RepoType::Space, &space, BTreeMap::from([("README.md".to_owned(), b"---\nsdk: gradio\n---\n".to_vec())]), false);
+        let seed = match readme {
+            Some(text) => ("README.md".to_owned(), text.as_bytes().to_vec()),
+            None => (".gitattributes".to_owned(), b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n".to_vec()),
+        };
+        sim.seed_repo(RepoType::Space, &space, BTreeMap::from([seed]), false);
         let receiver = spawn_receiver_with(amqp, &[(&lora.to_string(), &space.to_string())], topology(&unique_prefix(name), 2), debounce).await;
         let spec = WebhookSpec {
             watched: vec![WatchedItem { kind: "model".into(), name: lora.to_string() }],

@@ -1,5 +1,6 @@
 //! The one integration-test binary: real RabbitMQ, the Hub simulator and the app on local ports.
 
+mod approver;
 mod cli;
 mod deploy;
 mod etiquette;
@@ -14,6 +15,7 @@ mod processes;
 mod receiver;
 mod sim;
 mod smoke;
+mod smoke_honest;
 mod tasks;
 mod webhook_cli;
 mod spine;

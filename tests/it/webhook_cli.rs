@@ -45,14 +45,19 @@ async fn webhook_register_is_idempotent_lists_and_deletes() {
     let ours: Vec<_> = hooks.iter().filter(|w| w.url.as_deref() == Some(hook)).collect();
     assert_eq!(ours.len(), 1, "registering twice updates, never duplicates: {hooks:?}");
     let watched: Vec<(String, String)> = ours[0].watched.iter().map(|w| (w.kind.clone(), w.name.clone())).collect();
-    assert!(watched.contains(&("model".into(), "tkato/corgi".into())) && watched.contains(&("space".into(), "tkato/corgi-demo".into())), "{watched:?}");
+    assert_eq!(watched, vec![("model".to_owned(), "tkato/corgi".to_owned())], "the LoRA's webhook watches the LoRA only");
     assert_eq!(ours[0].secret.as_ref().map(|s| s.expose().to_owned()).as_deref(), Some("owner-secret"));
+    let spaces_hook = format!("{hook}?watch=spaces");
+    let spaces: Vec<_> = hooks.iter().filter(|w| w.url.as_deref() == Some(spaces_hook.as_str())).collect();
+    assert_eq!(spaces.len(), 1, "a separate webhook watches the Spaces, so the bot's comments never use the LoRA's trigger budget: {hooks:?}");
+    let watched: Vec<(String, String)> = spaces[0].watched.iter().map(|w| (w.kind.clone(), w.name.clone())).collect();
+    assert_eq!(watched, vec![("space".to_owned(), "tkato/corgi-demo".to_owned())]);
 
     let listed = run(vec!["webhook", "list"]).await.expect("join");
     assert!(String::from_utf8_lossy(&listed.stdout).contains(hook));
     let deleted = run(vec!["webhook", "delete", "--url", "https://bot.example.com/webhooks/hub"]).await.expect("join");
     assert!(deleted.status.success(), "{}", String::from_utf8_lossy(&deleted.stderr));
-    assert!(hub_client(&sim, "hf_tkato").list_webhooks().await.expect("list").iter().all(|w| w.url.as_deref() != Some(hook)));
+    assert!(hub_client(&sim, "hf_tkato").list_webhooks().await.expect("list").iter().all(|w| w.url.as_deref() != Some(hook) && w.url.as_deref() != Some(spaces_hook.as_str())));
 }
 
 #[tokio::test]
@@ -73,5 +78,7 @@ async fn links_check_names_each_problem_and_its_fix_and_passes_when_all_is_well(
     let cfg = config(dir.path(), "tkato/corgi-demo");
     let good = tokio::task::spawn_blocking(move || bin(&url, BOT_TOKEN, &cfg, &["links", "check"])).await.expect("join");
     assert!(good.status.success(), "{}{}", String::from_utf8_lossy(&good.stdout), String::from_utf8_lossy(&good.stderr));
-    assert!(String::from_utf8_lossy(&good.stdout).contains("1 link(s) OK for lsb-bot"));
+    let stdout = String::from_utf8_lossy(&good.stdout);
+    assert!(stdout.contains("1 link(s) OK for lsb-bot"), "{stdout}");
+    assert!(stdout.contains("plan of lsb-bot (preview namespace): free") && stdout.contains("previews (off): can run"), "{stdout}");
 }

@@ -24,13 +24,26 @@ pub struct WhoAmI {
     /// How the caller authenticated.
     #[serde(default)]
     pub auth: Option<AuthInfo>,
+    /// A PRO user (hub-api.md §1): may create Gradio Spaces and host 10 ZeroGPU Spaces.
+    #[serde(default)]
+    pub is_pro: bool,
+    /// A payment method is on file (paid hardware).
+    #[serde(default)]
+    pub can_pay: bool,
 }
 
 /// An organisation in [`WhoAmI::orgs`].
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OrgRef {
     /// The organisation name.
     pub name: String,
+    /// A payment method is on file (a Team/Enterprise org can).
+    #[serde(default)]
+    pub can_pay: bool,
+    /// The org's plan, when the Hub sends one (`team`, `enterprise`, …; unverified field).
+    #[serde(default)]
+    pub plan: Option<String>,
 }
 
 /// [`WhoAmI::auth`].
