@@ -72,23 +72,35 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// A fresh registry with every series registered.
+    /// A fresh registry with every series registered (the `run` role, tests).
     pub fn new() -> Arc<Self> {
+        Self::for_roles(true, true)
+    }
+
+    /// A registry exporting only the series of the roles this process runs: the receiver's
+    /// (`lsb_webhooks_total`, `lsb_publish_seconds`), the worker's (`lsb_jobs_total`,
+    /// `lsb_stage_seconds`, `lsb_hub_calls_total`, `lsb_retries_total`,
+    /// `lsb_dead_letters_total`), and `lsb_queue_depth` for both.
+    pub fn for_roles(serve: bool, work: bool) -> Arc<Self> {
         let mut registry = Registry::with_prefix("lsb");
         let webhooks = Family::<OutcomeLabel, Counter>::default();
-        registry.register("webhooks", "Webhook deliveries by outcome", webhooks.clone());
         let publish_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
-        registry.register("publish_seconds", "Publish-to-confirm latency of jobs", publish_seconds.clone());
+        if serve {
+            registry.register("webhooks", "Webhook deliveries by outcome", webhooks.clone());
+            registry.register("publish_seconds", "Publish-to-confirm latency of jobs", publish_seconds.clone());
+        }
         let jobs = Family::<JobLabels, Counter>::default();
-        registry.register("jobs", "Finished jobs by kind and outcome", jobs.clone());
         let stage_seconds = Family::<StageLabel, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 16)));
-        registry.register("stage_seconds", "Pipeline stage durations", stage_seconds.clone());
         let hub_calls = Family::<HubCallLabels, Counter>::default();
-        registry.register("hub_calls", "Hub HTTP calls by route and status", hub_calls.clone());
         let retries = Counter::default();
-        registry.register("retries", "Jobs sent to a retry tier", retries.clone());
         let dead_letters = Counter::default();
-        registry.register("dead_letters", "Jobs parked in the dead-letter queue", dead_letters.clone());
+        if work {
+            registry.register("jobs", "Finished jobs by kind and outcome", jobs.clone());
+            registry.register("stage_seconds", "Pipeline stage durations", stage_seconds.clone());
+            registry.register("hub_calls", "Hub HTTP calls by route and status", hub_calls.clone());
+            registry.register("retries", "Jobs sent to a retry tier", retries.clone());
+            registry.register("dead_letters", "Jobs parked in the dead-letter queue", dead_letters.clone());
+        }
         let queue_depth = Family::<QueueLabel, Gauge>::default();
         registry.register("queue_depth", "Messages ready in a queue", queue_depth.clone());
         Arc::new(Self { registry, webhooks, publish_seconds, jobs, stage_seconds, hub_calls, retries, dead_letters, queue_depth })
@@ -144,5 +156,16 @@ mod tests {
         for needle in ["lsb_hub_calls_total{route=\"GET /api/{type}s/{id}\",status=\"200\"} 1", "lsb_queue_depth{queue=\"lsb.jobs.0\"} 7", "lsb_webhooks_total{outcome=\"accepted\"} 1", "lsb_jobs_total{kind=\"sync\",outcome=\"done\"} 1", "lsb_stage_seconds_count{stage=\"fetch\"} 1", "lsb_publish_seconds_count 1", "lsb_retries_total", "lsb_dead_letters_total"] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn each_role_exports_only_its_own_series() {
+        let receiver = Metrics::for_roles(true, false).render();
+        let worker = Metrics::for_roles(false, true).render();
+        for (text, mine, theirs) in [(&receiver, "lsb_webhooks_total", "lsb_retries_total"), (&worker, "lsb_retries_total", "lsb_webhooks_total")] {
+            assert!(text.contains(mine) && !text.contains(theirs), "{text}");
+            assert!(text.contains("lsb_queue_depth"), "{text}");
+        }
+        assert!(!receiver.contains("lsb_jobs_total") && !worker.contains("lsb_publish_seconds"));
     }
 }

@@ -188,7 +188,7 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
 }
 
 async fn run_roles_on(settings: &Settings, broker: &AmqpBroker, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let metrics = crate::metrics::Metrics::new();
+    let metrics = crate::metrics::Metrics::for_roles(serve, work);
     broker.watch_depths(metrics.clone(), std::time::Duration::from_secs(settings.amqp.queue_depth_interval_secs));
     let mut tasks = tokio::task::JoinSet::new();
     if serve {

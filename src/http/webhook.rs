@@ -6,6 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::json;
 use time::OffsetDateTime;
+use tracing::Instrument;
 
 use super::ReceiverState;
 use super::error::ReceiverError;
@@ -13,32 +14,60 @@ use super::verify::verify;
 use crate::domain::{Job, RepoId};
 use crate::domain::hub_event::{Decision, WebhookPayload, classify, closed_space_pr, space_main_update, space_pr_update};
 
-/// Handles one delivery. The body is read only after the secret verified.
+/// Handles one delivery. The body is read only after the secret verified. Its log line (and
+/// every line under it) carries the repo, the event and the revision once the body is parsed,
+/// and one `job published` line per job with its id.
 pub async fn receive(
     State(state): State<ReceiverState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Body,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ReceiverError> {
-    let result = handle(&state, &headers, query.as_deref(), body).await;
-    match &result {
-        Ok((_, Json(body))) => {
-            let outcome = if body.get("ignored").is_some() { "ignored" } else { "accepted" };
-            state.metrics.webhook(outcome);
-            tracing::info!(outcome, %body, "webhook");
+    let span = tracing::info_span!("webhook", repo = tracing::field::Empty, event = tracing::field::Empty, revision = tracing::field::Empty);
+    async move {
+        let result = handle(&state, &headers, query.as_deref(), body).await;
+        match &result {
+            Ok((_, Json(body))) => match body.get("ignored").and_then(|r| r.as_str()) {
+                Some(reason) => {
+                    state.metrics.webhook("ignored");
+                    tracing::info!(outcome = "ignored", reason, "webhook");
+                }
+                None => {
+                    state.metrics.webhook("accepted");
+                    let ids: Vec<&str> = body.get("job_ids").and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+                    for id in &ids {
+                        tracing::info!(job_id = id, "job published");
+                    }
+                    tracing::info!(outcome = "accepted", jobs = ids.len(), "webhook");
+                }
+            },
+            Err(e) => {
+                state.metrics.webhook(e.outcome());
+                tracing::warn!(outcome = e.outcome(), status = e.status().as_u16(), error = %e, "webhook");
+            }
         }
-        Err(e) => {
-            state.metrics.webhook(e.outcome());
-            tracing::warn!(outcome = e.outcome(), status = e.status().as_u16(), error = %e, "webhook");
-        }
+        result
     }
-    result
+    .instrument(span)
+    .await
+}
+
+/// Records what the delivery is about on the current `webhook` span.
+fn record_event(payload: &WebhookPayload) {
+    let span = tracing::Span::current();
+    span.record("repo", format!("{}/{}", payload.repo.kind, payload.repo.name));
+    span.record("event", format!("{}.{}", payload.event.scope, payload.event.action));
+    let revision = payload.updated_refs.iter().find(|r| r.reference == "refs/heads/main").and_then(|r| r.new_sha.clone()).or_else(|| payload.repo.head_sha.clone());
+    if let Some(rev) = revision {
+        span.record("revision", rev);
+    }
 }
 
 async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>, body: Body) -> Result<(StatusCode, Json<serde_json::Value>), ReceiverError> {
     verify(state.secret.as_ref(), headers, query)?;
     let bytes = read_capped(headers, body, state.max_body_bytes).await?;
     let payload: WebhookPayload = serde_json::from_slice(&bytes).map_err(|e| ReceiverError::Malformed(e.to_string()))?;
+    record_event(&payload);
     if let Some((space, _, status)) = closed_space_pr(&payload) {
         return publish_for_space(state, space, |lora, space, now| crate::smoke::job::cleanup_job(lora, space, &status, now)).await;
     }
@@ -81,10 +110,12 @@ async fn publish_for_space(state: &ReceiverState, space: RepoId, make: impl FnOn
         return Ok((StatusCode::ACCEPTED, Json(json!({ "ignored": format!("{space} is not a linked Space") }))));
     };
     let job = make(lora, space, OffsetDateTime::now_utc());
+    let started = std::time::Instant::now();
     tokio::time::timeout(state.publish_timeout, state.broker.publish(&job))
         .await
         .map_err(|_| ReceiverError::Unavailable("broker confirm timed out".into()))?
         .map_err(|e| ReceiverError::Unavailable(e.to_string()))?;
+    state.metrics.publish_seconds.observe(started.elapsed().as_secs_f64());
     Ok((StatusCode::ACCEPTED, Json(json!({ "job_ids": [job.id] }))))
 }
 

@@ -30,7 +30,7 @@ pub async fn handle(ctx: Arc<WorkerContext>, job: Job) -> Outcome {
         if matches!(job.kind, JobKind::Smoke | JobKind::Cleanup) {
             let run = std::panic::AssertUnwindSafe(crate::smoke::job::run(&ctx.hub, ctx.bot_user(), &ctx.smoke, &job)).catch_unwind().await;
             let outcome = run.unwrap_or_else(|_| Outcome::DeadLetter { reason: "the worker panicked on this job".into() });
-            ctx.metrics.job(job.kind.as_str(), if matches!(outcome, Outcome::Done) { "done" } else { "retry" });
+            record(&ctx, &job, &outcome);
             return outcome;
         }
         let run = std::panic::AssertUnwindSafe(run_job(&ctx, &job)).catch_unwind().await;
@@ -42,26 +42,32 @@ pub async fn handle(ctx: Arc<WorkerContext>, job: Job) -> Outcome {
             Ok(Err(e)) => retry::classify(&e, job.attempt, ctx.max_attempts),
             Err(_) => Outcome::DeadLetter { reason: "the worker panicked on this job".into() },
         };
-        let label = match &outcome {
-            Outcome::Done => "done",
-            Outcome::Continue { .. } => "continue",
-            Outcome::Retry { .. } => {
-                ctx.metrics.retries.inc();
-                "retry"
-            }
-            Outcome::DeadLetter { .. } => {
-                ctx.metrics.dead_letters.inc();
-                "dead_letter"
-            }
-        };
-        ctx.metrics.job(job.kind.as_str(), label);
-        if !matches!(outcome, Outcome::Done) {
-            tracing::warn!(?outcome, "job not done");
-        }
+        record(&ctx, &job, &outcome);
         outcome
     }
     .instrument(span)
     .await
+}
+
+/// Counts a finished job exactly once (`lsb_jobs_total`, and `lsb_retries_total` /
+/// `lsb_dead_letters_total` for every retry and dead letter of any kind) and logs its outcome
+/// with plain fields.
+fn record(ctx: &WorkerContext, job: &Job, outcome: &Outcome) {
+    let label = match outcome {
+        Outcome::Done => "done",
+        Outcome::Continue { .. } => "continue",
+        Outcome::Retry { after, error } => {
+            ctx.metrics.retries.inc();
+            tracing::warn!(outcome = "retry", after_secs = after.as_secs(), error = %error, "job not done");
+            "retry"
+        }
+        Outcome::DeadLetter { reason } => {
+            ctx.metrics.dead_letters.inc();
+            tracing::warn!(outcome = "dead_letter", reason = %reason, "job not done");
+            "dead_letter"
+        }
+    };
+    ctx.metrics.job(job.kind.as_str(), label);
 }
 
 async fn run_job(ctx: &WorkerContext, job: &Job) -> Result<pipeline::Report, pipeline::PipelineError> {
