@@ -162,10 +162,11 @@ mod tests {
     fn each_role_exports_only_its_own_series() {
         let receiver = Metrics::for_roles(true, false).render();
         let worker = Metrics::for_roles(false, true).render();
-        for (text, mine, theirs) in [(&receiver, "lsb_webhooks_total", "lsb_retries_total"), (&worker, "lsb_retries_total", "lsb_webhooks_total")] {
+        // A family with no sample yet renders only its HELP and TYPE lines: look for those.
+        for (text, mine, theirs) in [(&receiver, "# TYPE lsb_webhooks ", "# TYPE lsb_retries "), (&worker, "# TYPE lsb_retries ", "# TYPE lsb_webhooks ")] {
             assert!(text.contains(mine) && !text.contains(theirs), "{text}");
-            assert!(text.contains("lsb_queue_depth"), "{text}");
+            assert!(text.contains("# TYPE lsb_queue_depth "), "{text}");
         }
-        assert!(!receiver.contains("lsb_jobs_total") && !worker.contains("lsb_publish_seconds"));
+        assert!(!receiver.contains("# TYPE lsb_jobs ") && !worker.contains("# TYPE lsb_publish_seconds "));
     }
 }

@@ -131,8 +131,11 @@ def prepare(app: Path, files: list[str], requirements: str | None) -> dict:
         del sys.modules[m]
 
     STATE.lora_files.update(read_files_args(files))
-    if not os.environ.get("HF_TOKEN"):
-        os.environ["HF_TOKEN"] = DUMMY_TOKEN  # the Space would have the secret; private/gated loads read it
+    # Outside the simulator (the local gate) the Space would have its secret: private/gated loads
+    # read a stand-in token. Under the simulator (LSB_SIM_URL) the app's environment is exactly the
+    # Space's secrets, so a Space without an HF_TOKEN secret has none (hub-constraints.md §4).
+    if not os.environ.get("HF_TOKEN") and not os.environ.get("LSB_SIM_URL"):
+        os.environ["HF_TOKEN"] = DUMMY_TOKEN
     import tempfile
 
     patch_hub(Path(tempfile.mkdtemp(prefix="lsb_hub_")))

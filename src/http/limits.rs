@@ -88,10 +88,14 @@ impl UnauthorizedTable {
         let window = self.window;
         self.sources.retain(|_, (start, _)| now.duration_since(*start) < window);
         if self.sources.len() > self.max_sources {
-            let mut starts: Vec<Instant> = self.sources.values().map(|(s, _)| *s).collect();
-            starts.sort_unstable();
-            let cut = starts[self.sources.len() - self.max_sources];
-            self.sources.retain(|_, (start, _)| *start >= cut);
+            // Oldest windows first; sources whose windows started at the same instant are
+            // dropped in address order, so ties cannot keep the table over its cap.
+            let mut by_age: Vec<(Instant, IpAddr)> = self.sources.iter().map(|(ip, (s, _))| (*s, *ip)).collect();
+            by_age.sort_unstable();
+            let excess = self.sources.len() - self.max_sources;
+            for (_, ip) in by_age.into_iter().take(excess) {
+                self.sources.remove(&ip);
+            }
         }
     }
 

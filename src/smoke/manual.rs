@@ -46,6 +46,11 @@ pub async fn run(hub: &HubClient, bot: &str, settings: &SmokeSettings, space: &R
         return Ok(report);
     }
     report.skip(&[Gate::Local], "not run by this command (the worker's smoke job runs it)");
+    if pr.is_some() && settings.preview.mode == preview::PreviewMode::Off {
+        // A preview on the default cpu-basic would fail any GPU app: not the app's fault.
+        report.skip_pending("skipped: [smoke] preview = \"off\"; set it to \"zero-gpu\" or a hardware flavour to test a PR through a preview");
+        return Ok(report);
+    }
     let target = match pr {
         Some(n) => preview::deploy(hub, &settings.preview, bot, space, n).await?.id().clone(),
         None => space.clone(),

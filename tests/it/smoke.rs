@@ -353,7 +353,11 @@ async fn the_smoke_command_checks_a_pr_through_a_preview_and_prints_every_gate()
     let w = SmokeWorld::new(golden_name, lora, files, &format!("{OWNER}/corgi-manual")).await;
     assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
     let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("api_name=\"generate\"", "api_name=\"run\""))).await;
-    let settings = SmokeSettings::default();
+    let revision = format!("refs/pr/{pr}");
+    let off = lora_space_bot::smoke::manual::run(&w.hub, BOT, &SmokeSettings::default(), &w.space, Some(&revision)).await.expect("smoke runs");
+    assert_eq!(off.failed_gate(), None, "no preview configured: nothing fails");
+    assert!(lora_space_bot::smoke::manual::plain(&off).contains("preview = \"off\""), "it says why the live gates were skipped");
+    let settings = live_settings();
     let revision = format!("refs/pr/{pr}");
     let report = lora_space_bot::smoke::manual::run(&w.hub, BOT, &settings, &w.space, Some(&revision)).await.expect("smoke runs");
     let text = lora_space_bot::smoke::manual::plain(&report);
