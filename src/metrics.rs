@@ -160,13 +160,22 @@ mod tests {
 
     #[test]
     fn each_role_exports_only_its_own_series() {
-        let receiver = Metrics::for_roles(true, false).render();
-        let worker = Metrics::for_roles(false, true).render();
-        // A family with no sample yet renders only its HELP and TYPE lines: look for those.
-        for (text, mine, theirs) in [(&receiver, "# TYPE lsb_webhooks ", "# TYPE lsb_retries "), (&worker, "# TYPE lsb_retries ", "# TYPE lsb_webhooks ")] {
+        // Families render only once they hold a sample: record one in every series of both.
+        let render = |m: Arc<Metrics>| {
+            m.webhook("accepted");
+            m.job("sync", "retry");
+            m.hub_call("GET /api/models", "200");
+            m.stage("analyze", Duration::from_millis(1));
+            m.set_queue_depth("lsb.jobs.0", 1);
+            m.render()
+        };
+        let receiver = render(Metrics::for_roles(true, false));
+        let worker = render(Metrics::for_roles(false, true));
+        for (text, mine, theirs) in [(&receiver, "lsb_webhooks_total", "lsb_jobs_total"), (&worker, "lsb_jobs_total", "lsb_webhooks_total")] {
             assert!(text.contains(mine) && !text.contains(theirs), "{text}");
-            assert!(text.contains("# TYPE lsb_queue_depth "), "{text}");
+            assert!(text.contains("lsb_queue_depth"), "{text}");
         }
-        assert!(!receiver.contains("# TYPE lsb_jobs ") && !worker.contains("# TYPE lsb_publish_seconds "));
+        assert!(!receiver.contains("lsb_hub_calls_total") && !receiver.contains("lsb_stage_seconds"), "{receiver}");
+        assert!(worker.contains("lsb_hub_calls_total") && !worker.contains("lsb_publish_seconds"), "{worker}");
     }
 }
