@@ -60,7 +60,7 @@ async fn requesting_hardware_restarts_the_app_which_then_runs_on_it() {
 }
 
 /// A ZeroGPU app as the generator writes it: module-level `pipe.to("cuda")`.
-const ZERO_GPU_APP: &str = r#"import spaces
+pub(crate) const ZERO_GPU_APP: &str = r#"import spaces
 import gradio as gr
 import torch
 from diffusers import FluxPipeline

@@ -99,34 +99,16 @@ async fn the_callers_zero_gpu_quota_is_charged_per_declared_duration_with_the_re
     assert!(call(&host, "generate", Some(OTHER_TOKEN)).await.contains("event: complete"), "the quota resets 24 h after first use");
 }
 
-const GATED_APP: &str = r#"import spaces
-import gradio as gr
-import torch
-from diffusers import FluxPipeline
-
-pipe = FluxPipeline.from_pretrained("gated-org/flux-base", torch_dtype=torch.bfloat16)
-pipe.to("cuda")
-
-
-@spaces.GPU(duration=60)
-def generate(prompt: str):
-    """Echo."""
-    return prompt
-
-
-with gr.Blocks() as demo:
-    t = gr.Textbox(label="Prompt")
-    o = gr.Textbox(label="Out")
-    gr.Button("Go").click(generate, t, o, api_name="generate")
-
-demo.launch()
-"#;
+/// The ZeroGPU app of the hardware tests, loading a gated base instead.
+fn gated_app() -> String {
+    super::hardware::ZERO_GPU_APP.replace("black-forest-labs/FLUX.1-dev", "gated-org/flux-base")
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_gated_base_loads_only_once_the_space_has_an_hf_token_secret_of_a_granted_user() {
     let config = SimConfig { gated: vec!["gated-org/flux-base".into()], grants: vec![(OTHER_USER.into(), "gated-org/flux-base".into())], ..SimConfig::default() };
     let Some(sim) = harness_sim(config).await else { return };
-    let id = zero_gpu_space(&sim, "gated", GATED_APP).await;
+    let id = zero_gpu_space(&sim, "gated", &gated_app()).await;
     assert_eq!(settled(&sim, &id).await, "RUNTIME_ERROR");
     let api = client(&sim, Some(sim.token()));
     let log: String = api.space_logs(&id, LogKind::Run).await.expect("run log").into_iter().map(|l| l.data).collect();
