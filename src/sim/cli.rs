@@ -41,6 +41,10 @@ pub struct SimArgs {
     /// Grants a user access to a gated repo, as `USER:NS/NAME` (repeatable).
     #[arg(long = "grant", value_parser = parse_grant)]
     pub grants: Vec<(String, String)>,
+    /// Hardware of a seeded Space, as `NS/NAME=FLAVOUR` (e.g. `zero-a10g`; repeatable): requested
+    /// under the owner's plan as through the hardware API (a seeded Space is cpu-basic otherwise).
+    #[arg(long = "space-hardware", value_parser = parse_hardware)]
+    pub space_hardware: Vec<(String, String)>,
     /// Milliseconds a repo creation or commit stays in progress (a parallel one gets 409).
     #[arg(long, default_value_t = 0)]
     pub op_window_ms: u64,
@@ -52,6 +56,11 @@ pub struct SimArgs {
 fn parse_plan(s: &str) -> Result<(String, Plan), String> {
     let (user, plan) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected USER=PLAN"))?;
     Ok((user.to_owned(), plan.parse()?))
+}
+
+fn parse_hardware(s: &str) -> Result<(String, String), String> {
+    let (space, flavour) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected NS/NAME=FLAVOUR"))?;
+    Ok((space.to_owned(), flavour.to_owned()))
 }
 
 fn parse_grant(s: &str) -> Result<(String, String), String> {
@@ -84,6 +93,7 @@ pub async fn run(args: SimArgs, shutdown: CancellationToken) -> Result<(), SimEr
         plans: args.plans,
         gated: args.gated,
         grants: args.grants,
+        space_hardware: args.space_hardware,
         op_window: std::time::Duration::from_millis(args.op_window_ms),
         webhook_daily_cap: args.webhook_daily_cap,
         ..SimConfig::default()

@@ -69,6 +69,9 @@ pub struct SimConfig {
     pub gated: Vec<String>,
     /// `(user, repo)`: users granted access to a gated repo.
     pub grants: Vec<(String, String)>,
+    /// `(space, flavour)`: hardware requested for seeded Spaces after seeding, as their owner
+    /// would through the hardware API, under the owner's plan (402/403 as the Hub answers).
+    pub space_hardware: Vec<(String, String)>,
     /// Webhook triggers per webhook per rolling 24 h before refusals (the Hub: 1,000).
     pub webhook_daily_cap: u32,
     /// How long a repo creation or a commit stays "in progress": a second creation by the same
@@ -90,6 +93,7 @@ impl Default for SimConfig {
             plans: Vec::new(),
             gated: Vec::new(),
             grants: Vec::new(),
+            space_hardware: Vec::new(),
             webhook_daily_cap: terms::WEBHOOK_DAILY_CAP,
             op_window: Duration::ZERO,
         }

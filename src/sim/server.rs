@@ -39,6 +39,7 @@ pub(crate) async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHa
     }
     world.plans.extend(config.plans.iter().cloned());
     let (gated, grants) = (config.gated.clone(), config.grants.clone());
+    let hardware = config.space_hardware.clone();
     let seed_dir = config.seed.clone();
     let (sim, outbox) = Sim::new(world, base, config);
     let sim = Arc::new(sim);
@@ -48,6 +49,9 @@ pub(crate) async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHa
         seed::seed_dir(&sim, &dir)?;
     }
     super::admin::apply_gates(&sim, &gated, &grants);
+    for (space, flavour) in &hardware {
+        super::admin::request_hardware(&sim, space, flavour).map_err(|message| SimError::Io(std::io::Error::other(format!("--space-hardware {space}={flavour}: {message}"))))?;
+    }
     let app = routes::router(sim.clone());
     let task = tokio::spawn(accept_loop(listener, app, stop.clone()));
     Ok(SimHandle::new(sim, addr, stop, task))

@@ -82,3 +82,27 @@ async fn links_check_names_each_problem_and_its_fix_and_passes_when_all_is_well(
     assert!(stdout.contains("1 link(s) OK for lsb-bot"), "{stdout}");
     assert!(stdout.contains("plan of lsb-bot (preview namespace): free") && stdout.contains("previews (off): can run"), "{stdout}");
 }
+
+#[tokio::test]
+async fn links_check_reads_the_bots_plan_from_whoami_and_says_whether_paid_previews_can_run() {
+    let sim = spawn_sim().await;
+    sim.add_user("tkato", "hf_tkato");
+    sim.seed_repo(RepoType::Model, &id("tkato/corgi"), BTreeMap::from([("README.md".to_owned(), b"# corgi\n".to_vec())]), false);
+    sim.seed_repo(RepoType::Space, &id("tkato/corgi-demo"), BTreeMap::from([("README.md".to_owned(), b"---\nsdk: gradio\n---\n".to_vec())]), false);
+    let dir = tempfile::tempdir().expect("tmp");
+    let cfg = config(dir.path(), "tkato/corgi-demo");
+    let text = std::fs::read_to_string(&cfg).expect("read");
+    std::fs::write(&cfg, format!("{text}\n[smoke]\npreview = \"t4-small\"\n")).expect("write");
+    let url = sim.base_url().to_string();
+    let (u, c) = (url.clone(), cfg.clone());
+    let free = tokio::task::spawn_blocking(move || bin(&u, BOT_TOKEN, &c, &["links", "check"])).await.expect("join");
+    let stdout = String::from_utf8_lossy(&free.stdout);
+    assert!(!free.status.success(), "a free account cannot create Gradio previews: {stdout}");
+    assert!(stdout.contains("plan of lsb-bot (preview namespace): free") && stdout.contains("402"), "{stdout}");
+
+    sim.set_plan(BOT, lora_space_bot::sim::Plan::Pro);
+    let pro = tokio::task::spawn_blocking(move || bin(&url, BOT_TOKEN, &cfg, &["links", "check"])).await.expect("join");
+    let stdout = String::from_utf8_lossy(&pro.stdout);
+    assert!(pro.status.success(), "{stdout}{}", String::from_utf8_lossy(&pro.stderr));
+    assert!(stdout.contains("plan of lsb-bot (preview namespace): PRO") && stdout.contains("previews (t4-small): can run"), "{stdout}");
+}

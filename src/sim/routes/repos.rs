@@ -28,10 +28,11 @@ type Ctx = State<Arc<Sim>>;
 
 pub(crate) async fn whoami(State(sim): Ctx, Extension(caller): Extension<Caller>) -> Result<Json<Value>, ApiError> {
     let name = caller.name().ok_or_else(|| ApiError::unauthorized(crate::sim::error::INVALID_CREDENTIALS))?;
-    let _ = &sim;
+    // `isPro` and `canPay` follow the account's plan (hub-api.md whoami; a PRO user can pay).
+    let plan = sim.world().plan(name);
     Ok(Json(json!({
         "type": "user", "id": user_id(name), "name": name, "fullname": name, "email": format!("{name}@example.com"),
-        "emailVerified": true, "isPro": false, "canPay": false, "periodEnd": null, "avatarUrl": "", "orgs": [],
+        "emailVerified": true, "isPro": plan == crate::sim::Plan::Pro, "canPay": plan.is_paid(), "periodEnd": null, "avatarUrl": "", "orgs": [],
         "auth": { "type": "access_token", "accessToken": { "displayName": "sim-token", "role": "write", "createdAt": "2024-01-01T00:00:00.000Z" } },
     })))
 }

@@ -121,3 +121,24 @@ async fn the_same_app_starts_when_zero_gpu_is_requested_at_creation() {
     let host = api.space_info(&id, None).await.expect("info").host.expect("host");
     assert!(host.starts_with("http://127.0.0.1:"), "{host}");
 }
+
+/// `sim --space-hardware NS/NAME=FLAVOUR` for a seeded Space: requested under the owner's plan,
+/// as the owner would through the hardware API — a free owner gets ZeroGPU (2 allowed) but
+/// not paid hardware, whose 402 stops the simulator at start-up naming the flag.
+#[tokio::test]
+async fn seeded_spaces_get_the_hardware_their_owners_plan_allows_and_a_refusal_names_the_flag() {
+    let seed = tempfile::tempdir().expect("tmp");
+    let dir = seed.path().join("spaces/sim-user/demo");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("README.md"), README_ZERO).expect("write");
+    let zero = SimConfig { seed: Some(seed.path().to_owned()), space_hardware: vec![("sim-user/demo".into(), "zero-a10g".into())], ..SimConfig::default() };
+    let sim = spawn_sim_with(zero).await;
+    assert_eq!(sim.space_hardware(&rid("sim-user/demo")).map(|h| h.0).as_deref(), Some("zero-a10g"));
+    let rt = client(&sim, Some(sim.token())).space_runtime(&rid("sim-user/demo")).await.expect("runtime");
+    assert_eq!(rt.hardware.requested.as_deref(), Some("zero-a10g"));
+
+    let paid = SimConfig { seed: Some(seed.path().to_owned()), space_hardware: vec![("sim-user/demo".into(), "t4-small".into())], ..SimConfig::default() };
+    let err = lora_space_bot::sim::start("127.0.0.1:0".parse().expect("addr"), paid).await.err().expect("a free owner cannot request t4-small");
+    let text = err.to_string();
+    assert!(text.contains("--space-hardware sim-user/demo=t4-small") && text.contains("402"), "{text}");
+}
