@@ -135,7 +135,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let hub = HubClient::new(&hub_settings(&settings))?;
             let bot = hub.whoami().await.context("asking the Hub who the token belongs to (whoami)")?.name;
             let smoke = smoke_settings(&settings);
-            let report = crate::smoke::manual::run(&hub, &bot, &smoke, &args.space, args.revision.as_deref()).await?;
+            let lora = settings.links.iter().find(|l| l.space == args.space).map(|l| l.lora.clone());
+            let report = crate::smoke::manual::run(&hub, &bot, &smoke, &args.space, args.revision.as_deref(), lora.as_ref()).await?;
             print!("{}", if args.plain { crate::smoke::manual::plain(&report) } else { report.comment() });
             anyhow::ensure!(report.overall() == crate::smoke::report::Verdict::Pass, "smoke test failed");
             Ok(())
@@ -213,6 +214,9 @@ async fn run_roles_on(settings: &Settings, broker: &AmqpBroker, serve: bool, wor
         let ctx = Arc::new(worker_context(settings, metrics.clone()).await?);
         let (b, sd, n) = (Broker::Amqp(broker.clone()), shutdown.clone(), usize::from(settings.worker.concurrency));
         tracing::info!(bot = %ctx.bot_user(), concurrency = n, dry_run = settings.worker.dry_run, "worker started");
+        if let Some(why) = crate::smoke::local::missing(&ctx.smoke.local) {
+            tracing::warn!(reason = %why, "the local smoke gate will be skipped on every PR until the harness is installed (scripts/setup, or the worker-smoke image)");
+        }
         tasks.spawn(async move { worker::run(ctx, &b, n, sd).await.context("worker") });
     }
     while let Some(r) = tasks.join_next().await {

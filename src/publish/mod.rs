@@ -63,8 +63,10 @@ pub enum Published {
     Opened { num: u64, url: String },
     /// A commit pushed to the bot's open PR.
     Updated { num: u64 },
-    /// The bot's open PR already carries these files.
+    /// The bot's open PR already carries these files and says all of this.
     Unchanged { num: u64 },
+    /// The files were already there; the title and description moved to the new LoRA commit.
+    Refreshed { num: u64 },
     /// A human closed the bot's PR for this LoRA commit: not reopened.
     DeclinedByHuman { num: u64 },
     /// A human committed to the bot's PR: the bot commented and stopped updating it.
@@ -79,6 +81,7 @@ impl fmt::Display for Published {
             Self::Opened { num, url } => write!(f, "opened PR #{num} ({url})"),
             Self::Updated { num } => write!(f, "updated PR #{num}"),
             Self::Unchanged { num } => write!(f, "PR #{num} already up to date"),
+            Self::Refreshed { num } => write!(f, "PR #{num} already has these files; its title and description now name the new LoRA commit"),
             Self::DeclinedByHuman { num } => write!(f, "PR #{num} for this LoRA commit was closed by a human; not reopening"),
             Self::HumanEdited { num } => write!(f, "PR #{num} has a human's commits; left alone"),
             Self::DryRun => write!(f, "dry run: no Hub writes made"),
@@ -195,7 +198,7 @@ impl Publisher {
         if let Some(first) = first.filter(|_| body != old_body) {
             self.hub.edit_comment(RepoType::Space, change.space, num, &first.id, &body).await?;
         }
-        Ok(if same_files { Published::Unchanged { num } } else { Published::Updated { num } })
+        Ok(if same_files { Published::Refreshed { num } } else { Published::Updated { num } })
     }
 
     async fn retitle(&self, space: &RepoId, num: u64, current: &str, title: &str) -> Result<(), HubError> {

@@ -27,6 +27,12 @@ pub fn log_tail(lines: &[String], max: usize) -> Vec<String> {
 
 /// Runs the static checks on the Space's generated files at `revision`.
 pub async fn static_checks(hub: &HubClient, space: &RepoId, revision: &str, report: &mut SmokeReport) -> Result<bool, SmokeError> {
+    static_checks_of(&files_at(hub, space, revision).await?, report)
+}
+
+/// The generated files (`app.py`, `requirements.txt`, `README.md`) of `space` at `revision`;
+/// absent ones are left out.
+pub async fn files_at(hub: &HubClient, space: &RepoId, revision: &str) -> Result<BTreeMap<String, Vec<u8>>, SmokeError> {
     let mut files = BTreeMap::new();
     for name in ["app.py", "requirements.txt", "README.md"] {
         match hub.download(RepoType::Space, space, revision, name).await {
@@ -37,7 +43,7 @@ pub async fn static_checks(hub: &HubClient, space: &RepoId, revision: &str, repo
             Err(e) => return Err(e.into()),
         }
     }
-    static_checks_of(&files, report)
+    Ok(files)
 }
 
 /// The static checks on files already read (path → bytes).

@@ -176,13 +176,21 @@ fn last_line(text: &str) -> String {
 /// Why the harness cannot run here, if it cannot (checked before writing anything).
 pub fn missing(h: &LocalHarness) -> Option<String> {
     if !h.dir.join("lsb_harness").join("__main__.py").is_file() {
-        return Some(format!("skipped: harness not installed (no lsb_harness in {})", h.dir.display()));
+        return Some(format!("skipped: harness not installed (no lsb_harness in {}; the operator sets [smoke] harness_dir)", shown(&h.dir)));
     }
     let bare = h.python.components().count() == 1;
     if !bare && !h.python.is_file() {
-        return Some(format!("skipped: harness not installed (no Python at {})", h.python.display()));
+        return Some(format!("skipped: harness not installed (no Python at {}; the operator sets [smoke] harness_python)", shown(&h.python)));
     }
     None
+}
+
+/// A path as the operator can find it: relative paths resolved against the working directory.
+fn shown(p: &Path) -> String {
+    match (p.is_relative(), std::env::current_dir()) {
+        (true, Ok(cwd)) => cwd.join(p).display().to_string(),
+        _ => p.display().to_string(),
+    }
 }
 
 fn write_app(dir: &Path, files: &BTreeMap<String, Vec<u8>>, lora_files: &[String]) -> std::io::Result<PathBuf> {

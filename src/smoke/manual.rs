@@ -1,17 +1,20 @@
 //! `lora-space-bot smoke --space OWNER/NAME [--revision refs/pr/N]`: the gates run by hand.
 //! With a PR revision, the PR's files go to a preview Space (as the smoke job does) and the
 //! preview is compared with the live Space; without one, the Space itself is checked as it
-//! is. The report is printed, not posted; the preview is kept until the PR's cleanup.
+//! is. The local gate runs first, as in the worker's smoke job, when the Space is linked to a
+//! LoRA (its file list is what `load_lora_weights` is checked against). The report is printed,
+//! not posted; the preview is kept until the PR's cleanup.
 
 use std::time::{Duration, Instant};
 
 use super::SmokeError;
 use super::gates::{self, Runtime};
 use super::job::SmokeSettings;
+use super::local;
 use super::live::{call_deadline, probe};
 use super::preview;
 use super::report::{Gate, SmokeReport, Verdict};
-use crate::domain::RepoId;
+use crate::domain::{RepoId, RepoType};
 use crate::hub::HubClient;
 
 /// Flags of `smoke`.
@@ -33,19 +36,36 @@ pub fn pr_number(revision: &str) -> Option<u64> {
     revision.strip_prefix("refs/pr/")?.parse().ok()
 }
 
-/// Runs every gate on `space` (at `revision`), waiting for the runtime up to the deadline.
-pub async fn run(hub: &HubClient, bot: &str, settings: &SmokeSettings, space: &RepoId, revision: Option<&str>) -> Result<SmokeReport, SmokeError> {
+/// Runs every gate on `space` (at `revision`), waiting for the runtime up to the deadline;
+/// `lora` is the LoRA the Space is linked to (the local gate needs its file list).
+pub async fn run(hub: &HubClient, bot: &str, settings: &SmokeSettings, space: &RepoId, revision: Option<&str>, lora: Option<&RepoId>) -> Result<SmokeReport, SmokeError> {
     let pr = match revision {
         Some(r) => Some(pr_number(r).ok_or_else(|| SmokeError::Config(format!("--revision {r}: expected refs/pr/N")))?),
         None => None,
     };
     let mut report = SmokeReport::new(&space.to_string(), pr);
     let rev = revision.unwrap_or("main");
-    if !gates::static_checks(hub, space, rev, &mut report).await? {
+    let files = match pr {
+        Some(n) => preview::pr_files(hub, space, n).await?,
+        None => gates::files_at(hub, space, rev).await?,
+    };
+    if !gates::static_checks_of(&files, &mut report)? {
         report.skip_pending("not run: the static checks failed");
         return Ok(report);
     }
-    report.skip(&[Gate::Local], "not run by this command (the worker's smoke job runs it)");
+    match lora {
+        Some(lora) => {
+            let lora_files = hub.list_files(RepoType::Model, lora, "main").await?;
+            let (found, took) = local::run(&settings.local, &files, lora, &lora_files).await;
+            let failed = found.verdict == Verdict::Fail;
+            report.set(Gate::Local, found.verdict, Some(took), found.details);
+            if failed {
+                report.skip_pending("not run after a failed gate");
+                return Ok(report);
+            }
+        }
+        None => report.skip(&[Gate::Local], &format!("skipped: {space} is not linked to a LoRA in [[links]] (the harness checks the app against the LoRA's files)")),
+    }
     if pr.is_some() && settings.preview.mode == preview::PreviewMode::Off {
         // A preview on the default cpu-basic would fail any GPU app: not the app's fault.
         report.skip_pending("skipped: [smoke] preview = \"off\"; set it to \"zero-gpu\" or a hardware flavour to test a PR through a preview");

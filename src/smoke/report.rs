@@ -211,12 +211,15 @@ impl SmokeReport {
         for g in self.gates.iter().filter(|g| g.details.len() > 1) {
             let _ = writeln!(s, "\n<details><summary>{}</summary>\n\n```\n{}\n```\n</details>", g.gate.name(), g.details[1..].join("\n").replace("```", "'''"));
         }
-        let links: Vec<String> = [("preview Space", &self.preview_url), ("logs", &self.logs_url)]
-            .into_iter()
-            .filter_map(|(label, url)| url.as_ref().map(|u| format!("[{label}]({u})")))
-            .collect();
-        if !links.is_empty() {
-            let _ = writeln!(s, "\n{}", links.join(" · "));
+        if let Some(url) = &self.preview_url {
+            // The preview is deleted once this verdict is posted (it holds a ZeroGPU slot or paid
+            // hardware), so a link would be dead: name it and say how to run it again.
+            let name = url.trim_end_matches('/').rsplitn(3, '/').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("/");
+            let rerun = match self.pr {
+                Some(pr) => format!("lora-space-bot smoke --space {} --revision refs/pr/{pr}", self.space),
+                None => format!("lora-space-bot smoke --space {}", self.space),
+            };
+            let _ = writeln!(s, "\nThe preview Space `{name}` was deleted after this verdict (it holds a hardware slot); to run it again: `{rerun}`.");
         }
         s
     }
@@ -274,6 +277,16 @@ mod tests {
         let out = mirror_into_body(body, "✅ passed");
         assert_eq!(out, "intro\n\n## Smoke test\n\n✅ passed\n\n## Steering the bot\n\n- a\n<!-- lora-space-bot:pr v1 lora_sha=abc -->\n");
         assert_eq!(mirror_into_body(&out, "❌ failed"), out.replace("✅ passed", "❌ failed"));
+    }
+
+    #[test]
+    fn the_comment_names_the_deleted_preview_instead_of_linking_to_it() {
+        let mut r = SmokeReport::new("alice/demo", Some(3));
+        r.preview_url = Some("https://huggingface.co/spaces/bot/alice_demo-pr-3".to_owned());
+        let c = r.comment();
+        assert!(c.contains("The preview Space `bot/alice_demo-pr-3` was deleted after this verdict"), "{c}");
+        assert!(c.contains("`lora-space-bot smoke --space alice/demo --revision refs/pr/3`"), "{c}");
+        assert!(!c.contains("](https://huggingface.co/spaces/bot/alice_demo-pr-3"), "no dead link: {c}");
     }
 
     #[test]

@@ -354,13 +354,15 @@ async fn the_smoke_command_checks_a_pr_through_a_preview_and_prints_every_gate()
     assert_eq!(settled(&w.sim, &w.space).await, "RUNNING");
     let pr = w.open_bot_pr(edited(golden_name, |a| a.replace("api_name=\"generate\"", "api_name=\"run\""))).await;
     let revision = format!("refs/pr/{pr}");
-    let off = lora_space_bot::smoke::manual::run(&w.hub, BOT, &SmokeSettings::default(), &w.space, Some(&revision)).await.expect("smoke runs");
+    let off = lora_space_bot::smoke::manual::run(&w.hub, BOT, &SmokeSettings::default(), &w.space, Some(&revision), None).await.expect("smoke runs");
     assert_eq!(off.failed_gate(), None, "no preview configured: nothing fails");
+    assert!(lora_space_bot::smoke::manual::plain(&off).contains("is not linked to a LoRA"), "an unlinked Space skips the local gate saying why");
     assert!(lora_space_bot::smoke::manual::plain(&off).contains("preview = \"off\""), "it says why the live gates were skipped");
     let settings = live_settings();
     let revision = format!("refs/pr/{pr}");
-    let report = lora_space_bot::smoke::manual::run(&w.hub, BOT, &settings, &w.space, Some(&revision)).await.expect("smoke runs");
+    let report = lora_space_bot::smoke::manual::run(&w.hub, BOT, &settings, &w.space, Some(&revision), Some(&w.lora)).await.expect("smoke runs");
     let text = lora_space_bot::smoke::manual::plain(&report);
+    assert_eq!(report.gate(Gate::Local).map(|g| g.verdict), Some(Verdict::Pass), "the local gate runs on the PR's files: {text}");
     assert_eq!(report.failed_gate(), Some(Gate::Contract), "{text}");
     assert!(text.contains("endpoint `/generate` was removed"), "{text}");
     assert_eq!(report.gate(Gate::Inference).map(|g| g.verdict), Some(Verdict::Pass), "{text}");
