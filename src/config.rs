@@ -455,12 +455,22 @@ fn valid_prefix(p: &str) -> bool {
 
 fn check_links(links: &[Link]) -> Result<(), ConfigError> {
     let mut seen = std::collections::HashSet::new();
+    let mut lora_of = std::collections::HashMap::new();
     for l in links {
         if !seen.insert((&l.lora, &l.space)) {
             return Err(ConfigError::Invalid {
                 key: "links",
                 problem: format!("{} -> {} is listed twice", l.lora, l.space),
                 fix: "remove the duplicate [[links]] entry",
+            });
+        }
+        // The bot generates a Space's whole app from one LoRA and keeps one open PR per Space:
+        // two LoRAs on one Space would overwrite each other's PR on every push.
+        if let Some(other) = lora_of.insert(&l.space, &l.lora) {
+            return Err(ConfigError::Invalid {
+                key: "links",
+                problem: format!("{} is linked to two LoRAs ({other} and {}); a Space demos one LoRA", l.space, l.lora),
+                fix: "link each LoRA to its own Space (one LoRA may feed several Spaces)",
             });
         }
     }
@@ -593,6 +603,15 @@ mod tests {
         let s = Settings::load(&[], &env(BASE_ENV)).expect("load");
         let text = format!("{s:?}");
         assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    #[test]
+    fn a_space_linked_to_two_loras_is_refused_naming_both() {
+        let link = |lora: &str, space: &str| Link { lora: lora.parse().expect("id"), space: space.parse().expect("id") };
+        let err = check_links(&[link("a/l1", "a/s"), link("a/l2", "a/s")]).expect_err("one LoRA per Space");
+        let text = err.to_string();
+        assert!(text.contains("a/s is linked to two LoRAs (a/l1 and a/l2)"), "{text}");
+        check_links(&[link("a/l1", "a/s1"), link("a/l1", "a/s2")]).expect("one LoRA may feed several Spaces");
     }
 
     #[test]
