@@ -271,7 +271,7 @@ fn snippet_clues<'k>(k: &'k Knowledge, code: &str, lora: &str) -> Vec<Clue<'k>> 
         .filter(|r| !r.eq_ignore_ascii_case(lora))
         .filter(|r| k.family_by_repo(r).is_some() || k.family_by_hint(r).is_some())
         .take(1)
-        .map(|r| repo_clue(k, &r, Source::CardSnippet, format!("from_pretrained(\"{r}\") in the card's snippet")))
+        .map(|r| repo_clue(k, &r, Source::CardSnippet, format!("from_pretrained(\"{r}\")")))
         .collect()
 }
 

@@ -32,7 +32,7 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
         (&front.widget_texts, "YAML widget prompts"),
         (&quoted, "prompts quoted in the card"),
         (&listed, "an example-prompts list in the card"),
-        (&snippet_prompts, "prompt= in the card's snippet"),
+        (&snippet_prompts, "prompt="),
         (&continuations, "\"…, more words\" continuations of the trigger"),
     ];
     let mut out: Vec<String> = Vec::new();

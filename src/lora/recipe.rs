@@ -80,7 +80,7 @@ pub fn read(front: &Frontmatter, body: &str, code: &str) -> CardRecipe {
 }
 
 fn snip<T>(value: T, what: &str) -> Sourced<T> {
-    Sourced::new(value, Source::CardSnippet, format!("{what} in the card's snippet"))
+    Sourced::new(value, Source::CardSnippet, format!("{what}"))
 }
 
 fn from_snippet(code: &str) -> CardRecipe {

@@ -48,7 +48,7 @@ pub fn find(
     let by_class = card_classes.iter().find_map(|c| {
         let owners: Vec<Task> = tasks.iter().copied().filter(|t| f.classes_for(*t).contains(c)).collect();
         match owners.as_slice() {
-            [one] => Some(Sourced::new(*one, Source::CardSnippet, format!("{c} in the card's snippet"))),
+            [one] => Some(Sourced::new(*one, Source::CardSnippet, format!("{c}"))),
             _ => None,
         }
     });

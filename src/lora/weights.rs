@@ -107,7 +107,7 @@ fn named_in_snippet(candidates: &[String], code: &str) -> Option<Sourced<String>
         let subfolder = snippet::string_kwargs(code, "subfolder").into_iter().next();
         let full = subfolder.map_or(name.clone(), |s| format!("{}/{name}", s.trim_end_matches('/')));
         find_file(candidates, &full).or_else(|| find_file(candidates, name)).map(|f| {
-            Sourced::new(f.clone(), Source::CardSnippet, format!("weight_name=\"{name}\" in the card's snippet"))
+            Sourced::new(f.clone(), Source::CardSnippet, format!("weight_name=\"{name}\""))
         })
     });
     by_kwarg.or_else(|| named_by_path(candidates, code))
@@ -128,7 +128,7 @@ fn named_by_path(candidates: &[String], code: &str) -> Option<Sourced<String>> {
     paths.filter(|p| p.ends_with(".safetensors")).find_map(|path| {
         let name = path.rsplit('/').next().unwrap_or(&path);
         find_file(candidates, name).map(|f| {
-            Sourced::new(f.clone(), Source::CardSnippet, format!("the card's snippet loads {path}"))
+            Sourced::new(f.clone(), Source::CardSnippet, format!("loads {path}"))
         })
     })
 }
