@@ -184,6 +184,15 @@ pub fn normalise(text: &str) -> String {
     text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
+/// Lowercase words joined by `-`: everything but ASCII letters, digits and `.` separates.
+fn dashed(text: &str) -> String {
+    text.to_ascii_lowercase()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 impl Knowledge {
     /// The family by id.
     pub fn family(&self, id: &str) -> Option<&Family> {
@@ -207,6 +216,18 @@ impl Knowledge {
             .iter()
             .flat_map(|f| f.hints.iter().map(move |h| (f, normalise(h))))
             .filter(|(_, h)| !h.is_empty() && text.contains(h.as_str()))
+            .max_by_key(|(_, h)| h.len())
+            .map(|(f, _)| f)
+    }
+
+    /// Like [`Self::family_by_hint`], but a hint only counts as a whole word run of the text
+    /// ("qwen-image-edit" is not in "Qwen-Image edition"; "13b-0.9.7" is in "ltxv (13b 0.9.7)").
+    pub fn family_by_whole_hint(&self, text: &str) -> Option<&Family> {
+        let text = format!("-{}-", dashed(text));
+        self.families
+            .iter()
+            .flat_map(|f| f.hints.iter().map(move |h| (f, dashed(h))))
+            .filter(|(_, h)| !h.is_empty() && text.contains(&format!("-{h}-")))
             .max_by_key(|(_, h)| h.len())
             .map(|(f, _)| f)
     }
