@@ -117,6 +117,12 @@ fn custom_code(p: &mut LoraProfile, body: &str, code: &str) {
         );
         p.missing.push(Missing { field: MissingField::CustomPipeline, question, blocking: true });
     }
+    if let (Some(why), false) = (super::custom::control_preprocessing(body), overridden) {
+        let question = format!(
+            "Unsupported as is, needs input: {why}. The generated Space feeds the uploaded video or image to the pipeline as it is; without that preparation the LoRA has nothing to follow. If users will upload control inputs they prepared themselves, confirm the base_model in lora-space.toml; otherwise the preparation has to be added to the demo by hand."
+        );
+        p.missing.push(Missing { field: MissingField::CustomPipeline, question, blocking: true });
+    }
 }
 
 fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {

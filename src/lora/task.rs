@@ -15,6 +15,11 @@ pub fn find(
     card_classes: &[String],
     family: Option<&Family>,
 ) -> (Option<Sourced<Task>>, Option<String>) {
+    if let Some(other) = front.pipeline_tag.as_deref().filter(|t| is_analysis_task(t)) {
+        // The card says the model does something else than generate (Marigold-style depth,
+        // normals): no generated Space serves that, whatever the base could do.
+        return (None, Some(format!("pipeline_tag {other}: not a generation task a Space can serve")));
+    }
     let tag = front.pipeline_tag.as_deref().and_then(Task::parse);
     let tasks = family.map(Family::tasks).unwrap_or_default();
     let mut note = None;
@@ -56,6 +61,29 @@ pub fn find(
         f.native_task().map(|t| Sourced::new(t, Source::BaseDefault, format!("native task of {}", f.name)))
     });
     (found, note)
+}
+
+/// Hub pipeline tags of analysis / non-visual tasks (huggingface.js `pipelines.ts`): a LoRA tagged
+/// with one of them predicts depth, masks, labels or sound, not images or videos.
+fn is_analysis_task(tag: &str) -> bool {
+    matches!(
+        tag.trim().to_ascii_lowercase().as_str(),
+        "depth-estimation"
+            | "image-segmentation"
+            | "image-classification"
+            | "object-detection"
+            | "keypoint-detection"
+            | "mask-generation"
+            | "image-feature-extraction"
+            | "zero-shot-image-classification"
+            | "zero-shot-object-detection"
+            | "image-to-text"
+            | "image-to-3d"
+            | "text-to-3d"
+            | "text-to-speech"
+            | "text-to-audio"
+            | "automatic-speech-recognition"
+    )
 }
 
 static TASK_CLASS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -114,6 +142,15 @@ mod tests {
 
     fn fam(id: &str) -> Option<&'static Family> {
         knowledge().family(id)
+    }
+
+    #[test]
+    fn an_analysis_pipeline_tag_leaves_the_task_unknown_whatever_the_base_serves() {
+        // Marigold V2: a depth / normals / albedo predictor built on Qwen-Image-Edit-2509
+        let front = Frontmatter { pipeline_tag: Some("depth-estimation".into()), ..Frontmatter::default() };
+        let (task, note) = find(&front, "", &[], fam("qwen-image-edit-2509"));
+        assert!(task.is_none());
+        assert!(note.is_some_and(|n| n.contains("depth-estimation")));
     }
 
     #[test]
