@@ -75,6 +75,13 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
     profile.card_pipeline_class = card_classes.iter().find(|c| k.is_known_class(c)).cloned();
     let (task, task_note) = task::find(&front, &body, &card_classes, family);
     profile.task = task;
+    if let Some(tag) = task_note.as_deref().and_then(|n| n.strip_prefix(task::ANALYSIS_NOTE)) {
+        let question = format!(
+            "Unsupported as is, needs input: the card says the model does{tag} (pipeline_tag), which no generated Space serves (it makes images or videos: {}). If it also generates, set task in lora-space.toml.",
+            super::missing::task_choices()
+        );
+        profile.missing.push(Missing { field: MissingField::Task, question, blocking: true });
+    }
     profile.notes.extend(task_note);
     if let Some(t) = input.overrides.and_then(|o| o.task.as_deref()).and_then(Task::parse) {
         profile.task = Some(ov(t, "task"));

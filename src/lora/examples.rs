@@ -53,7 +53,8 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
         }
     }
     let source = if front.widget_texts.is_empty() {
-        if quoted.is_empty() && continuations.is_empty() { Source::CardSnippet } else { Source::CardProse }
+        let prose_only = quoted.is_empty() && continuations.is_empty() && listed.is_empty() && fenced.is_empty();
+        if prose_only { Source::CardSnippet } else { Source::CardProse }
     } else {
         Source::Yaml
     };

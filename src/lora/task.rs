@@ -8,6 +8,9 @@ use super::card::Frontmatter;
 use super::profile::{Source, Sourced, Task};
 use crate::space::knowledge::Family;
 
+/// Start of the note [`find`] returns for an analysis `pipeline_tag` (the needs-input question).
+pub const ANALYSIS_NOTE: &str = "not a generation task a Space can serve: pipeline_tag";
+
 /// The task, plus a note when the card's own tag was overruled.
 pub fn find(
     front: &Frontmatter,
@@ -18,7 +21,7 @@ pub fn find(
     if let Some(other) = front.pipeline_tag.as_deref().filter(|t| is_analysis_task(t)) {
         // The card says the model does something else than generate (Marigold-style depth,
         // normals): no generated Space serves that, whatever the base could do.
-        return (None, Some(format!("pipeline_tag {other}: not a generation task a Space can serve")));
+        return (None, Some(format!("{ANALYSIS_NOTE} {other}")));
     }
     let tag = front.pipeline_tag.as_deref().and_then(Task::parse);
     let tasks = family.map(Family::tasks).unwrap_or_default();

@@ -215,3 +215,15 @@ fn wan22_high_and_low_noise_pair_with_an_undefined_base_loads_into_both_experts(
     assert!(app.contains("weight_name=WEIGHT_NAME, adapter_name=\"lora\""), "high-noise file into transformer");
     assert!(app.contains("weight_name=WEIGHT_NAME_2, adapter_name=\"lora_2\", load_into_transformer_2=True"));
 }
+
+#[test]
+fn an_analysis_model_on_an_edit_base_asks_with_the_reason_instead_of_offering_tasks() {
+    // Marigold V2 (depth / normals / albedo on Qwen-Image-Edit-2509): the question says why.
+    let card = "---\nbase_model: Qwen/Qwen-Image-Edit-2509\npipeline_tag: depth-estimation\ntags:\n- lora\n---\n# Marigold V2\n";
+    let files = vec!["README.md".to_owned(), "depth/Log-stage2/trainables.safetensors".to_owned()];
+    let lora = "someone/marigold".parse().expect("id");
+    let p = analyze(&AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
+    assert!(p.task.is_none());
+    let Generation::NeedsInput(_) = generate(&p, None, &GeneratorSettings::default()) else { panic!("must ask") };
+    assert!(p.missing.iter().any(|m| m.blocking && m.question.contains("depth-estimation")), "{:?}", p.missing);
+}
