@@ -73,7 +73,10 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
 
     let card_classes = snippet::pipeline_classes(&code);
     profile.card_pipeline_class = card_classes.iter().find(|c| k.is_known_class(c)).cloned();
-    let (task, task_note) = task::find(&front, &body, &card_classes, family);
+    let (mut task, task_note) = task::find(&front, &body, &card_classes, family);
+    if task.as_ref().is_some_and(|t| t.evidence.source == Source::BaseDefault) {
+        task = family.and_then(|f| task::from_name(&lora, f)).or(task);
+    }
     profile.task = task;
     if let Some(tag) = task_note.as_deref().and_then(|n| n.strip_prefix(task::ANALYSIS_NOTE)) {
         let question = format!(

@@ -52,7 +52,7 @@ pub fn find<'k>(
     lora: &str,
 ) -> BaseChoice<'k> {
     let mut clues = yaml_clues(k, front);
-    let (prose, title) = prose_clues(k, body, lora);
+    let (prose, title, title_text) = prose_clues(k, body, lora);
     clues.extend(prose);
     clues.extend(snippet_clues(k, code, lora));
     clues.extend(file_clues(k, files));
@@ -74,7 +74,14 @@ pub fn find<'k>(
                 c.repo.clone().or_else(|| c.family.map(|f| f.name.clone())).unwrap_or_default()
             )
         })
-        .collect();
+        .collect::<Vec<String>>();
+    let mut conflicts = conflicts;
+    if let (Some(text), Some(chosen)) = (title_text.as_deref(), first.family) {
+        let groups = title_groups(k, &text.replace(lora, " "));
+        if !groups.is_empty() && !groups.contains(&chosen.group.as_str()) {
+            conflicts.push(format!("the title \"{text}\" names a {} model", groups.join(" / ")));
+        }
+    }
     let (base, declared) = resolve_repo(k, first);
     let by_analogy = first.family.is_some() && first.repo.as_ref().is_some_and(|r| k.family_by_repo(r).is_none());
     let note = variant.map(|v| {
@@ -224,9 +231,10 @@ static HF_LINK: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Base clues in the prose, and a clue the title alone gives (see [`title_clue`]).
-fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> (Vec<Clue<'k>>, Option<Clue<'k>>) {
+fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> (Vec<Clue<'k>>, Option<Clue<'k>>, Option<String>) {
     let mut out = Vec::new();
     let mut title = None;
+    let mut title_text = None;
     let mut seen_title = false;
     let prose = strip_code(body);
     // Licence lines link the base's licence file, not the base the LoRA was trained on.
@@ -258,13 +266,30 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> (Vec<Clue<'k>>, 
         // The title ("# ltxv (13b 0.9.7)") names the model the LoRA is for, with or without "LoRA".
         if let Some(heading) = line.strip_prefix("# ").filter(|_| !seen_title) {
             seen_title = true;
+            title_text = Some(heading.trim().to_owned());
             match out.get_mut(before) {
                 Some(clue) => clue.title = true,
                 None => title = title_clue(k, &heading.replace(lora, " "), line.trim()),
             }
         }
     }
-    (out, title)
+    (out, title, title_text)
+}
+
+/// The model groups a title names: by a family's whole hint ("sdxl", "13b-0.9.7") or by a
+/// group's own name as a word ("wan (14b T2V)" is a Wan title whatever its size words say).
+fn title_groups<'k>(k: &'k Knowledge, title: &str) -> Vec<&'k str> {
+    let words: Vec<String> =
+        title.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).map(str::to_owned).collect();
+    let hinted = k.whole_hint_matches(title);
+    let mut groups: Vec<&str> = Vec::new();
+    for f in &k.families {
+        let named = words.iter().any(|w| *w == f.group) || hinted.iter().any(|(g, _)| g.id == f.id);
+        if named && !groups.contains(&f.group.as_str()) {
+            groups.push(f.group.as_str());
+        }
+    }
+    groups
 }
 
 /// A title that names one family by a whole hint ("ltxv (13b 0.9.7)", not the "edit" inside
@@ -468,6 +493,14 @@ mod tests {
         let card = "---\nbase_model: black-forest-labs/FLUX.1-dev\n---\n# Movie Poster - CE - SDXL & Flux \n";
         let (base, _, conflicts) = base_of(card, &[]);
         assert_eq!((base.as_deref(), conflicts), (Some("black-forest-labs/FLUX.1-dev"), 0));
+    }
+
+    #[test]
+    fn a_title_naming_only_another_model_group_is_a_conflict() {
+        // peteromallet/testtest_2 (OpenMuse): YAML and tags say LTX-Video 13B, the title "wan (14b T2V)"
+        let card = "---\nbase_model:\n- Lightricks/LTX-Video\ntags:\n- ltxv\n- 13B\n---\n\n# wan (14b T2V)\n\n## Description:\nFor training I used the official LTX-Video Trainer repo.\n";
+        let (_, fam, conflicts) = base_of(card, &["bloom.safetensors"]);
+        assert_eq!((fam.as_deref(), conflicts), (Some("ltx-video"), 1));
     }
 
     #[test]

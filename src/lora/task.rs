@@ -128,6 +128,22 @@ const TASK_WORDS: &[(&str, Task)] = &[
 ];
 
 /// The first allowed task named in the prose.
+/// A task the LoRA's own repo name spells as a word (`…_LTX-2_Image2Video_Adapter_LoRa`,
+/// `wan-i2v-effect`), among the tasks the family serves.
+pub fn from_name(name: &str, family: &Family) -> Option<Sourced<Task>> {
+    let tasks = family.tasks();
+    name.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find_map(|w| match w {
+            "image2video" | "img2vid" | "imagetovideo" | "i2v" => Some(Task::ImageToVideo),
+            "text2video" | "txt2vid" | "texttovideo" | "t2v" => Some(Task::TextToVideo),
+            "video2video" | "vid2vid" | "videotovideo" | "v2v" => Some(Task::VideoToVideo),
+            _ => None,
+        })
+        .filter(|t| tasks.contains(t))
+        .map(|t| Sourced::new(t, Source::CardProse, format!("the LoRA's name {name} says {t}")))
+}
+
 fn from_prose(body: &str, allowed: &[Task]) -> Option<Sourced<Task>> {
     let prose = strip_code(body).to_ascii_lowercase();
     TASK_WORDS
@@ -145,6 +161,16 @@ mod tests {
 
     fn fam(id: &str) -> Option<&'static Family> {
         knowledge().family(id)
+    }
+
+    #[test]
+    fn a_task_the_lora_name_spells_is_read_when_the_family_serves_it() {
+        // siraxe/MachineDelusions_LTX-2_Image2Video_Adapter_LoRa
+        let f = fam("ltx-2").expect("ltx-2");
+        let t = from_name("siraxe/MachineDelusions_LTX-2_Image2Video_Adapter_LoRa", f).map(|t| t.value);
+        assert_eq!(t, Some(Task::ImageToVideo));
+        assert_eq!(from_name("lightx2v/Wan2.2-Distill-Loras", f).map(|t| t.value), None);
+        assert_eq!(from_name("me/flux-i2v-ish", fam("flux-dev").expect("flux")).map(|t| t.value), None, "not a task of the family");
     }
 
     #[test]

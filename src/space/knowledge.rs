@@ -223,13 +223,18 @@ impl Knowledge {
     /// Like [`Self::family_by_hint`], but a hint only counts as a whole word run of the text
     /// ("qwen-image-edit" is not in "Qwen-Image edition"; "13b-0.9.7" is in "ltxv (13b 0.9.7)").
     pub fn family_by_whole_hint(&self, text: &str) -> Option<&Family> {
+        self.whole_hint_matches(text).into_iter().max_by_key(|(_, len)| *len).map(|(f, _)| f)
+    }
+
+    /// Every family with a hint that is a whole word run of the text, with that hint's length.
+    pub fn whole_hint_matches(&self, text: &str) -> Vec<(&Family, usize)> {
         let text = format!("-{}-", dashed(text));
         self.families
             .iter()
             .flat_map(|f| f.hints.iter().map(move |h| (f, dashed(h))))
             .filter(|(_, h)| !h.is_empty() && text.contains(&format!("-{h}-")))
-            .max_by_key(|(_, h)| h.len())
-            .map(|(f, _)| f)
+            .map(|(f, h)| (f, h.len()))
+            .collect()
     }
 
     /// The call shape of a pipeline class.
