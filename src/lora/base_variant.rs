@@ -56,7 +56,9 @@ pub(super) fn title_groups<'k>(k: &'k Knowledge, title: &str) -> Vec<&'k str> {
     let hinted = k.whole_hint_matches(title);
     let mut groups: Vec<&str> = Vec::new();
     for f in &k.families {
-        let named = words.iter().any(|w| *w == f.group) || hinted.iter().any(|(g, _)| g.id == f.id);
+        // Group names count as words when distinctive ("wan", "ltx", "flux", "qwen"; not "sd").
+        let by_name = f.group.len() >= 3 && words.iter().any(|w| *w == f.group);
+        let named = by_name || hinted.iter().any(|(g, _)| g.id == f.id);
         if named && !groups.contains(&f.group.as_str()) {
             groups.push(f.group.as_str());
         }
