@@ -73,8 +73,18 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
 
     let card_classes = snippet::pipeline_classes(&code);
     profile.card_pipeline_class = card_classes.iter().find(|c| k.is_known_class(c)).cloned();
-    let (task, task_note) = task::find(&front, &body, &card_classes, family);
+    let (mut task, task_note) = task::find(&front, &body, &card_classes, family);
+    if task.as_ref().is_some_and(|t| t.evidence.source == Source::BaseDefault) {
+        task = family.and_then(|f| task::from_name(&lora, f)).or(task);
+    }
     profile.task = task;
+    if let Some(tag) = task_note.as_deref().and_then(|n| n.strip_prefix(task::ANALYSIS_NOTE)) {
+        let question = format!(
+            "Unsupported as is, needs input: the card says the model does{tag} (pipeline_tag), which no generated Space serves (it makes images or videos: {}). If it also generates, set task in lora-space.toml.",
+            super::missing::task_choices()
+        );
+        profile.missing.push(Missing { field: MissingField::Task, question, blocking: true });
+    }
     profile.notes.extend(task_note);
     if let Some(t) = input.overrides.and_then(|o| o.task.as_deref()).and_then(Task::parse) {
         profile.task = Some(ov(t, "task"));
@@ -114,6 +124,12 @@ fn custom_code(p: &mut LoraProfile, body: &str, code: &str) {
     if let (Some(why), false) = (super::custom::detect(body, code), overridden) {
         let question = format!(
             "Unsupported as is, needs input: {why}. The generated Space loads LoRAs with diffusers' load_lora_weights only. If this LoRA also loads that way, confirm its base_model in lora-space.toml; otherwise its demo has to be written by hand."
+        );
+        p.missing.push(Missing { field: MissingField::CustomPipeline, question, blocking: true });
+    }
+    if let (Some(why), false) = (super::custom::control_preprocessing(body), overridden) {
+        let question = format!(
+            "Unsupported as is, needs input: {why}. The generated Space feeds the uploaded video or image to the pipeline as it is; without that preparation the LoRA has nothing to follow. If users will upload control inputs they prepared themselves, confirm the base_model in lora-space.toml; otherwise the preparation has to be added to the demo by hand."
         );
         p.missing.push(Missing { field: MissingField::CustomPipeline, question, blocking: true });
     }

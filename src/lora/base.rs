@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::card::Frontmatter;
 use super::profile::{Source, Sourced};
+use super::base_variant::{specific_variant, table_twin, title_clue, title_groups};
 use super::snippet;
 use crate::space::knowledge::{Family, Knowledge, normalise};
 
@@ -30,14 +31,16 @@ pub struct BaseChoice<'k> {
 }
 
 /// One piece of evidence for a base.
-struct Clue<'k> {
-    source: Source,
-    detail: String,
+pub(super) struct Clue<'k> {
+    pub(super) source: Source,
+    pub(super) detail: String,
     /// A repo id the source names (exact), if any.
-    repo: Option<String>,
-    family: Option<&'k Family>,
+    pub(super) repo: Option<String>,
+    pub(super) family: Option<&'k Family>,
     /// The hint that matched (for hint-based clues).
-    hint: Option<String>,
+    pub(super) hint: Option<String>,
+    /// The clue is the card's title (its first `# ` heading).
+    pub(super) title: bool,
 }
 
 /// Finds the base model of a LoRA.
@@ -50,15 +53,16 @@ pub fn find<'k>(
     lora: &str,
 ) -> BaseChoice<'k> {
     let mut clues = yaml_clues(k, front);
-    clues.extend(prose_clues(k, body, lora));
+    let (prose, title, title_text) = prose_clues(k, body, lora);
+    clues.extend(prose);
     clues.extend(snippet_clues(k, code, lora));
     clues.extend(file_clues(k, files));
     let tag_clues = tag_clues(k, &front.tags);
     let Some(declared_first) = clues.iter().chain(&tag_clues).find(|c| c.family.is_some() || c.repo.is_some()) else {
         return BaseChoice { base: None, declared: None, family: None, conflicts: vec![], by_analogy: false, note: None };
     };
-    let all: Vec<&Clue<'k>> = clues.iter().chain(&tag_clues).collect();
-    let variant = specific_variant(declared_first, &all);
+    let all: Vec<&Clue<'k>> = clues.iter().chain(&tag_clues).chain(&title).collect();
+    let variant = specific_variant(declared_first, &all).or_else(|| table_twin(k, declared_first, &all));
     let first = variant.unwrap_or(declared_first);
     let conflicts = clues
         .iter()
@@ -71,16 +75,24 @@ pub fn find<'k>(
                 c.repo.clone().or_else(|| c.family.map(|f| f.name.clone())).unwrap_or_default()
             )
         })
-        .collect();
+        .collect::<Vec<String>>();
+    let mut conflicts = conflicts;
+    if let (Some(text), Some(chosen)) = (title_text.as_deref(), first.family) {
+        let groups = title_groups(k, &text.replace(lora, " "));
+        if !groups.is_empty() && !groups.contains(&chosen.group.as_str()) {
+            conflicts.push(format!("the title \"{text}\" names a {} model", groups.join(" / ")));
+        }
+    }
     let (base, declared) = resolve_repo(k, first);
     let by_analogy = first.family.is_some() && first.repo.as_ref().is_some_and(|r| k.family_by_repo(r).is_none());
     let note = variant.map(|v| {
-        format!(
-            "YAML base_model {} is the generic id; the card names {} elsewhere ({}): using {base}",
-            declared_first.repo.as_deref().unwrap_or_default(),
-            v.family.map_or("", |f| f.name.as_str()),
-            v.detail
-        )
+        let declared = declared_first.repo.as_deref().unwrap_or_default();
+        let named = v.family.map_or("", |f| f.name.as_str());
+        if k.family_by_repo(declared).is_none() {
+            format!("YAML base_model {declared} is not a Hub base the table knows (a local path or a fine-tune); the card loads {named} elsewhere ({}): using {base}", v.detail)
+        } else {
+            format!("YAML base_model {declared} is the generic id; the card names {named} elsewhere ({}): using {base}", v.detail)
+        }
     });
     BaseChoice {
         base: Some(Sourced::new(base, first.source, first.detail.clone())),
@@ -90,26 +102,6 @@ pub fn find<'k>(
         by_analogy,
         note,
     }
-}
-
-/// A generic declared id — the bare repo of one generation, e.g. `Lightricks/LTX-Video` — loses
-/// to a more specific variant of the same group that at least two other sources name (heading
-/// or prose, tags, file names, snippet): trainers and hosting services write the generic id by
-/// default ("base_model: Lightricks/LTX-Video" on an LTX-2.3 IC-LoRA whose heading says
-/// "Base model: LTXV 2.3" and whose tags say `ltxv-2.3`).
-fn specific_variant<'a, 'k>(first: &Clue<'k>, all: &[&'a Clue<'k>]) -> Option<&'a Clue<'k>> {
-    let f = first.family?;
-    let repo = first.repo.as_ref()?;
-    if first.source != Source::Yaml || !f.repo.eq_ignore_ascii_case(repo) {
-        return None;
-    }
-    let naming = |id: &str| all.iter().filter(|o| o.family.is_some_and(|h| h.id == id)).count();
-    all.iter()
-        .copied()
-        .filter(|c| !c.detail.starts_with("base_model"))
-        .filter(|c| c.family.is_some_and(|g| g.group == f.group && g.generation != f.generation))
-        .filter(|c| c.family.is_some_and(|g| naming(&g.id) >= 2))
-        .max_by_key(|c| c.family.map_or(0, |g| naming(&g.id)))
 }
 
 /// The family of a repo id: from the table, else by analogy from its name (`true`).
@@ -161,14 +153,14 @@ fn repo_clue<'k>(k: &'k Knowledge, repo: &str, source: Source, detail: String) -
             (f, f.map(|_| normalise(name)))
         }
     };
-    Clue { source, detail, repo: Some(repo.to_owned()), family, hint }
+    Clue { source, detail, repo: Some(repo.to_owned()), family, hint, title: false }
 }
 
 fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -> Option<Clue<'k>> {
     let family = k.family_by_hint(text)?;
     let norm = normalise(text);
     let hint = family.hints.iter().map(|h| normalise(h)).filter(|h| norm.contains(h.as_str())).max_by_key(String::len);
-    Some(Clue { source, detail, repo: None, family: Some(family), hint })
+    Some(Clue { source, detail, repo: None, family: Some(family), hint, title: false })
 }
 
 /// Only well-formed Hub repo ids may become a base model (they reach code and Markdown).
@@ -186,7 +178,7 @@ fn yaml_clues<'k>(k: &'k Knowledge, front: &Frontmatter) -> Vec<Clue<'k>> {
 }
 
 static BASE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:base model|base|trained (?:[A-Za-z0-9_]+ )*?on|fine-?tuned? (?:on|from)|built on)\b\s*\**\s*[:\-]?\s*(.{3,120})")
+    Regex::new(r"(?i)\b(?:base model|base|trained (?:[A-Za-z0-9_]+ )*?on|training was done (?:using|with)|fine-?tuned? (?:on|from)|built on)\b\s*\**\s*[:\-]?\s*(.{3,120})")
         .unwrap_or_else(|_| unreachable!())
 });
 /// "SDXL LoRA for …", "Wan 2.1 I2V 14B 480p effect LoRA", "a LoRA for LTX-Video 0.9.5".
@@ -198,8 +190,12 @@ static HF_LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"huggingface\.co/([A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*)").unwrap_or_else(|_| unreachable!())
 });
 
-fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
+/// Base clues in the prose, and a clue the title alone gives (see [`title_clue`]).
+fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> (Vec<Clue<'k>>, Option<Clue<'k>>, Option<String>) {
     let mut out = Vec::new();
+    let mut title = None;
+    let mut title_text = None;
+    let mut seen_title = false;
     let prose = strip_code(body);
     // Licence lines link the base's licence file, not the base the LoRA was trained on.
     for line in prose.lines().filter(|l| !l.to_ascii_lowercase().contains("licen")) {
@@ -219,6 +215,7 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
         let lora_frags = LORA_PHRASE
             .captures_iter(line)
             .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned()));
+        let before = out.len();
         for frag in base_frag.into_iter().chain(lora_frags) {
             let frag = frag.replace(lora, " ");
             if let Some(clue) = hint_clue(k, &frag, Source::CardProse, line.trim().to_owned()) {
@@ -226,8 +223,17 @@ fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> Vec<Clue<'k>> {
                 break;
             }
         }
+        // The title ("# ltxv (13b 0.9.7)") names the model the LoRA is for, with or without "LoRA".
+        if let Some(heading) = line.strip_prefix("# ").filter(|_| !seen_title) {
+            seen_title = true;
+            title_text = Some(heading.trim().to_owned());
+            match out.get_mut(before) {
+                Some(clue) => clue.title = true,
+                None => title = title_clue(k, &heading.replace(lora, " "), line.trim()),
+            }
+        }
     }
-    out
+    (out, title, title_text)
 }
 
 /// The body without fenced code blocks and HTML comments.
@@ -369,6 +375,61 @@ mod tests {
         assert_eq!((base.as_deref(), fam.as_deref(), conflicts), (Some("diffusers/LTX-2.3-Distilled-Diffusers"), Some("ltx-2.3"), 0));
         // One other source alone does not overrule the YAML: that stays a conflict to ask about.
         let (_, fam, conflicts) = base_of("---\nbase_model: Lightricks/LTX-Video\n---\n**Base model**: LTXV 2.3\n", &[]);
+        assert_eq!((fam.as_deref(), conflicts), (Some("ltx-video"), 1));
+    }
+
+    #[test]
+    fn the_title_names_the_variant_a_generic_declared_id_hides() {
+        // oumoumad/fx-dancing (OpenMuse template): a 13B 0.9.7 LoRA does not load into the 2B model.
+        let card = "---\nbase_model:\n- Lightricks/LTX-Video\ntags:\n- ltxv\n- 13B\n- text-to-video\n- lora\n---\n\n# ltxv (13b 0.9.7)\n\n<Gallery />\n\n## Description:\nTrigger Word : \"fx dance\"\n";
+        let (base, fam, conflicts) = base_of(card, &["fx_dance_step_02000_comfy.safetensors"]);
+        assert_eq!((base.as_deref(), fam.as_deref(), conflicts), (Some("Lightricks/LTX-Video-0.9.7-dev"), Some("ltx-video-0.9.7-dev"), 0));
+    }
+
+    #[test]
+    fn a_less_specific_name_in_the_prose_does_not_overrule_the_declared_variant() {
+        // lovis93/next-scene-qwen-image-lora-2509
+        let card = "---\nbase_model:\n- Qwen/Qwen-Image-Edit-2509\npipeline_tag: image-to-image\n---\n\n# next-scene-qwen-image-lora-2509\n\n**next-scene-qwen-image-lora-2509** is a **LoRA adapter fine-tuned on Qwen-Image-Edit (build 2509)**.\n\n- **Base Model:** Qwen-Image-Edit (build 2509)\n";
+        let (base, fam, _) = base_of(card, &[]);
+        assert_eq!((base.as_deref(), fam.as_deref()), (Some("Qwen/Qwen-Image-Edit-2509"), Some("qwen-image-edit-2509")));
+    }
+
+    #[test]
+    fn a_local_path_as_base_yields_to_the_repo_the_snippet_loads() {
+        // viyer7/trained-qwen-lora_1500steps (diffusers Qwen-Image DreamBooth trainer run on a local copy)
+        let card = "---\nbase_model: models/Qwen-Image\nlibrary_name: diffusers\n---\n# HiDream Image DreamBooth LoRA - me/lora\n\n```py\n    >>> pipe = QwenImagePipeline.from_pretrained(\n    ...     \"Qwen/Qwen-Image\",\n    ...     torch_dtype=torch.bfloat16,\n    ... )\n```\n";
+        let c = card::split(card);
+        let code = snippet::python_code(&c.body);
+        let b = find(knowledge(), &c.front, &c.body, &code, &[], "me/lora");
+        assert_eq!(b.base.map(|s| s.value).as_deref(), Some("Qwen/Qwen-Image"));
+        assert_eq!((b.declared.as_deref(), b.by_analogy), (Some("models/Qwen-Image"), false));
+        assert!(b.note.is_some_and(|n| n.contains("local path")));
+    }
+
+    #[test]
+    fn the_trainer_a_card_names_gives_the_base() {
+        // pennypacker/kontextface (fal trainer card: `base_model: undefined`, tag `flux`)
+        let card = "---\ntags:\n- flux\n- text-to-image\nbase_model: undefined\n---\n# kontextface\n\n## Training at fal.ai\n\nTraining was done using [fal.ai/models/fal-ai/flux-kontext-trainer](https://fal.ai/models/fal-ai/flux-kontext-trainer).\n";
+        let (base, _, conflicts) = base_of(card, &[]);
+        assert_eq!((base.as_deref(), conflicts), (Some("black-forest-labs/FLUX.1-Kontext-dev"), 0));
+    }
+
+    #[test]
+    fn a_title_counts_by_whole_hints_only_and_never_as_a_conflict() {
+        // CookrAI/cookr-v1-light-qwen: "edition" is not "edit"
+        let card = "---\nbase_model: Qwen/Qwen-Image\n---\n\n# COOKR v1 light, Qwen-Image edition\n";
+        assert_eq!(base_of(card, &[]).0.as_deref(), Some("Qwen/Qwen-Image"));
+        // a Civitai migration titled "Movie Poster - CE - SDXL & Flux" with a FLUX.1-dev base
+        let card = "---\nbase_model: black-forest-labs/FLUX.1-dev\n---\n# Movie Poster - CE - SDXL & Flux \n";
+        let (base, _, conflicts) = base_of(card, &[]);
+        assert_eq!((base.as_deref(), conflicts), (Some("black-forest-labs/FLUX.1-dev"), 0));
+    }
+
+    #[test]
+    fn a_title_naming_only_another_model_group_is_a_conflict() {
+        // peteromallet/testtest_2 (OpenMuse): YAML and tags say LTX-Video 13B, the title "wan (14b T2V)"
+        let card = "---\nbase_model:\n- Lightricks/LTX-Video\ntags:\n- ltxv\n- 13B\n---\n\n# wan (14b T2V)\n\n## Description:\nFor training I used the official LTX-Video Trainer repo.\n";
+        let (_, fam, conflicts) = base_of(card, &["bloom.safetensors"]);
         assert_eq!((fam.as_deref(), conflicts), (Some("ltx-video"), 1));
     }
 

@@ -50,6 +50,31 @@ pub fn detect(body: &str, code: &str) -> Option<String> {
     })
 }
 
+static PREPROCESSING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\W*preprocessing\W*:\**\s*(.{3,})$").unwrap_or_else(|_| unreachable!())
+});
+/// Control-signal preparations a generated app does itself (knowledge §3 LTX: pose / depth /
+/// canny extraction), or none at all.
+static KNOWN_PREP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(none|not (?:needed|required)|no preprocessing|pose|depth|canny|edges?)\b").unwrap_or_else(|_| unreachable!())
+});
+
+/// The card's "Preprocessing:" line (the IC-LoRA card template's control-signal section) names a
+/// preparation of the control input the generated app does not do — e.g. rendering a
+/// light-direction ball and compositing it into every frame.
+pub fn control_preprocessing(body: &str) -> Option<String> {
+    let prose = strip_code(body);
+    prose.lines().find_map(|l| {
+        let what = PREPROCESSING.captures(l.trim())?.get(1)?.as_str().trim();
+        (!KNOWN_PREP.is_match(what)).then(|| {
+            format!(
+                "its control input needs a preparation the generated Space does not do: \"{}\"",
+                what.trim_start_matches('*').chars().take(140).collect::<String>()
+            )
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +98,15 @@ mod tests {
         // SVI-Pro LoRA for Wan2.2-TI2V-5B
         let body = "## Usage (DiffSynth-Studio / SVI codebase)\n\n```bash\npython inference_svi_pro_5b.py --lora_path svi_pro_5b_lora.safetensors\n```\n";
         assert!(detect(body, &python_code(body)).is_some());
+    }
+
+    #[test]
+    fn a_control_input_the_app_cannot_prepare_is_said_and_known_preparations_are_not() {
+        // LTX-2.3 22B IC-LoRA Relight: the reference is the source clip with a rendered ball in its corner
+        let body = "## Control Signal Requirements\n\n- **Preprocessing:** render the direction sphere (e.g. Eric Venti's Sphere-Light-Render ComfyUI node) and composite it into the corner at the training geometry.\n";
+        assert!(control_preprocessing(body).is_some_and(|w| w.contains("render the direction sphere")));
+        assert_eq!(control_preprocessing("- **Preprocessing:** extract a DWPose pose video from the source.\n"), None);
+        assert_eq!(control_preprocessing("- **Preprocessing:** none\n"), None);
     }
 
     #[test]

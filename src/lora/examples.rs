@@ -10,6 +10,7 @@ use super::base::strip_code;
 use super::card::Frontmatter;
 use super::profile::{LoraProfile, Source, Sourced};
 use super::snippet;
+use super::triggers::is_none_word;
 
 const MAX_EXAMPLES: usize = 6;
 
@@ -27,11 +28,14 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
     let mut snippet_prompts = snippet::string_kwargs(code, "prompt");
     snippet_prompts.extend(snippet::positional_prompts(code));
     let continuations = continuations(&prose, triggers);
-    let listed = listed_examples(&prose, triggers);
-    let sources: [(&[String], &str); 5] = [
+    let mut listed = listed_examples(&prose, triggers);
+    listed.extend(labelled_examples(&prose));
+    let fenced = fenced_examples(body, triggers);
+    let sources: [(&[String], &str); 6] = [
         (&front.widget_texts, "YAML widget prompts"),
         (&quoted, "prompts quoted in the card"),
         (&listed, "an example-prompts list in the card"),
+        (&fenced, "example prompts in a code block"),
         (&snippet_prompts, "prompt="),
         (&continuations, "\"…, more words\" continuations of the trigger"),
     ];
@@ -39,7 +43,7 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
     let mut used: Vec<&str> = Vec::new();
     for (list, name) in sources {
         let before = out.len();
-        for p in list.iter().map(|p| p.trim()).filter(|p| !p.is_empty() && p.len() <= 500) {
+        for p in list.iter().map(|p| p.trim()).filter(|p| !p.is_empty() && p.len() <= 500 && !is_none_word(p)) {
             if !out.iter().any(|o| o == p) && out.len() < MAX_EXAMPLES {
                 out.push(p.to_owned());
             }
@@ -49,7 +53,8 @@ pub fn prompts(front: &Frontmatter, body: &str, code: &str, triggers: &[String])
         }
     }
     let source = if front.widget_texts.is_empty() {
-        if quoted.is_empty() && continuations.is_empty() { Source::CardSnippet } else { Source::CardProse }
+        let prose_only = quoted.is_empty() && continuations.is_empty() && listed.is_empty() && fenced.is_empty();
+        if prose_only { Source::CardSnippet } else { Source::CardProse }
     } else {
         Source::Yaml
     };
@@ -88,6 +93,58 @@ fn listed_examples(prose: &str, triggers: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+/// `Example prompt : "fx dance figure made out of honey liquid dancing"`: a quoted prompt after an
+/// "Example prompt(s)" label on a prose line.
+static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)^\W*example prompts?\W*:\s*\**\s*["“]([^"”\n]{10,400})["”]"#).unwrap_or_else(|_| unreachable!())
+});
+
+fn labelled_examples(prose: &str) -> Vec<String> {
+    prose.lines().filter_map(|l| LABELLED.captures(l.trim()).and_then(|c| c.get(1))).map(|m| m.as_str().trim().to_owned()).collect()
+}
+
+/// Lines of a plain code block under an "Example prompt(s)" heading or right after an
+/// "Examples:" label ("### Example Prompt:" + a fenced prompt; "**Examples:**" + one prompt per
+/// line). With a trigger, only lines that start with it; never template lines with `<slots>`.
+fn fenced_examples(body: &str, triggers: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut in_section, mut labelled, mut in_block, mut take) = (false, false, false, false);
+    for line in body.lines() {
+        let t = line.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            if in_block {
+                in_block = false;
+            } else {
+                let lang = t.trim_start_matches(['`', '~']).trim().to_ascii_lowercase();
+                in_block = true;
+                take = (in_section || labelled) && matches!(lang.as_str(), "" | "text" | "txt" | "plaintext");
+            }
+            labelled = false;
+            continue;
+        }
+        if in_block {
+            let starts = triggers.is_empty() || triggers.iter().any(|tr| t.starts_with(tr.as_str()));
+            if take && t.len() >= 10 && starts && !t.contains('<') && !looks_like_code(t) {
+                out.push(t.to_owned());
+            }
+            continue;
+        }
+        if t.starts_with('#') {
+            let lower = t.to_ascii_lowercase();
+            in_section = EXAMPLE_HEADING.is_match(t) && !lower.contains("negative") && !lower.contains("how to");
+            labelled = false;
+        } else if !t.is_empty() {
+            let label = t.trim_matches('*').trim_end();
+            labelled = label.ends_with(':') && label.to_ascii_lowercase().contains("example");
+        }
+    }
+    out
+}
+
+fn looks_like_code(t: &str) -> bool {
+    t.contains("import ") || t.contains(" = ") || t.starts_with("pip ") || t.starts_with("python ") || t.contains("](")
 }
 
 /// "`…, sun behind the subject`" → "<trigger>, sun behind the subject".
@@ -241,6 +298,37 @@ mod tests {
             prompts(&Frontmatter::default(), body, "", &["zk style".into()]).value,
             vec!["zk style, a fox in the snow"]
         );
+    }
+
+    #[test]
+    fn fenced_prompts_under_an_example_heading_or_label_are_examples() {
+        // lovis93/next-scene-qwen-image-lora-2509 and the LTX-2.3 IC-LoRA Relight card
+        let body = "### Example Prompt:\n\n```\nNext Scene: The camera moves slightly forward as sunlight breaks through the clouds.\n```\n\n### Pro Tips:\n\n```\nNext Scene: not an example\n```\n";
+        assert_eq!(
+            prompts(&Frontmatter::default(), body, "", &["Next Scene:".into()]).value,
+            vec!["Next Scene: The camera moves slightly forward as sunlight breaks through the clouds."]
+        );
+        let body = "  **Format:**\n  ```\n  relight the video. <look> from <direction>\n  ```\n  **Examples:**\n  ```\n  relight the video. hard directional sunlight from the right\n  relight the video. frontal sunlight from the front\n  ```\n";
+        assert_eq!(
+            prompts(&Frontmatter::default(), body, "", &["relight the video.".into()]).value,
+            vec!["relight the video. hard directional sunlight from the right", "relight the video. frontal sunlight from the front"]
+        );
+    }
+
+    #[test]
+    fn a_quoted_prompt_after_an_example_prompt_label_is_an_example() {
+        // oumoumad/fx-dancing
+        let body = "Trigger Word : \"fx dance\"\n\nExample prompt : \"fx dance figure made out of honey liquid dancing, honey dripping on floor\"\n";
+        assert_eq!(
+            prompts(&Frontmatter::default(), body, "", &["fx dance".into()]).value,
+            vec!["fx dance figure made out of honey liquid dancing, honey dripping on floor"]
+        );
+    }
+
+    #[test]
+    fn a_none_printed_by_a_template_is_no_example() {
+        let code = "image = pipe(f\"None\").images[0]\n";
+        assert!(prompts(&Frontmatter::default(), "", code, &[]).value.is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::domain::ids::RepoId;
 use crate::space::knowledge::Family;
 
 static FEW_STEP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(lightx2v|hyper[-_]?(?:sd|flux)|distill|\blcm\b|(\d{1,2})[-_ ]?steps?\b)")
+    Regex::new(r"(?i)(lightx2v|hyper[-_]?(?:sd|flux)|distill|\blcm\b|(?:^|[^0-9])(\d{1,2})[-_ ]?steps?(?:\b|_))")
         .unwrap_or_else(|_| unreachable!())
 });
 
@@ -90,6 +90,16 @@ mod tests {
         assert!(p.few_step);
         assert_eq!(p.steps.map(|s| s.value), Some(8));
         assert_eq!(p.guidance.map(|g| g.value), Some(1.0));
+    }
+
+    #[test]
+    fn a_step_count_followed_by_an_underscore_is_read() {
+        // lightx2v/Wan2.2-Distill-Loras: wan2.2_i2v_A14b_high_noise_lora_rank64_lightx2v_4step_1022.safetensors
+        let caps = FEW_STEP.captures_iter("lightx2v_4step_1022.safetensors").find_map(|c| c.get(2).map(|m| m.as_str().to_owned()));
+        assert_eq!(caps.as_deref(), Some("4"));
+        assert!(!is_few_step_name("fx_dance_step_02000_comfy.safetensors"));
+        assert!(!is_few_step_name("viyer7/trained-qwen-lora_1500steps"), "a training step count");
+        assert!(!is_few_step_name("arimiche/1000steps_original"));
     }
 
     #[test]

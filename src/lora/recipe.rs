@@ -239,6 +239,15 @@ mod tests {
     }
 
     #[test]
+    fn step_counts_of_a_training_section_or_with_thousands_separators_are_not_a_recipe() {
+        // LTX-2.3 IC-LoRA Relight: "## Training … - **Steps:** 3,000 (recommended checkpoint; …)"
+        let r = recipe("## Training\n\n- **Steps:** 3,000 (recommended checkpoint; checkpoints saved every 500 steps)\n");
+        assert_eq!(r.steps.map(|s| s.value), None);
+        assert_eq!(recipe("## Settings\n\nUse 3,000 steps.\n").steps.map(|s| s.value), None);
+        assert_eq!(recipe("## Settings\n\nUse 30 steps.\n").steps.map(|s| s.value), Some(30));
+    }
+
+    #[test]
     fn settings_table_rows_are_understood() {
         let r = recipe(
             "| parameter | value |\n|---|---|\n| LoRA strength | 1.0 |\n| steps | 30 |\n| guidance scale | 5.0 |\n| frames | 81 @ 16 fps |\n",

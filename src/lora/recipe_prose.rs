@@ -56,18 +56,25 @@ pub(super) fn resolutions(prose: &str, r: &mut CardRecipe) {
 }
 
 pub(super) fn from_prose(prose: &str, r: &mut CardRecipe) {
+    let mut training_section = false;
     for line in prose.lines().filter(|l| !l.trim_start().starts_with('|')) {
+        if line.trim_start().starts_with('#') {
+            // "## Training" / "## Training details": its "Steps: 3,000" are training steps.
+            training_section = line.to_ascii_lowercase().contains("train");
+            continue;
+        }
         if r.lora_scale.is_none() {
             if let Some(c) = SCALE_PROSE.captures(line) {
                 let text = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
                 read_scale(text, Source::CardProse, line, r);
             }
         }
-        let training = line.to_ascii_lowercase().contains("train");
+        let training = training_section || line.to_ascii_lowercase().contains("train");
         if r.steps.is_none() && !training && RECOMMENDING.is_match(line) {
             let v = STEPS_PROSE
                 .captures(line)
                 .and_then(|c| c.get(1).or_else(|| c.get(2)))
+                .filter(|m| !thousands(&line[m.end()..]))
                 .and_then(|m| m.as_str().parse::<u32>().ok())
                 .filter(|v| (1..=200).contains(v));
             r.steps = v.map(|v| Sourced::new(v, Source::CardProse, line.trim().chars().take(160).collect::<String>()));
@@ -90,6 +97,12 @@ pub(super) fn from_prose(prose: &str, r: &mut CardRecipe) {
             read_frames(line, Source::CardProse, line, r);
         }
     }
+}
+
+/// "3,000": the digits before a thousands separator are not a step count.
+fn thousands(after: &str) -> bool {
+    let mut c = after.chars();
+    c.next() == Some(',') && c.take(3).filter(char::is_ascii_digit).count() == 3
 }
 
 static NEGATIVE_PROSE: LazyLock<Regex> = LazyLock::new(|| {

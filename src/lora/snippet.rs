@@ -56,9 +56,25 @@ pub fn python_code(body: &str) -> String {
             matches!(b.lang.as_str(), "python" | "py" | "python3")
                 || (b.lang.is_empty() && (b.code.contains("diffusers") || b.code.contains("from_pretrained")))
         })
-        .map(|b| b.code)
+        .map(|b| strip_doctest_prompts(&b.code))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Snippets copied from diffusers docstrings carry the interpreter's `>>> ` / `... ` prompts
+/// (the diffusers Qwen-Image DreamBooth card template): without them the code reads as Python.
+fn strip_doctest_prompts(code: &str) -> String {
+    if !code.lines().any(|l| l.trim_start().starts_with(">>>")) {
+        return code.to_owned();
+    }
+    code.lines()
+        .map(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(">>> ").or_else(|| t.strip_prefix("... ")).or_else(|| (t == ">>>" || t == "...").then_some("")).unwrap_or(l)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 const STRING_LIT: &str = r#"(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')"#;
@@ -220,6 +236,15 @@ mod tests {
         pipe.load_lora_weights('x/y', weight_name=\"w.safetensors\")\n\
         out = pipe(image=load_image(\"s/in.jpg\"), guidance_scale=2.5, num_inference_steps=28)\n\
         export_to_video(v, \"o.mp4\", fps=26)\n```\n";
+
+    #[test]
+    fn doctest_prompts_are_stripped_from_snippets() {
+        // diffusers train_dreambooth_lora_qwen_image.py card template
+        let body = "```py\n    >>> pipe = QwenImagePipeline.from_pretrained(\n    ...     \"Qwen/Qwen-Image\",\n    ...     torch_dtype=torch.bfloat16,\n    ... )\n    >>> image = pipe(f\"a cat\").images[0]\n```\n";
+        let code = python_code(body);
+        assert_eq!(from_pretrained_repos(&code), vec!["Qwen/Qwen-Image"]);
+        assert_eq!(positional_prompts(&code), vec!["a cat"]);
+    }
 
     #[test]
     fn fenced_python_blocks_are_found_and_others_skipped() {

@@ -8,6 +8,9 @@ use super::card::Frontmatter;
 use super::profile::{Source, Sourced, Task};
 use crate::space::knowledge::Family;
 
+/// Start of the note [`find`] returns for an analysis `pipeline_tag` (the needs-input question).
+pub const ANALYSIS_NOTE: &str = "not a generation task a Space can serve: pipeline_tag";
+
 /// The task, plus a note when the card's own tag was overruled.
 pub fn find(
     front: &Frontmatter,
@@ -15,6 +18,11 @@ pub fn find(
     card_classes: &[String],
     family: Option<&Family>,
 ) -> (Option<Sourced<Task>>, Option<String>) {
+    if let Some(other) = front.pipeline_tag.as_deref().filter(|t| is_analysis_task(t)) {
+        // The card says the model does something else than generate (Marigold-style depth,
+        // normals): no generated Space serves that, whatever the base could do.
+        return (None, Some(format!("{ANALYSIS_NOTE} {other}")));
+    }
     let tag = front.pipeline_tag.as_deref().and_then(Task::parse);
     let tasks = family.map(Family::tasks).unwrap_or_default();
     let mut note = None;
@@ -58,6 +66,29 @@ pub fn find(
     (found, note)
 }
 
+/// Hub pipeline tags of analysis / non-visual tasks (huggingface.js `pipelines.ts`): a LoRA tagged
+/// with one of them predicts depth, masks, labels or sound, not images or videos.
+fn is_analysis_task(tag: &str) -> bool {
+    matches!(
+        tag.trim().to_ascii_lowercase().as_str(),
+        "depth-estimation"
+            | "image-segmentation"
+            | "image-classification"
+            | "object-detection"
+            | "keypoint-detection"
+            | "mask-generation"
+            | "image-feature-extraction"
+            | "zero-shot-image-classification"
+            | "zero-shot-object-detection"
+            | "image-to-text"
+            | "image-to-3d"
+            | "text-to-3d"
+            | "text-to-speech"
+            | "text-to-audio"
+            | "automatic-speech-recognition"
+    )
+}
+
 static TASK_CLASS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"\b([A-Z][A-Za-z0-9]*?(Img2Img|ImageToImage|Inpaint|ImageToVideo|VideoToVideo)[A-Za-z0-9]*Pipeline)\b")
         .unwrap_or_else(|_| unreachable!())
@@ -97,6 +128,22 @@ const TASK_WORDS: &[(&str, Task)] = &[
 ];
 
 /// The first allowed task named in the prose.
+/// A task the LoRA's own repo name spells as a word (`…_LTX-2_Image2Video_Adapter_LoRa`,
+/// `wan-i2v-effect`), among the tasks the family serves.
+pub fn from_name(name: &str, family: &Family) -> Option<Sourced<Task>> {
+    let tasks = family.tasks();
+    name.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find_map(|w| match w {
+            "image2video" | "img2vid" | "imagetovideo" | "i2v" => Some(Task::ImageToVideo),
+            "text2video" | "txt2vid" | "texttovideo" | "t2v" => Some(Task::TextToVideo),
+            "video2video" | "vid2vid" | "videotovideo" | "v2v" => Some(Task::VideoToVideo),
+            _ => None,
+        })
+        .filter(|t| tasks.contains(t))
+        .map(|t| Sourced::new(t, Source::CardProse, format!("the LoRA's name {name} says {t}")))
+}
+
 fn from_prose(body: &str, allowed: &[Task]) -> Option<Sourced<Task>> {
     let prose = strip_code(body).to_ascii_lowercase();
     TASK_WORDS
@@ -114,6 +161,25 @@ mod tests {
 
     fn fam(id: &str) -> Option<&'static Family> {
         knowledge().family(id)
+    }
+
+    #[test]
+    fn a_task_the_lora_name_spells_is_read_when_the_family_serves_it() {
+        // siraxe/MachineDelusions_LTX-2_Image2Video_Adapter_LoRa
+        let f = fam("ltx-2").expect("ltx-2");
+        let t = from_name("siraxe/MachineDelusions_LTX-2_Image2Video_Adapter_LoRa", f).map(|t| t.value);
+        assert_eq!(t, Some(Task::ImageToVideo));
+        assert_eq!(from_name("lightx2v/Wan2.2-Distill-Loras", f).map(|t| t.value), None);
+        assert_eq!(from_name("me/flux-i2v-ish", fam("flux-dev").expect("flux")).map(|t| t.value), None, "not a task of the family");
+    }
+
+    #[test]
+    fn an_analysis_pipeline_tag_leaves_the_task_unknown_whatever_the_base_serves() {
+        // Marigold V2: a depth / normals / albedo predictor built on Qwen-Image-Edit-2509
+        let front = Frontmatter { pipeline_tag: Some("depth-estimation".into()), ..Frontmatter::default() };
+        let (task, note) = find(&front, "", &[], fam("qwen-image-edit-2509"));
+        assert!(task.is_none());
+        assert!(note.is_some_and(|n| n.contains("depth-estimation")));
     }
 
     #[test]

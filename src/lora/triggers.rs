@@ -13,7 +13,7 @@ use super::profile::{PromptTemplate, Source, Sourced};
 use super::snippet::code_blocks;
 
 static TRIGGER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(trigger|activation|activate|instance prompt|instruction\b|start (?:the|your) prompt|begin (?:with|your prompt)|keyword|use the (?:word|token|phrase))")
+    Regex::new(r"(?i)(trigger|activation|activate|instance prompt|instruction\b|start (?:the|your) prompt|begin (?:with|your prompt)|keyword|use the (?:word|token|phrase)|prompts? with\b.{1,40}\bprefix\b|prefix (?:your |each |every |the )?prompts?)")
         .unwrap_or_else(|_| unreachable!())
 });
 static BACKTICK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`([^`\n]+)`").unwrap_or_else(|_| unreachable!()));
@@ -45,6 +45,9 @@ pub fn find(front: &Frontmatter, body: &str) -> Sourced<Vec<String>> {
     if let Some(found) = from_trigger_line(&prose).or_else(|| from_trigger_section(&prose)) {
         return found;
     }
+    if let Some(found) = template_prefix(body, &front.widget_texts) {
+        return found;
+    }
     if let Some(word) = shared_first_word(&front.widget_texts) {
         return Sourced::new(vec![word.clone()], Source::Yaml, format!("every widget prompt starts with {word}"));
     }
@@ -74,8 +77,9 @@ fn dreambooth_template_phrase(prose: &str) -> Option<Sourced<Vec<String>>> {
     })
 }
 
-fn is_none_word(p: &str) -> bool {
-    matches!(p.to_ascii_lowercase().as_str(), "none" | "null" | "n/a" | "-")
+/// An empty value a template printed as a word (`None`, `null`, `undefined`).
+pub(crate) fn is_none_word(p: &str) -> bool {
+    matches!(p.trim().to_ascii_lowercase().as_str(), "none" | "null" | "undefined" | "n/a" | "-")
 }
 
 fn is_trigger_candidate(text: &str) -> bool {
@@ -117,8 +121,14 @@ fn from_trigger_line(prose: &str) -> Option<Sourced<Vec<String>>> {
                 .or_else(|| quoted_on_plain_line(line))
                 .unwrap_or_default(),
         };
-        let words: Vec<String> =
-            words.into_iter().filter(|w| is_trigger_candidate(w) && !is_placeholder_word(w)).collect();
+        if !words.is_empty() && words.iter().all(|w| is_none_word(w)) {
+            // "You should use `None` to trigger …": a template printed an empty instance prompt.
+            return Some(Sourced::new(vec![], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
+        }
+        let words: Vec<String> = words
+            .into_iter()
+            .filter(|w| is_trigger_candidate(w) && !is_placeholder_word(w) && !is_none_word(w))
+            .collect();
         if !words.is_empty() {
             return Some(Sourced::new(words, Source::CardProse, line.trim().chars().take(160).collect::<String>()));
         }
@@ -176,6 +186,29 @@ fn from_trigger_section(prose: &str) -> Option<Sourced<Vec<String>>> {
         }
     }
     None
+}
+
+/// The fixed words of an instruction template the card's example prompts all start with:
+/// "relight the video to match the light-direction ball. <look> from <direction>" in a code block,
+/// and every widget prompt beginning with "relight the video to match the light-direction ball."
+/// (an LTX-2.3 IC-LoRA card: "a fixed trigger, then one look phrase and a direction phrase").
+fn template_prefix(body: &str, widget_texts: &[String]) -> Option<Sourced<Vec<String>>> {
+    if widget_texts.is_empty() {
+        return None;
+    }
+    code_blocks(body)
+        .into_iter()
+        .filter(|b| !matches!(b.lang.as_str(), "python" | "py" | "python3" | "bash" | "sh" | "shell" | "json" | "yaml"))
+        .flat_map(|b| b.code.lines().map(|l| l.trim().to_owned()).collect::<Vec<_>>())
+        .find_map(|line| {
+            let first = PLACEHOLDER.find(&line)?;
+            let prefix = line[..first.start()].trim();
+            let words = prefix.split_whitespace().count();
+            (words >= 2 && is_trigger_candidate(prefix) && widget_texts.iter().all(|w| w.trim_start().starts_with(prefix)))
+                .then(|| {
+                    Sourced::new(vec![prefix.to_owned()], Source::CardProse, format!("fixed words of the card's prompt template: {line}"))
+                })
+        })
 }
 
 /// A first word every widget prompt shares and that looks like a made-up token.
@@ -315,6 +348,36 @@ mod tests {
         // patrickvonplaten/lora_dreambooth_dog_example
         let body = "These are LoRA adaption weights for x. The weights were trained on a photo of sks dog using [DreamBooth](https://dreambooth.github.io/).\n";
         assert_eq!(trig(body), vec!["a photo of sks dog"]);
+    }
+
+    #[test]
+    fn an_instruction_prefix_the_card_asks_for_is_the_trigger() {
+        // lovis93/next-scene-qwen-image-lora-2509
+        let body = "### Basic Setup:\n\n3. Set LoRA strength: **0.7 – 0.8** (recommended)\n4. Structure your prompts with **\"Next Scene:\"** prefix for optimal results\n";
+        assert_eq!(trig(body), vec!["Next Scene:"]);
+        assert!(trig("The LoRA keys carry the `lora_unet_` prefix.\n").is_empty(), "a prefix that is not about prompts");
+    }
+
+    #[test]
+    fn a_template_printed_none_is_no_trigger() {
+        // diffusers Qwen-Image DreamBooth card of a run without --instance_prompt
+        assert!(trig("## Trigger words\n\nYou should use `None` to trigger the image generation.\n").is_empty());
+    }
+
+    #[test]
+    fn fixed_words_of_a_placeholder_template_the_widget_prompts_share_are_the_trigger() {
+        // LTX-2.3 22B IC-LoRA Relight card
+        let front = Frontmatter {
+            widget_texts: vec![
+                "relight the video to match the light-direction ball. hard low-angle sunlight from the right".into(),
+                "relight the video to match the light-direction ball. warm golden low side sun from the left".into(),
+            ],
+            ..Frontmatter::default()
+        };
+        let body = "- **Prompting:** minimal caption — a fixed trigger, then one look phrase and a direction phrase.\n\n  **Format:**\n  ```\n  relight the video to match the light-direction ball. <look> from <direction>\n  ```\n";
+        assert_eq!(find(&front, body).value, vec!["relight the video to match the light-direction ball."]);
+        // Without example prompts that share them, a template's words are not taken for a trigger.
+        assert!(find(&Frontmatter::default(), body).value.is_empty());
     }
 
     #[test]

@@ -184,6 +184,15 @@ pub fn normalise(text: &str) -> String {
     text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
 }
 
+/// Lowercase words joined by `-`: everything but ASCII letters, digits and `.` separates.
+fn dashed(text: &str) -> String {
+    text.to_ascii_lowercase()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 impl Knowledge {
     /// The family by id.
     pub fn family(&self, id: &str) -> Option<&Family> {
@@ -209,6 +218,23 @@ impl Knowledge {
             .filter(|(_, h)| !h.is_empty() && text.contains(h.as_str()))
             .max_by_key(|(_, h)| h.len())
             .map(|(f, _)| f)
+    }
+
+    /// Like [`Self::family_by_hint`], but a hint only counts as a whole word run of the text
+    /// ("qwen-image-edit" is not in "Qwen-Image edition"; "13b-0.9.7" is in "ltxv (13b 0.9.7)").
+    pub fn family_by_whole_hint(&self, text: &str) -> Option<&Family> {
+        self.whole_hint_matches(text).into_iter().max_by_key(|(_, len)| *len).map(|(f, _)| f)
+    }
+
+    /// Every family with a hint that is a whole word run of the text, with that hint's length.
+    pub fn whole_hint_matches(&self, text: &str) -> Vec<(&Family, usize)> {
+        let text = format!("-{}-", dashed(text));
+        self.families
+            .iter()
+            .flat_map(|f| f.hints.iter().map(move |h| (f, dashed(h))))
+            .filter(|(_, h)| !h.is_empty() && text.contains(&format!("-{h}-")))
+            .map(|(f, h)| (f, h.len()))
+            .collect()
     }
 
     /// The call shape of a pipeline class.

@@ -4,8 +4,12 @@
 //! score table is printed. The test fails below 95 % overall or below 90 % on any field.
 //!
 //! Scored fields: base model, task, pipeline class, weights file, trigger words, steps, guidance,
-//! LoRA scale and the ask-for-input decision. Steps, guidance and pipeline class are only scored
-//! where the card leads to a Space (`null` in `expected.json` means "the bot must ask instead").
+//! LoRA scale, the ask-for-input decision, example prompts and the second expert's weights file.
+//! Steps, guidance and pipeline class are only scored where the card leads to a Space (`null` in
+//! `expected.json` means "the bot must ask instead"); examples where `expected.json` lists some
+//! (each listed prompt must be among the inferred ones); `weight_name_2` where it is given.
+//! Cards listed in `HELD-OUT.txt` (added after the generator was fixed on the others) get their
+//! own table as well.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -25,6 +29,7 @@ const FIELD_FLOOR: f64 = 0.90;
 
 struct RealCard {
     name: String,
+    held_out: bool,
     card: String,
     files: Vec<String>,
     expected: Value,
@@ -38,13 +43,17 @@ fn corpus() -> Vec<RealCard> {
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 40, "the corpus holds at least 40 real cards, found {}", dirs.len());
-    dirs.iter().map(|d| load(d)).collect()
+    let held_out = fs::read_to_string(Path::new(CORPUS).join("HELD-OUT.txt")).unwrap_or_default();
+    let held_out: Vec<&str> = held_out.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    dirs.iter().map(|d| load(d, &held_out)).collect()
 }
 
-fn load(dir: &Path) -> RealCard {
+fn load(dir: &Path, held_out: &[&str]) -> RealCard {
     let read = |f: &str| fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{}/{f}: {e}", dir.display()));
+    let name = dir.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
     RealCard {
-        name: dir.file_name().and_then(|n| n.to_str()).expect("name").to_owned(),
+        held_out: held_out.contains(&name.as_str()),
+        name,
         card: read("README.md"),
         files: read("files.txt").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
         expected: serde_json::from_str(&read("expected.json")).expect("expected.json is JSON"),
@@ -95,13 +104,30 @@ fn checks(c: &RealCard, p: &LoraProfile, g: &Generation) -> Vec<Check> {
     push("lora_scale", e["lora_scale"].as_f64().is_some_and(|s| close(s, scale)), format!("{scale}"));
     let asks = matches!(g, Generation::NeedsInput(_));
     push("needs_user_input", Some(asks) == e["needs_user_input"].as_bool(), format!("{asks}"));
+    let want: Vec<String> = e["examples"].as_array().into_iter().flatten().filter_map(Value::as_str).map(squash).collect();
+    if !want.is_empty() {
+        let got: Vec<String> = p.examples.value.iter().map(|x| squash(x)).collect();
+        push("examples", want.iter().all(|w| got.contains(w)), format!("{got:?}"));
+    }
+    if let Some(want) = e["weight_name_2"].as_str() {
+        let second = p.weight_name_2.as_ref().map(|w| w.value.clone());
+        push("weight_name_2", second.as_deref() == Some(want), format!("{second:?}"));
+    }
     out
 }
 
-/// Per-field (right, scored) counts and the list of misses.
-fn score() -> (BTreeMap<&'static str, (usize, usize)>, Vec<String>) {
+/// Whitespace-normalised text, for comparing example prompts.
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+type Table = BTreeMap<&'static str, (usize, usize)>;
+
+/// Per-field (right, scored) counts over all cards and over the held-out cards, and the misses.
+fn score() -> (Table, Table, Vec<String>) {
     let settings = GeneratorSettings::default();
-    let mut table: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
+    let mut table = Table::new();
+    let mut held_out = Table::new();
     let mut misses = Vec::new();
     for c in corpus() {
         let lora = c.expected["lora_repo"].as_str().expect("lora_repo").parse().expect("lora_repo is a repo id");
@@ -112,16 +138,33 @@ fn score() -> (BTreeMap<&'static str, (usize, usize)>, Vec<String>) {
             .and_then(|b| fs::read_to_string(Path::new(BASE_CARDS).join(&b.value).join("README.md")).ok());
         let g = generate(&p, base_card.as_deref(), &settings);
         for check in checks(&c, &p, &g) {
-            let entry = table.entry(check.field).or_default();
-            entry.1 += 1;
-            if check.ok {
-                entry.0 += 1;
-            } else {
-                misses.push(format!("{}: {}: {}", c.name, check.field, check.detail));
+            tally(&mut table, &check);
+            if c.held_out {
+                tally(&mut held_out, &check);
+            }
+            if !check.ok {
+                let mark = if c.held_out { " [held-out]" } else { "" };
+                misses.push(format!("{}{mark}: {}: {}", c.name, check.field, check.detail));
             }
         }
     }
-    (table, misses)
+    (table, held_out, misses)
+}
+
+fn tally(table: &mut Table, check: &Check) {
+    let entry = table.entry(check.field).or_default();
+    entry.1 += 1;
+    entry.0 += usize::from(check.ok);
+}
+
+fn print_table(title: &str, table: &Table) -> (usize, usize) {
+    let (right, total) = table.values().fold((0, 0), |(r, t), (a, b)| (r + a, t + b));
+    println!("\n{title}\n{:<18} {:>7} {:>7}", "field", "right", "%");
+    for (field, (r, t)) in table {
+        println!("{field:<18} {:>3}/{:<3} {:>6.1}", r, t, pct(*r, *t));
+    }
+    println!("{:<18} {:>3}/{:<3} {:>6.1}", "overall", right, total, pct(right, total));
+    (right, total)
 }
 
 fn pct(right: usize, total: usize) -> f64 {
@@ -130,13 +173,12 @@ fn pct(right: usize, total: usize) -> f64 {
 
 #[test]
 fn real_cards_score_at_least_95_percent_overall_and_90_percent_per_field() {
-    let (table, misses) = score();
-    let (right, total) = table.values().fold((0, 0), |(r, t), (a, b)| (r + a, t + b));
-    println!("\nreal-cards corpus: per-field score\n{:<18} {:>7} {:>7}", "field", "right", "%");
-    for (field, (r, t)) in &table {
-        println!("{field:<18} {:>3}/{:<3} {:>6.1}", r, t, pct(*r, *t));
+    let (table, held_out, misses) = score();
+    let (right, total) = print_table("real-cards corpus: per-field score", &table);
+    if !held_out.is_empty() {
+        print_table("held-out cards (HELD-OUT.txt) only", &held_out);
     }
-    println!("{:<18} {:>3}/{:<3} {:>6.1}\n", "overall", right, total, pct(right, total));
+    println!();
     for m in &misses {
         println!("miss: {m}");
     }
@@ -172,4 +214,16 @@ fn wan22_high_and_low_noise_pair_with_an_undefined_base_loads_into_both_experts(
     let app = &g.files["app.py"];
     assert!(app.contains("weight_name=WEIGHT_NAME, adapter_name=\"lora\""), "high-noise file into transformer");
     assert!(app.contains("weight_name=WEIGHT_NAME_2, adapter_name=\"lora_2\", load_into_transformer_2=True"));
+}
+
+#[test]
+fn an_analysis_model_on_an_edit_base_asks_with_the_reason_instead_of_offering_tasks() {
+    // Marigold V2 (depth / normals / albedo on Qwen-Image-Edit-2509): the question says why.
+    let card = "---\nbase_model: Qwen/Qwen-Image-Edit-2509\npipeline_tag: depth-estimation\ntags:\n- lora\n---\n# Marigold V2\n";
+    let files = vec!["README.md".to_owned(), "depth/Log-stage2/trainables.safetensors".to_owned()];
+    let lora = "someone/marigold".parse().expect("id");
+    let p = analyze(&AnalyzeInput { lora: &lora, card, files: &files, overrides: None });
+    assert!(p.task.is_none());
+    let Generation::NeedsInput(_) = generate(&p, None, &GeneratorSettings::default()) else { panic!("must ask") };
+    assert!(p.missing.iter().any(|m| m.blocking && m.question.contains("depth-estimation")), "{:?}", p.missing);
 }
