@@ -245,6 +245,8 @@ mod tests {
         assert_eq!(r.steps.map(|s| s.value), None);
         assert_eq!(recipe("## Settings\n\nUse 3,000 steps.\n").steps.map(|s| s.value), None);
         assert_eq!(recipe("## Settings\n\nUse 30 steps.\n").steps.map(|s| s.value), Some(30));
+        // A line naming inference is a recipe wherever it stands.
+        assert_eq!(recipe("## Training details\n\nWe recommend 24 inference steps.\n").steps.map(|s| s.value), Some(24));
     }
 
     #[test]

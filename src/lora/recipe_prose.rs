@@ -69,7 +69,10 @@ pub(super) fn from_prose(prose: &str, r: &mut CardRecipe) {
                 read_scale(text, Source::CardProse, line, r);
             }
         }
-        let training = training_section || line.to_ascii_lowercase().contains("train");
+        // A line that names inference ("We recommend 24 inference steps") is a recipe wherever
+        // it stands, also under a Training heading.
+        let lower = line.to_ascii_lowercase();
+        let training = (training_section && !lower.contains("inference")) || lower.contains("train");
         if r.steps.is_none() && !training && RECOMMENDING.is_match(line) {
             let v = STEPS_PROSE
                 .captures(line)
