@@ -12,6 +12,7 @@
 //! - `full=true`: each entry is the repo's info (siblings, cardData, sha, ...); otherwise the
 //!   short entry: `_id`, `id`, `author`, `private`, `likes`, `tags`, `createdAt`, plus `sdk`
 //!   (Spaces) or `modelId`, `downloads`, `pipeline_tag`, `library_name` (models).
+//!
 //! Private repos are listed to their owner only. Entries come in repo id order (`sort` and
 //! `filter` are not simulated).
 
