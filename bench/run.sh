@@ -21,7 +21,7 @@ WORK="$(mktemp -d)"; cp -r "$SHARED"/. "$WORK/"; trap 'rm -rf "$WORK"' EXIT
 sed -i 's/^depth() { /depth() { sleep "${DEPTH_SETTLE:-0}"; /' "$WORK/run-peers.sh"
 bash "$WORK/setup.sh" >"$OUTDIR/setup.log" 2>&1
 
-export WEBHOOK_SECRET="bench-secret" LSB_SIGNING_KEY="bench-signing-key"
+export WEBHOOK_SECRET="bench-secret-0123456789" LSB_SIGNING_KEY="bench-signing-key"
 export AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
 OURS="lsb-bench.jobs.0 lsb-bench.jobs.1 lsb-bench.jobs.2 lsb-bench.jobs.3"
 # Declare the topology once so the harness can purge and count the shard queues.

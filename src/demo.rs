@@ -4,6 +4,11 @@
 //! LoRA fires exactly as the Hub would when a new model card is pushed; the demo waits for the
 //! pull request and prints it, then for the smoke verdict on it (the local gate: the worker runs
 //! the PR's app through the harness; "skipped" when the harness venv is not installed).
+//! The PR body, the generated files and the smoke comment are written to `--out`; with
+//! `--keep` the simulator (and the bot) stay up until Ctrl-C, and the demo prints how to look
+//! at the PR with curl and huggingface_hub.
+
+mod output;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,14 +27,30 @@ use crate::queue::topology::Topology;
 use crate::sim::{self, SimConfig, SimHandle};
 use crate::smoke::report::SMOKE_MARKER;
 use crate::space::GeneratorSettings;
-use crate::worker::{self, WorkerContext, pipeline::GENERATED_FILES};
+use crate::worker::{self, WorkerContext};
 
 const LORA: &str = "demo-user/pixel-art-flux-lora";
 const SPACE: &str = "demo-user/pixel-art-demo";
 const BASE: &str = "black-forest-labs/FLUX.1-dev";
 
-/// Runs the demo and prints the pull request it produced.
-pub async fn run() -> anyhow::Result<()> {
+/// Flags of `demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Keep the simulator (and the bot) running after the demo, until Ctrl-C, so the PR can be
+    /// browsed; prints how.
+    #[arg(long)]
+    pub keep: bool,
+    /// Folder the PR body, the generated files and the smoke comment are written to.
+    #[arg(long, default_value = "demo-out")]
+    pub out: std::path::PathBuf,
+    /// Address of the simulator (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+}
+
+/// Runs the demo, prints the pull request it produced and the smoke verdict, and writes them
+/// to `args.out`.
+pub async fn run(args: DemoArgs, signals: CancellationToken) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let token = format!("hf_demo_{}", uuid::Uuid::new_v4().simple());
     let owner_token = format!("hf_owner_{}", uuid::Uuid::new_v4().simple());
@@ -40,7 +61,7 @@ pub async fn run() -> anyhow::Result<()> {
         build_delay: Duration::from_millis(50),
         ..SimConfig::default()
     };
-    let hub_sim = sim::start(([127, 0, 0, 1], 0).into(), config).await.context("starting the Hub simulator")?;
+    let hub_sim = sim::start(args.listen, config).await.context("starting the Hub simulator")?;
     let (lora, space) = seed(&hub_sim)?;
     println!("Hub simulator at {} (LoRA {lora}, Space {space})", hub_sim.base_url());
 
@@ -80,16 +101,29 @@ pub async fn run() -> anyhow::Result<()> {
         let _ = worker.await;
         anyhow::bail!("no pull request appeared within 60 s");
     }
-    print_pr(&hub_sim, &space)?;
-    println!("
-The commit on the PR ref fires the Spaces webhook: the worker smoke-tests the PR (local gate)...");
+    let pr = output::pull_request(&hub_sim, &space)?;
+    output::print_pr(&hub_sim, &space, &pr);
+    println!("\nThe commit on the PR ref fires the Spaces webhook: the worker smoke-tests the PR (local gate)...");
     let smoke = |s: &SimHandle| s.discussions(RepoType::Space, &space).into_iter().filter(|d| d.is_pull_request).flat_map(|d| d.comments).find(|c| c.starts_with(SMOKE_MARKER));
     let verdict = hub_sim.wait_until(Duration::from_secs(300), |s| smoke(s).is_some()).await;
+    if !verdict {
+        shutdown.cancel();
+        let _ = worker.await;
+        anyhow::bail!("no smoke verdict within 300 s");
+    }
+    let comment = smoke(&hub_sim).unwrap_or_default();
+    output::print_smoke(&comment);
+    // The body as it is now: the bot writes the smoke summary into it too.
+    let pr = output::pull_request(&hub_sim, &space)?;
+    let written = output::write_out(&hub_sim, &space, &pr, &comment, &args.out)?;
+    println!("\nWrote {written} files to {}", args.out.display());
+    if args.keep {
+        output::print_keep(&hub_sim, &space, pr.num, &token);
+        signals.cancelled().await;
+        println!("Stopping the demo.");
+    }
     shutdown.cancel();
     let _ = worker.await;
-    anyhow::ensure!(verdict, "no smoke verdict within 300 s");
-    println!("
---- smoke comment on the PR ---\n{}", smoke(&hub_sim).unwrap_or_default());
     Ok(())
 }
 
@@ -121,35 +155,6 @@ async fn start_receiver(broker: &Broker, lora: &RepoId, space: &RepoId, secret: 
     let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(http::serve(listener, state, shutdown.clone()));
     Ok(url)
-}
-
-fn print_pr(hub_sim: &SimHandle, space: &RepoId) -> anyhow::Result<()> {
-    let pr = hub_sim.discussions(RepoType::Space, space).into_iter().find(|d| d.is_pull_request).context("pull request vanished")?;
-    let rev = format!("refs/pr/{}", pr.num);
-    println!("\nPull request #{} opened on {space} by {}", pr.num, pr.author);
-    println!("  URL:    {}spaces/{space}/discussions/{}", hub_sim.base_url(), pr.num);
-    println!("  Title:  {}", pr.title);
-    println!("  Status: {}", pr.status);
-    let mut old = BTreeMap::new();
-    let mut new = BTreeMap::new();
-    for path in GENERATED_FILES {
-        if let Some(b) = hub_sim.file(RepoType::Space, space, "main", path).map(|v| v.to_vec()) {
-            old.insert(path.to_owned(), String::from_utf8_lossy(&b).into_owned());
-        }
-        if let Some(b) = hub_sim.file(RepoType::Space, space, &rev, path).map(|v| v.to_vec()) {
-            new.insert(path.to_owned(), String::from_utf8_lossy(&b).into_owned());
-        }
-    }
-    println!("  Files:");
-    for f in crate::space::diff::diff(&old, &new).files {
-        println!("    {}: {}", f.path, f.describe());
-    }
-    if let Some(app) = new.get("app.py") {
-        println!("\n--- app.py (first 25 lines) ---");
-        app.lines().take(25).for_each(|l| println!("{l}"));
-    }
-    println!("\nmain of {space} is unchanged: the PR awaits a human's review.");
-    Ok(())
 }
 
 fn fake_weights(version: u8) -> Vec<u8> {

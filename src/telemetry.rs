@@ -2,6 +2,10 @@
 
 use tracing_subscriber::EnvFilter;
 
+pub mod lists;
+
+pub use lists::list;
+
 use crate::config::{LogFormat, TelemetryConfig};
 
 /// Installs the global subscriber once per process (binary start-up only).
@@ -9,10 +13,11 @@ pub fn init(cfg: &TelemetryConfig) {
     let filter = EnvFilter::try_new(&cfg.filter).unwrap_or_else(|_| EnvFilter::new("info"));
     // Colour codes only on a terminal: redirected logs (files, journald, containers) stay plain.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi);
     let _ = match cfg.format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
-        LogFormat::Text => builder.compact().try_init(),
+        // List fields (`job_ids`) come out as JSON arrays: see `lists`.
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_writer(lists::ArraysWriter(std::io::stderr)).try_init(),
+        LogFormat::Text => builder.compact().with_writer(std::io::stderr).try_init(),
     };
 }
 

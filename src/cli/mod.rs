@@ -50,7 +50,7 @@ pub enum Command {
     /// Run the Hub simulator (for local development and tests).
     Sim(crate::sim::cli::SimArgs),
     /// Run the whole flow against an embedded simulator, with no network and no token.
-    Demo,
+    Demo(crate::demo::DemoArgs),
     /// Load and validate the configuration of a role, print it as TOML without secrets, and exit.
     CheckConfig {
         /// The role to check: its sections are printed and only its secrets are required.
@@ -101,9 +101,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             init_plain_logs();
             Ok(crate::sim::cli::run(args, crate::shutdown::on_signals()).await?)
         }
-        Command::Demo => {
+        Command::Demo(args) => {
             init_plain_logs();
-            crate::demo::run().await
+            crate::demo::run(args, crate::shutdown::on_signals()).await
         }
         Command::CheckConfig { role } => {
             let s = Settings::load(&cli.config, &env)?;

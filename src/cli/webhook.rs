@@ -111,7 +111,11 @@ pub async fn run(s: &Settings, cmd: WebhookCommand) -> anyhow::Result<()> {
             Ok(())
         }
         WebhookCommand::List => {
-            for w in hub.list_webhooks().await? {
+            let hooks = hub.list_webhooks().await?;
+            if hooks.is_empty() {
+                println!("{}", no_webhooks(&s.hub.endpoint));
+            }
+            for w in hooks {
                 println!("{}  {}  {}{}", w.id, w.url.as_deref().unwrap_or("(job)"), describe(&w), if w.disabled { "  [disabled]" } else { "" });
             }
             Ok(())
@@ -133,6 +137,14 @@ pub async fn run(s: &Settings, cmd: WebhookCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// What `webhook list` says when the token's account has no webhook.
+fn no_webhooks(endpoint: &url::Url) -> String {
+    format!(
+        "No webhooks: the account of this token (HF_TOKEN) has none on the Hub at {endpoint}.\n\
+         Register one per LoRA with: lora-space-bot webhook register --lora OWNER/NAME --url https://HOST/webhooks/hub"
+    )
 }
 
 /// One URL serves several LoRAs: keep what the webhook already watches of `kind` (a LoRA

@@ -16,7 +16,8 @@ use crate::domain::hub_event::{Decision, WebhookPayload, classify, closed_space_
 
 /// Handles one delivery. The body is read only after the secret verified. Its log line (and
 /// every line under it) carries the repo, the event and the revision once the body is parsed,
-/// and one `job published` line per job with its id.
+/// one `job published` line per job with its id, and the `webhook` line lists them all as
+/// `job_ids` (a JSON array in JSON logs).
 pub async fn receive(
     State(state): State<ReceiverState>,
     headers: HeaderMap,
@@ -38,7 +39,7 @@ pub async fn receive(
                     for id in &ids {
                         tracing::info!(job_id = id, "job published");
                     }
-                    tracing::info!(outcome = "accepted", jobs = ids.len(), "webhook");
+                    tracing::info!(outcome = "accepted", jobs = ids.len(), job_ids = %crate::telemetry::list(&ids), "webhook");
                 }
             },
             Err(e) => {

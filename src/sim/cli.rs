@@ -22,7 +22,7 @@ pub struct SimArgs {
     /// Seed directory (`models/<ns>/<name>/**`, `spaces/<ns>/<name>/**`).
     #[arg(long)]
     pub seed: Option<PathBuf>,
-    /// Entries per page of tree listings (the Hub uses 1000; small values exercise `Link` paging).
+    /// Entries per page of tree and repo listings (the Hub uses 1000; small values exercise `Link` paging).
     #[arg(long, default_value_t = 1000)]
     pub tree_page_size: usize,
     /// More users, as `NAME=TOKEN` (repeatable).

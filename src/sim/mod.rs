@@ -59,7 +59,7 @@ pub struct SimConfig {
     pub seed: Option<PathBuf>,
     /// How long a Space build takes (BUILDING → final stage).
     pub build_delay: Duration,
-    /// Entries per page of tree listings (the Hub uses 1000).
+    /// Entries per page of tree listings and of `/api/models|datasets|spaces` (the Hub uses 1000).
     pub tree_page_size: usize,
     /// Run Spaces' apps through the local harness (off by default: builds are simulated).
     pub harness: Option<HarnessSettings>,

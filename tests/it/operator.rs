@@ -1,7 +1,8 @@
 //! The operator's side, probed as an attacker would: slow-header and idle clients are cut at
 //! the configured timeouts, the connection cap makes new connections wait while in-flight
 //! webhooks finish, a source that keeps failing the secret gets 429, secrets never reach a
-//! debug log, and a correctly signed job for an unlinked pair is dead-lettered.
+//! debug log, JSON logs carry typed fields (`job_ids` an array), and a correctly signed job for
+//! an unlinked pair is dead-lettered.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -144,37 +145,75 @@ async fn a_source_that_keeps_failing_the_secret_gets_429_and_others_are_not_affe
     shutdown.cancel();
 }
 
+/// A `serve` process on a free port logging to `log`, with `configs` after config/test.toml and
+/// `envs`; returns it and its base URL once ready.
+async fn serve_process(prefix: &str, log: &std::path::Path, configs: &[&std::path::Path], envs: &[(&str, &str)]) -> (std::process::Child, String) {
+    let port = TcpListener::bind("127.0.0.1:0").await.expect("bind").local_addr().expect("addr").port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_lora-space-bot"));
+    cmd.args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config/test.toml")]);
+    for c in configs {
+        cmd.arg("--config").arg(c);
+    }
+    let child = cmd
+        .arg("serve")
+        .env("WEBHOOK_SECRET", SECRET)
+        .env("LSB_SIGNING_KEY", SIGNING_KEY)
+        .env("AMQP_URL", amqp_url())
+        .env("LSB__AMQP__PREFIX", prefix)
+        .env("LSB__RECEIVER__LISTEN", format!("127.0.0.1:{port}"))
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log"))
+        .spawn()
+        .expect("spawn serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    assert!(eventually(Duration::from_secs(20), || async { client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) }).await, "serve became ready");
+    (child, base)
+}
+
+fn stop(mut child: std::process::Child) {
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
 #[tokio::test]
 async fn a_debug_log_of_a_secret_in_the_query_holds_no_secret() {
-    let port = TcpListener::bind("127.0.0.1:0").await.expect("bind").local_addr().expect("addr").port();
     let dir = tempfile::tempdir().expect("tmp");
     let log = dir.path().join("serve.log");
     let prefix = unique_prefix("redact");
     let _cleanup = TopologyCleanup(topology(&prefix, 2));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lora-space-bot"))
-        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config/test.toml"), "serve"])
-        .env("WEBHOOK_SECRET", SECRET)
-        .env("LSB_SIGNING_KEY", SIGNING_KEY)
-        .env("AMQP_URL", amqp_url())
-        .env("LSB__AMQP__PREFIX", &prefix)
-        .env("LSB__RECEIVER__LISTEN", format!("127.0.0.1:{port}"))
-        .env("LSB__TELEMETRY__FILTER", "trace")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .spawn()
-        .expect("spawn serve");
+    let (child, base) = serve_process(&prefix, &log, &[], &[("LSB__TELEMETRY__FILTER", "trace")]).await;
     let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    assert!(eventually(Duration::from_secs(20), || async { client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) }).await, "serve became ready");
     let wrong = "wrong-guess-0123456789";
     for secret in [SECRET, wrong] {
         let _ = client.post(format!("{base}/webhooks/hub?x=1&secret={secret}")).header("content-type", "application/json").body(PAYLOAD).send().await.expect("post");
     }
-    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let _ = child.wait();
+    stop(child);
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(text.contains("secret=[redacted]"), "the request span was logged at this level:\n{text}");
     assert!(!text.contains(SECRET) && !text.contains(wrong), "a secret reached the log:\n{text}");
+}
+
+#[tokio::test]
+async fn json_logs_carry_a_webhooks_job_ids_as_a_json_array() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (log, links) = (dir.path().join("serve.log"), dir.path().join("links.toml"));
+    std::fs::write(&links, "[[links]]\nlora = \"tkato/other\"\nspace = \"tkato/other-demo\"\n").expect("links");
+    let prefix = unique_prefix("jsonlog");
+    let _cleanup = TopologyCleanup(topology(&prefix, 2));
+    let envs = [("LSB__TELEMETRY__FORMAT", "json"), ("LSB__TELEMETRY__FILTER", "lora_space_bot=info")];
+    let (child, base) = serve_process(&prefix, &log, &[&links], &envs).await;
+    let resp = reqwest::Client::new().post(format!("{base}/webhooks/hub")).header("x-webhook-secret", SECRET).header("content-type", "application/json").body(PAYLOAD).send().await.expect("post");
+    assert_eq!(resp.status(), 202);
+    let answered: serde_json::Value = resp.json().await.expect("json");
+    stop(child);
+    let text = std::fs::read_to_string(&log).expect("log");
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {l}"))).collect();
+    let webhook = lines.iter().find(|l| l["message"] == "webhook" && l["outcome"] == "accepted").unwrap_or_else(|| panic!("no accepted webhook line:\n{text}"));
+    assert!(webhook["job_ids"].is_array(), "job_ids must be a JSON array, not a string: {webhook}");
+    assert_eq!(webhook["job_ids"], answered["job_ids"], "the ids the answer named");
+    assert_eq!(webhook["jobs"], 1);
 }
 
 #[tokio::test]

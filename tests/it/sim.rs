@@ -6,6 +6,7 @@ mod harness_terms;
 mod plans;
 mod terms;
 mod http;
+mod listing;
 mod seeding;
 
 use std::collections::BTreeMap;

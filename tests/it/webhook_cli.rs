@@ -37,6 +37,10 @@ async fn webhook_register_is_idempotent_lists_and_deletes() {
         let (url, cfg) = (url.clone(), cfg.clone());
         tokio::task::spawn_blocking(move || bin(&url, "hf_tkato", &cfg, &args))
     };
+    let empty = run(vec!["webhook", "list"]).await.expect("join");
+    let says = String::from_utf8_lossy(&empty.stdout);
+    assert!(empty.status.success(), "{}", String::from_utf8_lossy(&empty.stderr));
+    assert!(says.starts_with("No webhooks:") && says.contains(&url) && says.contains("webhook register --lora"), "an empty list says so and how to fix it: {says:?}");
     for _ in 0..2 {
         let out = run(vec!["webhook", "register", "--lora", "tkato/corgi", "--url", "https://bot.example.com/webhooks/hub"]).await.expect("join");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

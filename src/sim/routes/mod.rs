@@ -5,6 +5,7 @@ mod admin;
 mod commit;
 mod discussion_actions;
 mod discussions;
+mod listing;
 mod repos;
 mod resolve;
 mod settings;
@@ -91,6 +92,9 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/api/whoami-v2", get(repos::whoami))
         .route("/api/validate-yaml", post(repos::validate_yaml))
+        .route("/api/models", get(listing::models))
+        .route("/api/datasets", get(listing::datasets))
+        .route("/api/spaces", get(listing::spaces))
         .route("/api/repos/create", post(repos::create))
         .route("/api/repos/delete", axum::routing::delete(repos::delete))
         .route(repo, get(repos::info))

@@ -99,7 +99,7 @@ fn check_expand(ty: RepoType, expand: &[&str], other_flags: bool) -> Result<(), 
     }
 }
 
-fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
+pub(crate) fn info_json(sim: &Sim, repo: &Repo, commit: &Commit, blobs: bool) -> Value {
     let card = commit.files.get("README.md").and_then(|e| frontmatter(&e.data).ok().flatten());
     let siblings: Vec<Value> = commit
         .files

@@ -83,3 +83,25 @@ async fn the_commit_log_names_each_commits_author_and_parent() {
     assert_eq!((log[0].oid.clone(), log[0].author.as_str(), log[0].title.as_str()), (second, OTHER_USER, "by other"));
     assert_eq!(log[0].parent, Some(first));
 }
+
+#[tokio::test]
+async fn the_seed_folder_of_config_local_toml_holds_every_linked_pair_and_its_base() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sim = spawn_sim_with(SimConfig { seed: Some(root.join("config/seed")), ..SimConfig::default() }).await;
+    let env = std::collections::HashMap::from([("LSB_SIGNING_KEY".to_owned(), "k".to_owned())]);
+    let settings = lora_space_bot::config::Settings::load(&[root.join("config/local.toml")], &env).expect("config/local.toml loads");
+    assert!(!settings.links.is_empty());
+    let hub = client(&sim, Some(sim.token()));
+    for link in &settings.links {
+        let (lora, space) = (&link.lora, &link.space);
+        let info = hub.model_info(lora, None).await.unwrap_or_else(|e| panic!("{lora} is not in config/seed: {e}"));
+        assert_eq!(info.author.as_deref(), Some(SimConfig::default().user.as_str()), "{lora} belongs to the simulator's main user, whose token `sim` prints");
+        let base = info.card_data.as_ref().and_then(|c| c["base_model"].as_str()).expect("the card names its base").to_owned();
+        hub.model_info(&rid(&base), None).await.unwrap_or_else(|e| panic!("the base {base} is not in config/seed: {e}"));
+        let weights = sim.file(RepoType::Model, lora, "main", "pixel-lora.safetensors").expect("weights");
+        let len = u64::from_le_bytes(weights[..8].try_into().expect("8 bytes")) as usize;
+        assert_eq!(weights.len(), 8 + len, "a valid safetensors file (header only)");
+        serde_json::from_slice::<serde_json::Value>(&weights[8..]).expect("its header is JSON");
+        assert!(sim.file(RepoType::Space, space, "main", "README.md").is_some(), "{space} is not in config/seed");
+    }
+}
