@@ -293,7 +293,7 @@ pub fn smoke_settings(s: &Settings) -> crate::smoke::job::SmokeSettings {
         gradio_token: s.preview_token.clone(),
         queue_margin: Duration::from_secs(c.queue_margin_secs),
         prompts: c.prompts.clone(),
-        local: crate::smoke::local::LocalHarness { python: c.harness_python.clone(), dir: c.harness_dir.clone(), timeout: Duration::from_secs(c.harness_timeout_secs) },
+        local: crate::smoke::local::LocalHarness::located(c.harness_python.clone(), c.harness_dir.clone(), Duration::from_secs(c.harness_timeout_secs)),
         max_steps: c.max_steps,
         log_idle: crate::smoke::gates::LOG_IDLE,
     }

@@ -29,7 +29,18 @@ pub struct LocalHarness {
 
 impl Default for LocalHarness {
     fn default() -> Self {
-        Self { python: PathBuf::from(".venv/bin/python"), dir: PathBuf::from("harness"), timeout: Duration::from_secs(180) }
+        Self::located(PathBuf::from(".venv/bin/python"), PathBuf::from("harness"), Duration::from_secs(180))
+    }
+}
+
+impl LocalHarness {
+    /// The configured paths; relative ones that do not exist from the working directory fall
+    /// back to this source tree's (`.venv/bin/python`, `harness/` of a checkout running
+    /// `cargo run` from elsewhere). Images and installs set absolute paths.
+    pub fn located(python: PathBuf, dir: PathBuf, timeout: Duration) -> Self {
+        let tree = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let pick = |p: PathBuf, exists: fn(&Path) -> bool| if p.is_relative() && !exists(&p) && exists(&tree.join(&p)) { tree.join(p) } else { p };
+        Self { python: pick(python, Path::is_file), dir: pick(dir, Path::is_dir), timeout }
     }
 }
 
