@@ -42,6 +42,10 @@ pub struct Family {
     pub guidance_param: GuidanceParam,
     /// Default steps.
     pub steps: u32,
+    /// Fewest steps the steps slider offers (2 where the scheduler stretches its schedule to a
+    /// `shift_terminal`: with one step that divides by zero and every sigma is NaN).
+    #[serde(default = "one")]
+    pub min_steps: u32,
     /// Default guidance.
     pub guidance: f64,
     /// Few-step / distilled: lock steps and guidance.
@@ -107,6 +111,10 @@ pub struct Family {
     /// Licence LoRAs on this base usually carry.
     #[serde(default)]
     pub license: Option<String>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn default_dtype() -> String {

@@ -88,6 +88,9 @@ pub struct SpacePlan {
     pub trigger_separator: String,
     /// Default steps.
     pub steps: u32,
+    /// Fewest steps the steps slider offers (the family's `min_steps`).
+    #[serde(default = "one")]
+    pub min_steps: u32,
     /// Default guidance.
     pub guidance: f64,
     /// Guidance keyword.
@@ -217,6 +220,7 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         },
         prompt: prompt.clone(),
         steps: profile.steps.as_ref().map_or(f.steps, |s| s.value),
+        min_steps: f.min_steps,
         guidance: profile.guidance.as_ref().map_or(f.guidance, |g| g.value),
         guidance_param: profile.guidance_param,
         pass_guidance: !f.guidance_ignored,
@@ -268,6 +272,10 @@ fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
         }
         other => PromptPlan::Free { trigger: other },
     }
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn yes() -> bool {
