@@ -92,6 +92,9 @@ pub struct Family {
     /// UniPC `flow_shift` (Wan).
     #[serde(default)]
     pub flow_shift: Option<f64>,
+    /// The base's scheduler config sets `use_dynamic_shifting` (its pipelines must pass `mu`).
+    #[serde(default)]
+    pub dynamic_shifting: bool,
     /// The per-call LoRA-scale kwarg (`joint_attention_kwargs`, ...).
     pub scale_kwarg: String,
     /// Family extras for requirements.txt.
