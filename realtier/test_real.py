@@ -320,6 +320,21 @@ def test_a_lora_of_another_family_fails_at_startup(hub, tmp_path):
         app.stop()
 
 
+def test_a_nan_image_is_caught_by_the_output_check(hub, tmp_path):
+    """Why apps on a shift_terminal scheduler start their Steps slider at 2: one step makes every
+    sigma NaN, the image decodes flat, and check_media rejects it (two steps pass)."""
+    import torch
+
+    pipe = base_pipe(hub, "Qwen/Qwen-Image")
+    for steps in (1, 2):
+        img = pipe(prompt="a test", num_inference_steps=steps, width=64, height=64,
+                   generator=torch.Generator().manual_seed(0)).images[0]
+        img.save(tmp_path / f"{steps}.png")
+    with pytest.raises(AssertionError, match="flat image"):
+        check_media(str(tmp_path / "1.png"))
+    check_media(str(tmp_path / "2.png"))
+
+
 def pytest_sessionfinish_report() -> str:
     return "\n".join(f"{name}: {secs:.0f}s" for name, secs in TIMINGS)
 
