@@ -320,6 +320,28 @@ def test_a_lora_of_another_family_fails_at_startup(hub, tmp_path):
         app.stop()
 
 
+def test_a_pair_app_that_loads_both_files_into_one_expert_fails(hub, tmp_path):
+    """Without `load_into_transformer_2=True` both files of a Wan 2.2 pair land in `transformer`
+    (the bug the generator's pair load avoids): the pair checks must reject that app."""
+    case = next(c for c in C.CASES if c.id == "wan22-t2v-pair")
+    pipe = base_pipe(hub, case.base)
+    high, n_high = tiny.make_lora(pipe)
+    low, n_low = tiny.make_lora(pipe, seed=2, component="transformer_2")
+    space = generate_space(tmp_path, case, lora_repo(hub, "mutant-pair", dict(zip(case.weights, (high, low)))))
+    app_py = (space / "app.py").read_text()
+    mutated = app_py.replace(", load_into_transformer_2=True", "")
+    assert mutated != app_py
+    (space / "app.py").write_text(mutated)
+    app = App(space, hub)
+    try:
+        rep = app.wait_ready()
+        with pytest.raises(AssertionError) as err:
+            check_lora_report(rep, n_high + n_low, n_low)
+        print(f"pair into one expert: {str(err.value).splitlines()[0][:160]}")
+    finally:
+        app.stop()
+
+
 def test_a_nan_image_is_caught_by_the_output_check(hub, tmp_path):
     """Why apps on a shift_terminal scheduler start their Steps slider at 2: one step makes every
     sigma NaN, the image decodes flat, and check_media rejects it (two steps pass)."""
