@@ -13,6 +13,12 @@ class Case:
     task: str  # pipeline_tag
     pipeline: str  # the class the generated app must load
     trigger: str = "zkstyle"
+    # Wan 2.2 A14B: a high-noise / low-noise file pair, loaded into transformer / transformer_2.
+    pair: bool = False
+
+    @property
+    def weights(self) -> list[str]:
+        return ["zk_high_noise.safetensors", "zk_low_noise.safetensors"] if self.pair else ["lora.safetensors"]
 
 
 CASES = [
@@ -22,20 +28,37 @@ CASES = [
     Case("qwen-image-t2i", "Qwen/Qwen-Image", "text-to-image", "QwenImagePipeline"),
     Case("qwen-edit-i2i", "Qwen/Qwen-Image-Edit", "image-to-image", "QwenImageEditPipeline"),
     Case("qwen-edit-2509-i2i", "Qwen/Qwen-Image-Edit-2509", "image-to-image", "QwenImageEditPlusPipeline"),
+    Case("qwen-edit-2511-i2i", "Qwen/Qwen-Image-Edit-2511", "image-to-image", "QwenImageEditPlusPipeline"),
     Case("sdxl-t2i", "stabilityai/stable-diffusion-xl-base-1.0", "text-to-image", "StableDiffusionXLPipeline"),
     Case("sd35-t2i", "stabilityai/stable-diffusion-3.5-large", "text-to-image", "StableDiffusion3Pipeline"),
+    Case("sd35-turbo-t2i", "stabilityai/stable-diffusion-3.5-large-turbo", "text-to-image", "StableDiffusion3Pipeline"),
+    Case("sd35-medium-t2i", "stabilityai/stable-diffusion-3.5-medium", "text-to-image", "StableDiffusion3Pipeline"),
     Case("wan21-t2v", "Wan-AI/Wan2.1-T2V-1.3B-Diffusers", "text-to-video", "WanPipeline"),
     Case("wan21-i2v", "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers", "image-to-video", "WanImageToVideoPipeline"),
     Case("wan22-i2v", "Wan-AI/Wan2.2-I2V-A14B-Diffusers", "image-to-video", "WanImageToVideoPipeline"),
+    Case("wan22-i2v-pair", "Wan-AI/Wan2.2-I2V-A14B-Diffusers", "image-to-video", "WanImageToVideoPipeline", pair=True),
+    Case("wan22-t2v-pair", "Wan-AI/Wan2.2-T2V-A14B-Diffusers", "text-to-video", "WanPipeline", pair=True),
+    Case("wan22-ti2v-t2v", "Wan-AI/Wan2.2-TI2V-5B-Diffusers", "text-to-video", "WanPipeline"),
+    Case("wan22-ti2v-i2v", "Wan-AI/Wan2.2-TI2V-5B-Diffusers", "image-to-video", "WanImageToVideoPipeline"),
     Case("ltx095-t2v", "Lightricks/LTX-Video-0.9.5", "text-to-video", "LTXPipeline"),
     Case("ltx095-i2v", "Lightricks/LTX-Video-0.9.5", "image-to-video", "LTXConditionPipeline"),
+    Case("ltx095-v2v", "Lightricks/LTX-Video-0.9.5", "video-to-video", "LTXConditionPipeline"),
+    Case("ltx091-t2v", "Lightricks/LTX-Video", "text-to-video", "LTXPipeline"),
+    Case("ltx091-i2v", "Lightricks/LTX-Video", "image-to-video", "LTXImageToVideoPipeline"),
+    Case("ltx091-v2v", "Lightricks/LTX-Video", "video-to-video", "LTXConditionPipeline"),
+    Case("ltx097-t2v", "Lightricks/LTX-Video-0.9.7-dev", "text-to-video", "LTXConditionPipeline"),
+    Case("ltx097-i2v", "Lightricks/LTX-Video-0.9.7-dev", "image-to-video", "LTXConditionPipeline"),
+    Case("ltx097-v2v", "Lightricks/LTX-Video-0.9.7-dev", "video-to-video", "LTXConditionPipeline"),
+    Case("ltx097d-t2v", "Lightricks/LTX-Video-0.9.7-distilled", "text-to-video", "LTXConditionPipeline"),
+    Case("ltx097d-i2v", "Lightricks/LTX-Video-0.9.7-distilled", "image-to-video", "LTXConditionPipeline"),
+    Case("ltx097d-v2v", "Lightricks/LTX-Video-0.9.7-distilled", "video-to-video", "LTXConditionPipeline"),
+    Case("ltx098-t2v", "Lightricks/LTX-Video-0.9.8-13B-distilled", "text-to-video", "LTXConditionPipeline"),
 ]
 
-# Not covered yet (listed in the README): LTX-2 / LTX-2.3 (LTX2* classes), Wan 2.2 TI2V 5B
-# (48-channel Wan 2.2 VAE), video-to-video (LTXConditionPipeline with a video condition).
+# The family x task matrix against these cases, and the gaps: coverage.py / test_coverage.py.
 
 
-def card(case: Case, weight: str = "lora.safetensors") -> tuple[str, str]:
+def card(case: Case, weights: list[str]) -> tuple[str, str]:
     """(README.md, files.txt) of a LoRA repo whose card names the base, task and trigger."""
     readme = (
         "---\n"
@@ -48,4 +71,4 @@ def card(case: Case, weight: str = "lora.safetensors") -> tuple[str, str]:
         f"# Tiny {case.id} LoRA\n\n"
         f"A test LoRA. Use `{case.trigger}` in the prompt.\n"
     )
-    return readme, f"README.md\n{weight}\n"
+    return readme, "README.md\n" + "".join(f"{w}\n" for w in weights)

@@ -118,6 +118,11 @@ def report_on(pipe) -> dict:
     rep["shape"] = list(with_lora.shape)
     rep["finite"] = bool(np.isfinite(with_lora).all())
     rep["diff_lora_on_off"] = float(np.abs(with_lora - without).max())
+    expert2 = getattr(pipe, "transformer_2", None)
+    if expert2 is not None and rep["lora_modules"].get("transformer_2"):
+        expert2.disable_adapters()  # only the low-noise file off
+        rep["diff_expert2_off"] = float(np.abs(with_lora - _pixels(pipe)).max())
+        expert2.enable_adapters()
     kw = scale_kwarg(pipe)
     rep["scale_kwarg"] = kw
     if kw:

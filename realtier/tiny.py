@@ -53,6 +53,11 @@ SHRINK: dict[str, dict[str, dict]] = {
                             joint_attention_dim=16),
         "vae": dict(base_dim=8, num_res_blocks=1),
     },
+    "Qwen/Qwen-Image-Edit-2511": {
+        "transformer": dict(num_layers=1, num_attention_heads=4, attention_head_dim=12, axes_dims_rope=[4, 4, 4],
+                            joint_attention_dim=16),
+        "vae": dict(base_dim=8, num_res_blocks=1),
+    },
     "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": {
         "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=12, ffn_dim=32, text_dim=32),
         "vae": dict(base_dim=8, num_res_blocks=1),
@@ -67,8 +72,41 @@ SHRINK: dict[str, dict[str, dict]] = {
         "transformer_2": dict(num_layers=1, num_attention_heads=3, attention_head_dim=12, ffn_dim=32, text_dim=32),
         "vae": dict(base_dim=8, num_res_blocks=1),
     },
+    "Wan-AI/Wan2.2-T2V-A14B-Diffusers": {
+        "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=20, ffn_dim=32, text_dim=32),
+        "transformer_2": dict(num_layers=1, num_attention_heads=2, attention_head_dim=20, ffn_dim=32, text_dim=32),
+        "vae": dict(base_dim=8, num_res_blocks=1),
+    },
+    "Wan-AI/Wan2.2-TI2V-5B-Diffusers": {  # 48 latent channels (Wan 2.2 VAE) kept: they are structure
+        "transformer": dict(num_layers=1, num_attention_heads=4, attention_head_dim=10, ffn_dim=32, text_dim=32),
+        "vae": dict(base_dim=8, decoder_base_dim=16, num_res_blocks=1),
+    },
     "Lightricks/LTX-Video-0.9.5": {
         "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=16, cross_attention_dim=32,
+                            caption_channels=32, in_channels=16, out_channels=16),
+        "vae": dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
+                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+    },
+    "Lightricks/LTX-Video": {  # the 0.9.1 VAE: plain down blocks, 8x spatial per level
+        "transformer": dict(num_layers=1, num_attention_heads=3, attention_head_dim=8, cross_attention_dim=24,
+                            caption_channels=32, in_channels=16, out_channels=16),
+        "vae": dict(latent_channels=16, block_out_channels=[8, 16, 32, 32], decoder_block_out_channels=[16, 32, 64],
+                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+    },
+    "Lightricks/LTX-Video-0.9.7-dev": {
+        "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=20, cross_attention_dim=40,
+                            caption_channels=32, in_channels=16, out_channels=16),
+        "vae": dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
+                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+    },
+    "Lightricks/LTX-Video-0.9.7-distilled": {
+        "transformer": dict(num_layers=1, num_attention_heads=5, attention_head_dim=8, cross_attention_dim=40,
+                            caption_channels=32, in_channels=16, out_channels=16),
+        "vae": dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
+                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+    },
+    "Lightricks/LTX-Video-0.9.8-13B-distilled": {
+        "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=24, cross_attention_dim=48,
                             caption_channels=32, in_channels=16, out_channels=16),
         "vae": dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
                     layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
@@ -82,6 +120,16 @@ SHRINK: dict[str, dict[str, dict]] = {
     "stabilityai/stable-diffusion-3.5-large": {
         "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=20, caption_projection_dim=40,
                             joint_attention_dim=64, pooled_projection_dim=64),
+        "vae": dict(block_out_channels=[8, 8, 8, 8], layers_per_block=1, norm_num_groups=4),
+    },
+    "stabilityai/stable-diffusion-3.5-large-turbo": {
+        "transformer": dict(num_layers=1, num_attention_heads=3, attention_head_dim=16, caption_projection_dim=48,
+                            joint_attention_dim=64, pooled_projection_dim=64),
+        "vae": dict(block_out_channels=[8, 8, 8, 8], layers_per_block=1, norm_num_groups=4),
+    },
+    "stabilityai/stable-diffusion-3.5-medium": {  # MMDiT-X: the first layer keeps its dual attention
+        "transformer": dict(num_layers=2, dual_attention_layers=[0], num_attention_heads=2, attention_head_dim=28,
+                            caption_projection_dim=56, joint_attention_dim=64, pooled_projection_dim=64),
         "vae": dict(block_out_channels=[8, 8, 8, 8], layers_per_block=1, norm_num_groups=4),
     },
 }
@@ -194,15 +242,18 @@ def denoiser_name(pipe) -> str:
     return "unet" if getattr(pipe, "unet", None) is not None else "transformer"
 
 
-def make_lora(pipe, seed: int = 1, targets: list[str] | None = None) -> tuple[dict[str, torch.Tensor], int]:
+def make_lora(pipe, seed: int = 1, targets: list[str] | None = None,
+              component: str | None = None) -> tuple[dict[str, torch.Tensor], int]:
     """A random rank-4 LoRA on the denoiser's attention projections, in diffusers format.
 
+    `component="transformer_2"` makes the low-noise file of a Wan 2.2 pair: the keys still say
+    `transformer.` (diffusers loads them into transformer_2 with `load_into_transformer_2=True`).
     Returns (state dict with `transformer.`/`unet.` prefixes, number of wrapped modules)."""
     from peft import LoraConfig
     from peft.utils import get_peft_model_state_dict
 
     name = denoiser_name(pipe)
-    model = getattr(pipe, name)
+    model = getattr(pipe, component or name)
     torch.manual_seed(seed)
     model.add_adapter(LoraConfig(r=4, lora_alpha=4, target_modules=targets or LORA_TARGETS, init_lora_weights=False), adapter_name="mk")
     state = get_peft_model_state_dict(model, adapter_name="mk")

@@ -42,6 +42,10 @@ pub struct Family {
     pub guidance_param: GuidanceParam,
     /// Default steps.
     pub steps: u32,
+    /// Fewest steps the steps slider offers (2 where the scheduler stretches its schedule to a
+    /// `shift_terminal`: with one step that divides by zero and every sigma is NaN).
+    #[serde(default = "one")]
+    pub min_steps: u32,
     /// Default guidance.
     pub guidance: f64,
     /// Few-step / distilled: lock steps and guidance.
@@ -88,6 +92,9 @@ pub struct Family {
     /// UniPC `flow_shift` (Wan).
     #[serde(default)]
     pub flow_shift: Option<f64>,
+    /// The base's scheduler config sets `use_dynamic_shifting` (its pipelines must pass `mu`).
+    #[serde(default)]
+    pub dynamic_shifting: bool,
     /// The per-call LoRA-scale kwarg (`joint_attention_kwargs`, ...).
     pub scale_kwarg: String,
     /// Family extras for requirements.txt.
@@ -107,6 +114,10 @@ pub struct Family {
     /// Licence LoRAs on this base usually carry.
     #[serde(default)]
     pub license: Option<String>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn default_dtype() -> String {

@@ -73,6 +73,10 @@ pub struct SpacePlan {
     pub flow_shift: Option<f64>,
     /// Qwen Lightning: shift-3 exponential flow-match scheduler (knowledge §3.1).
     pub lightning_scheduler: bool,
+    /// The base's scheduler uses dynamic shifting but the pipeline class passes no `mu`
+    /// (`LTXConditionPipeline` on LTX-Video 0.9.0/0.9.1): the app turns dynamic shifting off.
+    #[serde(default)]
+    pub static_shift: bool,
     /// Distilled sigma schedule constant from `diffusers.pipelines.ltx2.utils`.
     pub sigmas: Option<String>,
     /// `weight_name=`.
@@ -88,6 +92,9 @@ pub struct SpacePlan {
     pub trigger_separator: String,
     /// Default steps.
     pub steps: u32,
+    /// Fewest steps the steps slider offers (the family's `min_steps`).
+    #[serde(default = "one")]
+    pub min_steps: u32,
     /// Default guidance.
     pub guidance: f64,
     /// Guidance keyword.
@@ -197,6 +204,7 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
     );
     let video = task.outputs_video().then(|| video_plan(profile, f));
     let few_step = f.few_step || profile.few_step || profile.steps.as_ref().is_some_and(|s| s.value <= 8);
+    let static_shift = f.dynamic_shifting && NO_MU_CLASSES.contains(&verified.class.value.as_str());
     let mut notes: Vec<String> = verified.note.into_iter().collect();
     notes.extend(profile.notes.iter().cloned());
     Ok(SpacePlan {
@@ -210,6 +218,7 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         vae_float32: f.vae_float32,
         flow_shift: f.flow_shift,
         lightning_scheduler: profile.few_step && f.group == "qwen",
+        static_shift,
         sigmas: f.sigmas.clone().filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c == '_')),
         trigger_separator: match &prompt {
             PromptPlan::Free { trigger: Some(t) } => trigger_join::text_separator(t, &profile.examples.value).to_owned(),
@@ -217,6 +226,7 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
         },
         prompt: prompt.clone(),
         steps: profile.steps.as_ref().map_or(f.steps, |s| s.value),
+        min_steps: f.min_steps,
         guidance: profile.guidance.as_ref().map_or(f.guidance, |g| g.value),
         guidance_param: profile.guidance_param,
         pass_guidance: !f.guidance_ignored,
@@ -269,6 +279,15 @@ fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
         other => PromptPlan::Free { trigger: other },
     }
 }
+
+fn one() -> u32 {
+    1
+}
+
+/// Pipeline classes that call `scheduler.set_timesteps` without `mu` (diffusers 0.42.1
+/// pipeline_ltx_condition.py: `retrieve_timesteps(self.scheduler, timesteps=…)`): on a scheduler
+/// with `use_dynamic_shifting` they raise "`mu` must be passed" at the first call.
+const NO_MU_CLASSES: &[&str] = &["LTXConditionPipeline"];
 
 fn yes() -> bool {
     true

@@ -64,7 +64,7 @@ fn diffusers_imports(plan: &SpacePlan) -> Vec<String> {
     if plan.flow_shift.is_some() {
         classes.push("UniPCMultistepScheduler".into());
     }
-    if plan.lightning_scheduler {
+    if plan.lightning_scheduler || plan.static_shift {
         classes.push("FlowMatchEulerDiscreteScheduler".into());
     }
     let mut lines = vec![format!("from diffusers import {}", classes.join(", "))];
@@ -187,6 +187,13 @@ fn load(plan: &SpacePlan, out: &mut Vec<String>) {
             "pipe.scheduler = UniPCMultistepScheduler.from_config(pipe.scheduler.config, flow_shift={})",
             py_float(shift)
         ));
+    }
+    if plan.static_shift {
+        // LTXConditionPipeline passes its own timesteps and no `mu` (see plan::NO_MU_CLASSES).
+        out.push(
+            "pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(pipe.scheduler.config, use_dynamic_shifting=False)"
+                .into(),
+        );
     }
     if plan.lightning_scheduler {
         out.push("pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(".into());
@@ -462,5 +469,21 @@ mod tests {
         assert!(alloc.zip(spaces).is_some_and(|(a, s)| a < s));
         assert!(app.contains("gr.Video(label=\"Result\", autoplay=True)"));
         assert!(app.contains("export_to_video(result.frames[0], path, fps=FPS)"));
+    }
+
+    #[test]
+    fn a_pipeline_that_passes_no_mu_gets_a_static_shift_scheduler_on_a_dynamic_shifting_base() {
+        let card = |task: &str| format!("---\nbase_model: Lightricks/LTX-Video\npipeline_tag: {task}\n---\n");
+        let v2v = render_app(&test_plan(&card("video-to-video"), &["lora.safetensors"]));
+        assert!(v2v.contains("from_config(pipe.scheduler.config, use_dynamic_shifting=False)"), "{v2v}");
+        let t2v = render_app(&test_plan(&card("text-to-video"), &["lora.safetensors"]));
+        assert!(!t2v.contains("use_dynamic_shifting"), "LTXPipeline computes mu itself");
+    }
+
+    #[test]
+    fn a_shift_terminal_scheduler_offers_at_least_two_steps() {
+        let qwen = render_app(&test_plan("---\nbase_model: Qwen/Qwen-Image\n---\n", &["lora.safetensors"]));
+        assert!(qwen.contains("gr.Slider(label=\"Steps\", minimum=2,"), "{qwen}");
+        assert!(render_app(&test_plan(FLUX, &["lora.safetensors"])).contains("gr.Slider(label=\"Steps\", minimum=1,"));
     }
 }

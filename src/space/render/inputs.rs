@@ -130,7 +130,8 @@ pub fn inputs(plan: &SpacePlan) -> Vec<Input> {
             "int",
             Some("DEFAULT_STEPS".into()),
             format!(
-                "gr.Slider(label=\"Steps\", minimum=1, maximum={}, step=1, value=DEFAULT_STEPS)",
+                "gr.Slider(label=\"Steps\", minimum={}, maximum={}, step=1, value=DEFAULT_STEPS)",
+                py_int(plan.min_steps.min(plan.steps)),
                 py_int(max_steps)
             ),
             true,

@@ -93,7 +93,7 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
             with gr.Accordion("Advanced", open=False):
                 seed = gr.Slider(label="Seed", minimum=0, maximum=MAX_SEED, step=1, value=0)
                 randomize_seed = gr.Checkbox(label="Randomize seed", value=True)
-                steps = gr.Slider(label="Steps", minimum=1, maximum=80, step=1, value=DEFAULT_STEPS)
+                steps = gr.Slider(label="Steps", minimum=2, maximum=80, step=1, value=DEFAULT_STEPS)
                 guidance = gr.Slider(label="True CFG scale", minimum=0.0, maximum=10.0, step=0.1, value=DEFAULT_GUIDANCE)
                 lora_scale = gr.Slider(label="LoRA scale", minimum=0.5, maximum=1.0, step=0.05, value=LORA_SCALE)
         with gr.Column():

@@ -129,7 +129,7 @@ with gr.Blocks(title=HEADER.splitlines()[0].lstrip("# ")) as demo:
                 negative_prompt = gr.Textbox(label="Negative prompt", value=NEGATIVE_PROMPT, lines=2)
                 seed = gr.Slider(label="Seed", minimum=0, maximum=MAX_SEED, step=1, value=0)
                 randomize_seed = gr.Checkbox(label="Randomize seed", value=True)
-                steps = gr.Slider(label="Steps", minimum=1, maximum=100, step=1, value=DEFAULT_STEPS)
+                steps = gr.Slider(label="Steps", minimum=2, maximum=100, step=1, value=DEFAULT_STEPS)
                 guidance = gr.Slider(label="Guidance scale", minimum=0.0, maximum=10.0, step=0.1, value=DEFAULT_GUIDANCE)
         with gr.Column():
             result = gr.Video(label="Result", autoplay=True)
