@@ -133,6 +133,8 @@ pub struct WorkerConfig {
     pub dry_run: bool,
     /// PRs one worker process may open per hour; 0 = unlimited.
     pub max_prs_per_hour: u32,
+    /// Milliseconds between two shard rebalances of a worker (jittered ±25 %).
+    pub rebalance_ms: u64,
 }
 
 /// `[hub]`
@@ -316,6 +318,7 @@ impl Settings {
         check(raw.receiver.idle_timeout_secs >= 1, "receiver.idle_timeout_secs", "must be at least 1", "idle_timeout_secs = 30")?;
         check(raw.receiver.body_timeout_secs >= 1, "receiver.body_timeout_secs", "must be at least 1", "body_timeout_secs = 10")?;
         check(raw.receiver.unauthorized_window_secs >= 1, "receiver.unauthorized_window_secs", "must be at least 1", "unauthorized_window_secs = 60")?;
+        check((100..=60_000).contains(&raw.worker.rebalance_ms), "worker.rebalance_ms", "must be 100 to 60000", "rebalance_ms = 3000")?;
         check(valid_prefix(&raw.amqp.prefix), "amqp.prefix", "must be 1-64 characters of letters, digits, `.`, `-`, `_`", "e.g. lsb")?;
         check_links(&raw.links)?;
         let mut raw = raw;
