@@ -584,6 +584,19 @@ mod tests {
     }
 
     #[test]
+    fn rebalance_interval_is_bounded() {
+        let mut e = env(BASE_ENV);
+        assert_eq!(Settings::load(&[], &e).expect("load").worker.rebalance_ms, 3000);
+        for bad in ["0", "99", "60001"] {
+            e.insert("LSB__WORKER__REBALANCE_MS".into(), bad.into());
+            let err = Settings::load(&[], &e).expect_err("out of range");
+            assert!(err.to_string().contains("worker.rebalance_ms"), "{err}");
+        }
+        e.insert("LSB__WORKER__REBALANCE_MS".into(), "250".into());
+        assert_eq!(Settings::load(&[], &e).expect("load").worker.rebalance_ms, 250);
+    }
+
+    #[test]
     fn unknown_key_is_refused() {
         let mut e = env(BASE_ENV);
         e.insert("LSB__WORKER__CONCURENCY".into(), "7".into());

@@ -87,7 +87,21 @@ pub(super) async fn serve(broker: &AmqpBroker, conn: &Connection, handler: &Hand
         }
     };
     cx.stop.cancel();
-    while tasks.join_next().await.is_some() {}
+    let leaving = shutdown.is_cancelled();
+    if leaving {
+        // Leave now: the others recount and take over this worker's idle shards while its
+        // in-flight jobs finish.
+        let _ = broker.bounded(member.close(200, "leaving".into())).await;
+    }
+    while let Some(done) = tasks.join_next().await {
+        let Ok((k, _)) = done else { continue };
+        if let (true, Some(o)) = (leaving, owned.remove(&k)) {
+            let _ = broker.bounded(o.channel.close(200, "shutting down".into())).await;
+            let _ = broker.bounded(cx.control.queue_delete(t.claim(k).as_str().into(), QueueDeleteOptions::default())).await;
+            gauge.set(owned.len() as i64);
+            tracing::info!(shard = k, owned = owned.len(), "shard released");
+        }
+    }
     gauge.set(0);
     result
 }

@@ -189,10 +189,12 @@ async fn three_workers_on_eight_shards_each_claim_some_and_together_all_exactly_
     let mut published = publish_round(&sim, &broker, &all, "a photo of TOK corgi round 0").await;
     w.add(&sim, &topo.prefix, dir.path(), &pairs);
     w.add(&sim, &topo.prefix, dir.path(), &pairs);
-    let settled = eventually(Duration::from_secs(30), || async { partition(&w.owned(&[0, 1, 2])) }).await;
+    // Settled: a partition of the shards with nobody above ceil(8/3) = 3. (Before that, the
+    // first worker's logs can lag behind a claim of a shard it has just released.)
+    let settled = |o: &[BTreeSet<u16>]| partition(o) && o.iter().all(|s| s.len() <= 3);
+    let done = eventually(Duration::from_secs(30), || async { settled(&w.owned(&[0, 1, 2])) }).await;
     let owned = w.owned(&[0, 1, 2]);
-    assert!(settled, "each of 3 workers owns ≥ 1 shard, every shard once: {owned:?}");
-    assert!(owned.iter().all(|s| s.len() <= 3), "nobody above ceil(8/3): {owned:?}");
+    assert!(done, "each of 3 workers owns 1 to 3 shards, every shard once: {owned:?}");
     assert!(std::fs::read_to_string(&w.logs[0]).unwrap_or_default().contains("shard released"), "the first worker released shards");
     assert_eq!(claims_held(&topo).await, (0..SHARDS).collect(), "the broker holds a claim for every shard");
     let expected: Vec<Option<i64>> = owned.iter().map(|s| Some(s.len() as i64)).collect();

@@ -1,0 +1,209 @@
+//! Scale-out benchmark (bench/scaleout.sh): throughput of 1, 2, 3 worker processes
+//! (concurrency 1 each) draining the same N jobs from the same shard queues on a real RabbitMQ,
+//! with a CPU-bound handler, so the number is about how the shards are shared, not the Hub.
+//! Each worker process is this binary in `worker` mode: the queue layer `work` uses
+//! ([`Broker::consume`]: membership, claims, one consumer per claimed shard), with the job
+//! handler replaced by SHA-256 rounds.
+//! Usage: bench_scaleout [--jobs N] [--shards S] [--iters I] [--runs R] [--max-procs P]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+use lora_space_bot::config::Secret;
+use lora_space_bot::domain::Job;
+use lora_space_bot::queue::amqp::{AmqpBroker, AmqpSettings};
+use lora_space_bot::queue::topology::Topology;
+use lora_space_bot::queue::{Broker, Handler, Outcome};
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+const KEY: &str = "bench-scaleout";
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn num(name: &str, default: u64) -> u64 {
+    arg(name).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn amqp_url() -> String {
+    std::env::var("AMQP_URL").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+fn settings(prefix: &str, shards: u16) -> AmqpSettings {
+    AmqpSettings {
+        url: amqp_url(),
+        topology: Topology { prefix: prefix.to_owned(), shards, delivery_limit: 5 },
+        signing_key: Secret::new(KEY),
+        confirm_timeout: Duration::from_secs(5),
+        rebalance: Duration::from_millis(500),
+    }
+}
+
+/// The CPU-bound job: `iters` chained SHA-256 rounds.
+fn burn(iters: u64) -> u8 {
+    let mut h = [0u8; 32];
+    for _ in 0..iters {
+        h = Sha256::digest(h).into();
+    }
+    h[0]
+}
+
+/// Worker mode: consume until killed; print `owned N` when the claimed count changes and
+/// `done` after each job.
+async fn worker(prefix: String, shards: u16, iters: u64) {
+    let shutdown = CancellationToken::new();
+    let broker = AmqpBroker::start(settings(&prefix, shards), shutdown.clone());
+    let metrics = lora_space_bot::metrics::Metrics::for_roles(false, true);
+    broker.report_shards_to(&metrics);
+    let gauge = metrics.shards_owned.clone();
+    tokio::spawn(async move {
+        let mut last = -1;
+        loop {
+            let now = gauge.get();
+            if now != last {
+                println!("owned {now}");
+                let _ = std::io::stdout().flush();
+                last = now;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let handler: Handler = Arc::new(move |_job| {
+        async move {
+            let _ = tokio::task::spawn_blocking(move || burn(iters)).await;
+            println!("done");
+            let _ = std::io::stdout().flush();
+            Outcome::Done
+        }
+        .boxed()
+    });
+    let _ = Broker::Amqp(broker).consume(handler, 1, shutdown).await;
+}
+
+struct Run {
+    secs: f64,
+    per_process: Vec<u64>,
+}
+
+/// One measurement: `procs` workers, settled on the shards, then N jobs published and drained.
+async fn run(procs: usize, jobs: u64, shards: u16, iters: u64, round: u64) -> Run {
+    let prefix = format!("lsb-bench-so-{}-{procs}-{round}", std::process::id());
+    let shutdown = CancellationToken::new();
+    let publisher = AmqpBroker::start(settings(&prefix, shards), shutdown.clone());
+    assert!(publisher.wait_ready(Duration::from_secs(15)).await, "RabbitMQ is not reachable at {}", amqp_url());
+    let exe = std::env::current_exe().expect("own path");
+    let (tx, rx) = mpsc::channel::<(usize, String)>();
+    let mut children: Vec<Child> = (0..procs)
+        .map(|i| {
+            let mut child = Command::new(&exe)
+                .args(["worker", "--prefix", &prefix, "--shards", &shards.to_string(), "--iters", &iters.to_string()])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn worker");
+            let out = BufReader::new(child.stdout.take().expect("stdout"));
+            let tx = tx.clone();
+            std::thread::spawn(move || out.lines().map_while(Result::ok).for_each(|l| drop(tx.send((i, l)))));
+            child
+        })
+        .collect();
+    // Settled: every shard claimed, nobody above ceil(shards / procs).
+    let share = lora_space_bot::queue::claims::target(shards, procs as u32) as i64;
+    let mut owned = vec![0i64; procs];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(owned.iter().sum::<i64>() == i64::from(shards) && owned.iter().all(|o| *o <= share && *o > 0)) {
+        assert!(Instant::now() < deadline, "workers did not settle: {owned:?}");
+        if let Ok((i, line)) = rx.recv_timeout(Duration::from_millis(100)) {
+            if let Some(n) = line.strip_prefix("owned ").and_then(|n| n.parse().ok()) {
+                owned[i] = n;
+            }
+        }
+    }
+    let broker = Broker::Amqp(publisher);
+    let t0 = Instant::now();
+    let publishing = {
+        let broker = broker.clone();
+        tokio::spawn(async move {
+            for j in 0..jobs {
+                let space = format!("bench/space-{}", j % 64).parse().expect("id");
+                let job = Job::sync("bench/lora".parse().expect("id"), None, space, &format!("bench {j}"), time::OffsetDateTime::now_utc());
+                broker.publish(&job).await.expect("publish");
+            }
+        })
+    };
+    let mut per_process = vec![0u64; procs];
+    let mut done = 0;
+    while done < jobs {
+        let (i, line) = rx.recv_timeout(Duration::from_secs(120)).expect("jobs keep finishing");
+        if line == "done" {
+            per_process[i] += 1;
+            done += 1;
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let _ = publishing.await;
+    for c in &mut children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    cleanup(&broker_topology(&prefix, shards)).await;
+    shutdown.cancel();
+    Run { secs, per_process }
+}
+
+fn broker_topology(prefix: &str, shards: u16) -> Topology {
+    settings(prefix, shards).topology
+}
+
+async fn cleanup(t: &Topology) {
+    let Ok(conn) = lora_space_bot::queue::amqp::connect(&amqp_url()).await else { return };
+    let Ok(ch) = conn.create_channel().await else { return };
+    for q in t.queues().into_iter().map(|q| q.name).chain([t.members()]) {
+        let _ = ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default()).await;
+    }
+    for e in t.exchanges() {
+        let _ = ch.exchange_delete(e.name.as_str().into(), ExchangeDeleteOptions::default()).await;
+    }
+    let _ = conn.close(200, "bye".into()).await;
+}
+
+#[tokio::main]
+async fn main() {
+    let shards = num("--shards", 8) as u16;
+    let iters = num("--iters", 100_000);
+    if std::env::args().nth(1).as_deref() == Some("worker") {
+        worker(arg("--prefix").expect("--prefix"), shards, iters).await;
+        return;
+    }
+    let jobs = num("--jobs", 600);
+    let runs = num("--runs", 3).max(1);
+    let max_procs = num("--max-procs", 3).max(1) as usize;
+    let t = Instant::now();
+    let reps = 20;
+    let sink: u32 = (0..reps).map(|_| u32::from(burn(iters))).sum();
+    std::hint::black_box(sink);
+    let job_ms = t.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
+    println!("CPU per job: {job_ms:.1} ms ({iters} SHA-256 rounds); {jobs} jobs on {shards} shards; {runs} runs per row, median shown; {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!("\n| worker processes | jobs/s (median) | min–max | speed-up | jobs per process (median run) |\n|---|---|---|---|---|");
+    let mut base = None;
+    for procs in 1..=max_procs {
+        let mut results = Vec::new();
+        for round in 0..runs {
+            results.push(run(procs, jobs, shards, iters, round).await);
+        }
+        results.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+        let rate = |r: &Run| jobs as f64 / r.secs;
+        let median = &results[results.len() / 2];
+        let (lo, hi) = (rate(&results[results.len() - 1]), rate(&results[0]));
+        let b = *base.get_or_insert(rate(median));
+        println!("| {procs} | {:.1} | {lo:.1}–{hi:.1} | {:.2}× | {:?} |", rate(median), rate(median) / b, median.per_process);
+    }
+}
