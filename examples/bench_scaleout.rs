@@ -121,10 +121,10 @@ async fn run(procs: usize, jobs: u64, shards: u16, iters: u64, round: u64) -> Ru
     let deadline = Instant::now() + Duration::from_secs(60);
     while !(owned.iter().sum::<i64>() == i64::from(shards) && owned.iter().all(|o| *o <= share && *o > 0)) {
         assert!(Instant::now() < deadline, "workers did not settle: {owned:?}");
-        if let Ok((i, line)) = rx.recv_timeout(Duration::from_millis(100)) {
-            if let Some(n) = line.strip_prefix("owned ").and_then(|n| n.parse().ok()) {
-                owned[i] = n;
-            }
+        if let Ok((i, line)) = rx.recv_timeout(Duration::from_millis(100))
+            && let Some(n) = line.strip_prefix("owned ").and_then(|n| n.parse().ok())
+        {
+            owned[i] = n;
         }
     }
     let broker = Broker::Amqp(publisher);
@@ -178,12 +178,12 @@ async fn cleanup(t: &Topology) {
 #[tokio::main]
 async fn main() {
     let shards = num("--shards", 8) as u16;
-    let iters = num("--iters", 100_000);
+    let iters = num("--iters", 500_000);
     if std::env::args().nth(1).as_deref() == Some("worker") {
         worker(arg("--prefix").expect("--prefix"), shards, iters).await;
         return;
     }
-    let jobs = num("--jobs", 600);
+    let jobs = num("--jobs", 300);
     let runs = num("--runs", 3).max(1);
     let max_procs = num("--max-procs", 3).max(1) as usize;
     let t = Instant::now();
@@ -192,9 +192,11 @@ async fn main() {
     std::hint::black_box(sink);
     let job_ms = t.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
     println!("CPU per job: {job_ms:.1} ms ({iters} SHA-256 rounds); {jobs} jobs on {shards} shards; {runs} runs per row, median shown; {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
-    println!("\n| worker processes | jobs/s (median) | min–max | speed-up | jobs per process (median run) |\n|---|---|---|---|---|");
+    println!("\n| worker processes | jobs/s (median) | min–max | speed-up | jobs per process (median run) | 1-min load before the row |\n|---|---|---|---|---|---|");
     let mut base = None;
     for procs in 1..=max_procs {
+        // Other users of the machine show here: the cores this benchmark could not have.
+        let load = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_owned)).unwrap_or_default();
         let mut results = Vec::new();
         for round in 0..runs {
             results.push(run(procs, jobs, shards, iters, round).await);
@@ -204,6 +206,6 @@ async fn main() {
         let median = &results[results.len() / 2];
         let (lo, hi) = (rate(&results[results.len() - 1]), rate(&results[0]));
         let b = *base.get_or_insert(rate(median));
-        println!("| {procs} | {:.1} | {lo:.1}–{hi:.1} | {:.2}× | {:?} |", rate(median), rate(median) / b, median.per_process);
+        println!("| {procs} | {:.1} | {lo:.1}–{hi:.1} | {:.2}× | {:?} | {load} |", rate(median), rate(median) / b, median.per_process);
     }
 }

@@ -56,10 +56,10 @@ async fn claims_held(t: &Topology) -> BTreeSet<u16> {
     for k in 0..t.shards {
         let ch = conn.create_channel().await.expect("channel");
         let opts = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
-        if let Err(e) = ch.queue_declare(t.claim(k).as_str().into(), opts, FieldTable::default()).await {
-            if lora_space_bot::queue::fatal::reply_code(&e) == Some(405) {
-                held.insert(k);
-            }
+        if let Err(e) = ch.queue_declare(t.claim(k).as_str().into(), opts, FieldTable::default()).await
+            && lora_space_bot::queue::fatal::reply_code(&e) == Some(405)
+        {
+            held.insert(k);
         }
     }
     let _ = conn.close(200, "bye".into()).await;
