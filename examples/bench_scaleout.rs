@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use lora_space_bot::config::Secret;
-use lora_space_bot::domain::Job;
+use lora_space_bot::domain::{Job, RepoId};
 use lora_space_bot::queue::amqp::{AmqpBroker, AmqpSettings};
 use lora_space_bot::queue::topology::Topology;
 use lora_space_bot::queue::{Broker, Handler, Outcome};
@@ -91,6 +91,8 @@ async fn worker(prefix: String, shards: u16, iters: u64) {
 struct Run {
     secs: f64,
     per_process: Vec<u64>,
+    /// CPU cores the worker processes used on average while the jobs ran.
+    cores: f64,
 }
 
 /// One measurement: `procs` workers, settled on the shards, then N jobs published and drained.
@@ -127,13 +129,17 @@ async fn run(procs: usize, jobs: u64, shards: u16, iters: u64, round: u64) -> Ru
             owned[i] = n;
         }
     }
+    let spaces = spread_spaces(&broker_topology(&prefix, shards));
+    let cpu_before: f64 = children.iter().map(|c| cpu_secs(c.id())).sum();
     let broker = Broker::Amqp(publisher);
     let t0 = Instant::now();
     let publishing = {
         let broker = broker.clone();
         tokio::spawn(async move {
             for j in 0..jobs {
-                let space = format!("bench/space-{}", j % 64).parse().expect("id");
+                // The same number of jobs on every shard (round robin), so the measure is of the
+                // sharing, not of how 64 names happen to hash.
+                let space = spaces[(j % spaces.len() as u64) as usize].clone();
                 let job = Job::sync("bench/lora".parse().expect("id"), None, space, &format!("bench {j}"), time::OffsetDateTime::now_utc());
                 broker.publish(&job).await.expect("publish");
             }
@@ -149,6 +155,7 @@ async fn run(procs: usize, jobs: u64, shards: u16, iters: u64, round: u64) -> Ru
         }
     }
     let secs = t0.elapsed().as_secs_f64();
+    let cpu: f64 = children.iter().map(|c| cpu_secs(c.id())).sum();
     let _ = publishing.await;
     for c in &mut children {
         let _ = c.kill();
@@ -156,7 +163,32 @@ async fn run(procs: usize, jobs: u64, shards: u16, iters: u64, round: u64) -> Ru
     }
     cleanup(&broker_topology(&prefix, shards)).await;
     shutdown.cancel();
-    Run { secs, per_process }
+    Run { secs, per_process, cores: (cpu - cpu_before) / secs }
+}
+
+/// Eight Spaces per shard, listed shard by shard interleaved: `[s0, s1, ..., s7, s0', ...]`.
+fn spread_spaces(t: &Topology) -> Vec<RepoId> {
+    let mut by_shard: Vec<Vec<RepoId>> = vec![Vec::new(); usize::from(t.shards)];
+    for i in 0.. {
+        let space: RepoId = format!("bench/space-{i}").parse().expect("id");
+        let k = usize::from(t.shard_of(&space));
+        if by_shard[k].len() < 8 {
+            by_shard[k].push(space);
+        }
+        if by_shard.iter().all(|v| v.len() == 8) {
+            break;
+        }
+    }
+    (0..8).flat_map(|n| by_shard.iter().map(move |v| v[n].clone())).collect()
+}
+
+/// User + system CPU seconds of a process so far (`/proc/<pid>/stat`, clock ticks of 1/100 s).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit_once(") ").map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    // After the command: state is field 3, utime 14 and stime 15 (1-based, proc(5)).
+    let tick = |i: usize| fields.get(i - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(14) + tick(15)) / 100.0
 }
 
 fn broker_topology(prefix: &str, shards: u16) -> Topology {
@@ -192,7 +224,7 @@ async fn main() {
     std::hint::black_box(sink);
     let job_ms = t.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
     println!("CPU per job: {job_ms:.1} ms ({iters} SHA-256 rounds); {jobs} jobs on {shards} shards; {runs} runs per row, median shown; {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
-    println!("\n| worker processes | jobs/s (median) | min–max | speed-up | jobs per process (median run) | 1-min load before the row |\n|---|---|---|---|---|---|");
+    println!("\n| worker processes | jobs/s (median) | min–max | speed-up | jobs per process (median run) | CPU cores the workers got | jobs per worker CPU-second | 1-min load before the row |\n|---|---|---|---|---|---|---|---|");
     let mut base = None;
     for procs in 1..=max_procs {
         // Other users of the machine show here: the cores this benchmark could not have.
@@ -206,6 +238,7 @@ async fn main() {
         let median = &results[results.len() / 2];
         let (lo, hi) = (rate(&results[results.len() - 1]), rate(&results[0]));
         let b = *base.get_or_insert(rate(median));
-        println!("| {procs} | {:.1} | {lo:.1}–{hi:.1} | {:.2}× | {:?} | {load} |", rate(median), rate(median) / b, median.per_process);
+        let per_cpu = rate(median) / median.cores.max(f64::EPSILON);
+        println!("| {procs} | {:.1} | {lo:.1}–{hi:.1} | {:.2}× | {:?} | {:.2} | {per_cpu:.1} | {load} |", rate(median), rate(median) / b, median.per_process, median.cores);
     }
 }
