@@ -79,7 +79,7 @@ async fn main() {
     let prefix = format!("lsb-bench-w{}", std::process::id());
     let topo = Topology { prefix: prefix.clone(), shards: 4, delivery_limit: 5 };
     let shutdown = CancellationToken::new();
-    let publisher = AmqpBroker::start(AmqpSettings { url: amqp.clone(), topology: topo, signing_key: Secret::new("bench"), confirm_timeout: Duration::from_secs(5) }, shutdown.clone());
+    let publisher = AmqpBroker::start(AmqpSettings { url: amqp.clone(), topology: topo, signing_key: Secret::new("bench"), confirm_timeout: Duration::from_secs(5), rebalance: Duration::from_secs(1) }, shutdown.clone());
     assert!(publisher.wait_ready(Duration::from_secs(15)).await, "RabbitMQ is not reachable at {amqp}");
     // Workers run only linked pairs: link every seeded pair.
     let links = std::env::temp_dir().join(format!("{prefix}-links.toml"));

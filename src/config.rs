@@ -133,6 +133,8 @@ pub struct WorkerConfig {
     pub dry_run: bool,
     /// PRs one worker process may open per hour; 0 = unlimited.
     pub max_prs_per_hour: u32,
+    /// Milliseconds between two shard rebalances of a worker (jittered ±25 %).
+    pub rebalance_ms: u64,
 }
 
 /// `[hub]`
@@ -316,6 +318,7 @@ impl Settings {
         check(raw.receiver.idle_timeout_secs >= 1, "receiver.idle_timeout_secs", "must be at least 1", "idle_timeout_secs = 30")?;
         check(raw.receiver.body_timeout_secs >= 1, "receiver.body_timeout_secs", "must be at least 1", "body_timeout_secs = 10")?;
         check(raw.receiver.unauthorized_window_secs >= 1, "receiver.unauthorized_window_secs", "must be at least 1", "unauthorized_window_secs = 60")?;
+        check((100..=60_000).contains(&raw.worker.rebalance_ms), "worker.rebalance_ms", "must be 100 to 60000", "rebalance_ms = 3000")?;
         check(valid_prefix(&raw.amqp.prefix), "amqp.prefix", "must be 1-64 characters of letters, digits, `.`, `-`, `_`", "e.g. lsb")?;
         check_links(&raw.links)?;
         let mut raw = raw;
@@ -588,6 +591,19 @@ mod tests {
         assert_eq!(normalize_amqp_url("amqp://guest:guest@127.0.0.1:5672/"), "amqp://guest:guest@127.0.0.1:5672");
         assert_eq!(normalize_amqp_url("amqp://h:5672/%2f"), "amqp://h:5672/%2f");
         assert_eq!(normalize_amqp_url("amqp://h:5672/prod"), "amqp://h:5672/prod");
+    }
+
+    #[test]
+    fn rebalance_interval_is_bounded() {
+        let mut e = env(BASE_ENV);
+        assert_eq!(Settings::load(&[], &e).expect("load").worker.rebalance_ms, 3000);
+        for bad in ["0", "99", "60001"] {
+            e.insert("LSB__WORKER__REBALANCE_MS".into(), bad.into());
+            let err = Settings::load(&[], &e).expect_err("out of range");
+            assert!(err.to_string().contains("worker.rebalance_ms"), "{err}");
+        }
+        e.insert("LSB__WORKER__REBALANCE_MS".into(), "250".into());
+        assert_eq!(Settings::load(&[], &e).expect("load").worker.rebalance_ms, 250);
     }
 
     #[test]

@@ -69,6 +69,8 @@ pub struct Metrics {
     pub dead_letters: Counter,
     /// `lsb_queue_depth{queue}`: messages ready in a queue, where known.
     pub queue_depth: Family<QueueLabel, Gauge>,
+    /// `lsb_shards_owned`: shards this worker process has claimed (README, Scaling).
+    pub shards_owned: Gauge,
 }
 
 impl Metrics {
@@ -80,7 +82,7 @@ impl Metrics {
     /// A registry exporting only the series of the roles this process runs: the receiver's
     /// (`lsb_webhooks_total`, `lsb_publish_seconds`), the worker's (`lsb_jobs_total`,
     /// `lsb_stage_seconds`, `lsb_hub_calls_total`, `lsb_retries_total`,
-    /// `lsb_dead_letters_total`), and `lsb_queue_depth` for both.
+    /// `lsb_dead_letters_total`, `lsb_shards_owned`), and `lsb_queue_depth` for both.
     pub fn for_roles(serve: bool, work: bool) -> Arc<Self> {
         let mut registry = Registry::with_prefix("lsb");
         let webhooks = Family::<OutcomeLabel, Counter>::default();
@@ -94,16 +96,18 @@ impl Metrics {
         let hub_calls = Family::<HubCallLabels, Counter>::default();
         let retries = Counter::default();
         let dead_letters = Counter::default();
+        let shards_owned = Gauge::default();
         if work {
             registry.register("jobs", "Finished jobs by kind and outcome", jobs.clone());
             registry.register("stage_seconds", "Pipeline stage durations", stage_seconds.clone());
             registry.register("hub_calls", "Hub HTTP calls by route and status", hub_calls.clone());
             registry.register("retries", "Jobs sent to a retry tier", retries.clone());
             registry.register("dead_letters", "Jobs parked in the dead-letter queue", dead_letters.clone());
+            registry.register("shards_owned", "Shards this worker process has claimed", shards_owned.clone());
         }
         let queue_depth = Family::<QueueLabel, Gauge>::default();
         registry.register("queue_depth", "Messages ready in a queue", queue_depth.clone());
-        Arc::new(Self { registry, webhooks, publish_seconds, jobs, stage_seconds, hub_calls, retries, dead_letters, queue_depth })
+        Arc::new(Self { registry, webhooks, publish_seconds, jobs, stage_seconds, hub_calls, retries, dead_letters, queue_depth, shards_owned })
     }
 
     /// Counts one webhook delivery.
@@ -177,5 +181,6 @@ mod tests {
         }
         assert!(!receiver.contains("lsb_hub_calls_total") && !receiver.contains("lsb_stage_seconds"), "{receiver}");
         assert!(worker.contains("lsb_hub_calls_total") && !worker.contains("lsb_publish_seconds"), "{worker}");
+        assert!(worker.contains("lsb_shards_owned") && !receiver.contains("lsb_shards_owned"), "{worker}\n{receiver}");
     }
 }

@@ -191,6 +191,7 @@ async fn run_roles(settings: &Settings, serve: bool, work: bool, shutdown: Cance
 async fn run_roles_on(settings: &Settings, broker: &AmqpBroker, serve: bool, work: bool, shutdown: CancellationToken) -> anyhow::Result<()> {
     let metrics = crate::metrics::Metrics::for_roles(serve, work);
     broker.watch_depths(metrics.clone(), std::time::Duration::from_secs(settings.amqp.queue_depth_interval_secs));
+    broker.report_shards_to(&metrics);
     let mut tasks = tokio::task::JoinSet::new();
     if serve {
         let state = receiver_state(settings, Broker::Amqp(broker.clone()), metrics.clone());
@@ -233,6 +234,7 @@ pub fn amqp_settings(s: &Settings) -> Result<AmqpSettings, crate::config::Config
         topology: Topology { prefix: s.amqp.prefix.clone(), shards: s.amqp.shards, delivery_limit: s.amqp.delivery_limit },
         signing_key: s.signing_key()?.clone(),
         confirm_timeout: s.publish_timeout(),
+        rebalance: Duration::from_millis(s.worker.rebalance_ms),
     })
 }
 

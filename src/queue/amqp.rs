@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures::StreamExt;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
+    BasicAckOptions, BasicNackOptions, BasicPublishOptions, ConfirmSelectOptions,
     ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
+use prometheus_client::metrics::gauge::Gauge;
 use time::OffsetDateTime;
 use tokio::sync::{RwLock, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -41,6 +41,8 @@ pub struct AmqpSettings {
     pub signing_key: Secret,
     /// How long a publish waits for its confirm (also bounds every broker await).
     pub confirm_timeout: Duration,
+    /// How often a consumer counts the workers and claims or releases shards (jittered ±25 %).
+    pub rebalance: Duration,
 }
 
 struct Inner {
@@ -52,6 +54,8 @@ struct Inner {
     fatal: std::sync::Mutex<Option<String>>,
     /// Whether a connection ever succeeded (later refusals are retried).
     connected_once: AtomicBool,
+    /// `lsb_shards_owned`: claims held by this process's consumer connection.
+    shards_owned: std::sync::Mutex<Gauge>,
 }
 
 /// A cloneable handle on the RabbitMQ connection used for publishing.
@@ -64,7 +68,7 @@ impl AmqpBroker {
     /// Starts the supervisor that connects (and reconnects) in the background; publishes
     /// fail with [`QueueError::Unavailable`] until it is connected. Stops with `shutdown`.
     pub fn start(settings: AmqpSettings, shutdown: CancellationToken) -> Self {
-        let inner = Arc::new(Inner { settings, channel: RwLock::new(None), ready: AtomicBool::new(false), shutdown, fatal: std::sync::Mutex::new(None), connected_once: AtomicBool::new(false) });
+        let inner = Arc::new(Inner { settings, channel: RwLock::new(None), ready: AtomicBool::new(false), shutdown, fatal: std::sync::Mutex::new(None), connected_once: AtomicBool::new(false), shards_owned: std::sync::Mutex::new(Gauge::default()) });
         tokio::spawn(supervise(inner.clone()));
         Self { inner }
     }
@@ -111,6 +115,21 @@ impl AmqpBroker {
     /// The topology in use.
     pub fn topology(&self) -> &Topology {
         &self.inner.settings.topology
+    }
+
+    pub(super) fn settings(&self) -> &AmqpSettings {
+        &self.inner.settings
+    }
+
+    /// Reports the shards this process's consumers own into `metrics` (`lsb_shards_owned`).
+    pub fn report_shards_to(&self, metrics: &crate::metrics::Metrics) {
+        if let Ok(mut g) = self.inner.shards_owned.lock() {
+            *g = metrics.shards_owned.clone();
+        }
+    }
+
+    pub(super) fn shards_owned_gauge(&self) -> Gauge {
+        self.inner.shards_owned.lock().map(|g| g.clone()).unwrap_or_default()
     }
 
     pub(super) async fn publish(&self, job: &Job, delay: Option<Duration>) -> Result<(), QueueError> {
@@ -237,33 +256,18 @@ impl AmqpBroker {
         let s = &self.inner.settings;
         let conn = self.bounded(connect(&s.url)).await?;
         declare(&self.bounded(conn.create_channel()).await?, &s.topology, s.confirm_timeout).await?;
-        let stop = shutdown.child_token();
-        let mut shards = tokio::task::JoinSet::new();
-        for k in 0..s.topology.shards {
-            let ch = self.bounded(conn.create_channel()).await?;
-            // Ref AMQP 0-9-1 basic.qos: one unacked delivery per shard keeps a Space's jobs in order.
-            self.bounded(ch.basic_qos(1, BasicQosOptions::default())).await?;
-            let queue = s.topology.shard_queue(k);
-            let consumer = self.bounded(ch.basic_consume(queue.as_str().into(), format!("lsb-{}-{k}", std::process::id()).into(), BasicConsumeOptions::default(), FieldTable::default())).await?;
-            shards.spawn(shard_loop(self.clone(), consumer, handler.clone(), permits.clone(), stop.clone()));
-        }
-        tracing::info!(shards = s.topology.shards, "consuming");
-        let result = tokio::select! {
-            _ = shutdown.cancelled() => Ok(()),
-            Some(r) = shards.join_next() => r.unwrap_or_else(|e| Err(QueueError::Unavailable(e.to_string()))),
-        };
-        stop.cancel();
-        while shards.join_next().await.is_some() {}
+        tracing::info!(shards = s.topology.shards, "consuming the shards this process claims");
+        let result = super::shards::serve(self, &conn, handler, permits, shutdown).await;
         let _ = tokio::time::timeout(Duration::from_secs(2), conn.close(200, "bye".into())).await;
         result
     }
 
-    async fn bounded<T>(&self, f: impl std::future::Future<Output = lapin::Result<T>>) -> Result<T, QueueError> {
+    pub(super) async fn bounded<T>(&self, f: impl std::future::Future<Output = lapin::Result<T>>) -> Result<T, QueueError> {
         let limit = self.inner.settings.confirm_timeout;
         tokio::time::timeout(limit, f).await.map_err(|_| QueueError::ConfirmTimeout(limit))?.map_err(QueueError::Amqp)
     }
 
-    async fn settle(&self, delivery: &lapin::message::Delivery, job: Option<Job>, outcome: Outcome) -> Result<(), QueueError> {
+    pub(super) async fn settle(&self, delivery: &lapin::message::Delivery, job: Option<Job>, outcome: Outcome) -> Result<(), QueueError> {
         let durable = match (job, outcome) {
             (_, Outcome::Done) => Ok(()),
             (Some(mut job), Outcome::Retry { after, error }) => {
@@ -297,27 +301,6 @@ impl AmqpBroker {
                 let _ = self.bounded(delivery.acker.nack(BasicNackOptions { requeue: true, ..BasicNackOptions::default() })).await;
                 Err(e)
             }
-        }
-    }
-}
-
-async fn shard_loop(broker: AmqpBroker, mut consumer: lapin::Consumer, handler: Handler, permits: Arc<Semaphore>, stop: CancellationToken) -> Result<(), QueueError> {
-    loop {
-        let next = tokio::select! { _ = stop.cancelled() => return Ok(()), d = consumer.next() => d };
-        let delivery = match next {
-            None => return Err(QueueError::Unavailable("consumer stream ended".into())),
-            Some(Err(e)) => return Err(QueueError::Amqp(e)),
-            Some(Ok(d)) => d,
-        };
-        let Ok(_permit) = permits.acquire().await else { return Ok(()) };
-        let sig = header_text(&delivery.properties, SIGNATURE_HEADER);
-        let key = broker.inner.settings.signing_key.expose().as_bytes().to_vec();
-        match envelope::open(&delivery.data, sig.as_deref(), &key) {
-            Ok(job) => {
-                let outcome = handler(job.clone()).await;
-                broker.settle(&delivery, Some(job), outcome).await?;
-            }
-            Err(e) => broker.settle(&delivery, None, Outcome::DeadLetter { reason: e.to_string() }).await?,
         }
     }
 }

@@ -28,6 +28,17 @@ pub fn fix_for(code: u16, text: &str) -> Option<String> {
     Some(format!("{what} [broker said {code}: {text}]"))
 }
 
+/// AMQP 0-9-1 §1.9 `resource-locked`: the queue is exclusive to another connection.
+pub const RESOURCE_LOCKED: u16 = 405;
+
+/// The broker's reply code, when `e` is a refusal the broker sent.
+pub fn reply_code(e: &lapin::Error) -> Option<u16> {
+    match e.kind() {
+        lapin::ErrorKind::ProtocolError(amqp) => Some(amqp.get_id()),
+        _ => None,
+    }
+}
+
 /// [`fix_for`] of a lapin error, when it is a broker refusal of that kind.
 pub fn fatal_reason(e: &lapin::Error) -> Option<String> {
     match e.kind() {

@@ -3,10 +3,12 @@
 //! in production and tests; an in-process [`memory`] backend only for `demo`.
 
 pub mod amqp;
+pub mod claims;
 pub mod dead;
 pub mod envelope;
 pub mod fatal;
 pub mod memory;
+mod shards;
 pub mod topology;
 
 use std::sync::Arc;

@@ -85,6 +85,15 @@ impl Topology {
         let n = u64::from_be_bytes([digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]]);
         (n % u64::from(self.shards.max(1))) as u16
     }
+    /// The non-durable classic queue every worker consumes from (and never receives on): its
+    /// consumer count is the number of live workers (`claims` module).
+    pub fn members(&self) -> String {
+        format!("{}.members", self.prefix)
+    }
+    /// The exclusive queue whose declaring connection owns shard `k` (`claims` module).
+    pub fn claim(&self, k: u16) -> String {
+        format!("{}.claim.{k}", self.prefix)
+    }
     /// The routing key of shard `k` on the jobs exchange.
     pub fn routing_key(k: u16) -> String {
         k.to_string()
@@ -170,6 +179,14 @@ mod tests {
         assert!(q.args.contains(&("x-dead-letter-exchange", Arg::Owned("lsb.dead".into()))));
         assert!(q.args.contains(&("x-overflow", Arg::Str("reject-publish"))));
         assert_eq!(q.routing_key, "2");
+    }
+
+    #[test]
+    fn membership_and_claim_queues_carry_the_prefix() {
+        let t = topo();
+        assert_eq!(t.members(), "lsb.members");
+        assert_eq!(t.claim(3), "lsb.claim.3");
+        assert!(t.queues().iter().all(|q| q.name != t.members() && !q.name.contains(".claim.")), "neither is a durable topology queue");
     }
 
     #[test]

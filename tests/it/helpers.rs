@@ -48,7 +48,7 @@ pub fn id(s: &str) -> RepoId {
 /// Starts a supervised broker handle on `url` and waits until it is connected.
 pub async fn broker(url: &str, topo: &Topology, shutdown: &CancellationToken) -> AmqpBroker {
     let b = AmqpBroker::start(
-        AmqpSettings { url: url.to_owned(), topology: topo.clone(), signing_key: Secret::new(SIGNING_KEY), confirm_timeout: Duration::from_secs(3) },
+        AmqpSettings { url: url.to_owned(), topology: topo.clone(), signing_key: Secret::new(SIGNING_KEY), confirm_timeout: Duration::from_secs(3), rebalance: Duration::from_millis(300) },
         shutdown.clone(),
     );
     assert!(b.wait_ready(Duration::from_secs(15)).await, "broker did not become ready");
@@ -198,8 +198,8 @@ impl Drop for TopologyCleanup {
             rt.block_on(async move {
                 let Ok(conn) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await else { return };
                 let Ok(ch) = conn.create_channel().await else { return };
-                for q in t.queues() {
-                    let _ = ch.queue_delete(q.name.as_str().into(), lapin::options::QueueDeleteOptions::default()).await;
+                for q in t.queues().into_iter().map(|q| q.name).chain([t.members()]) {
+                    let _ = ch.queue_delete(q.as_str().into(), lapin::options::QueueDeleteOptions::default()).await;
                 }
                 for e in t.exchanges() {
                     let _ = ch.exchange_delete(e.name.as_str().into(), lapin::options::ExchangeDeleteOptions::default()).await;

@@ -13,6 +13,7 @@ mod plan;
 mod hub_client;
 mod processes;
 mod receiver;
+mod scaleout;
 mod sim;
 mod smoke;
 mod smoke_honest;

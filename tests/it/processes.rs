@@ -23,6 +23,11 @@ fn links_file(log: &Path, pairs: &[(RepoId, RepoId)]) -> std::path::PathBuf {
 }
 
 fn work_process(sim: &SimHandle, prefix: &str, log: &Path, pairs: &[(RepoId, RepoId)]) -> Child {
+    work_process_with(sim, prefix, log, pairs, &[])
+}
+
+/// A `work` process like [`work_process`], with more `LSB__...` settings.
+pub(crate) fn work_process_with(sim: &SimHandle, prefix: &str, log: &Path, pairs: &[(RepoId, RepoId)], env: &[(&str, &str)]) -> Child {
     let links = links_file(log, pairs);
     Command::new(env!("CARGO_BIN_EXE_lora-space-bot"))
         .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config/test.toml"), "--config", links.to_str().expect("utf-8"), "work"])
@@ -34,13 +39,14 @@ fn work_process(sim: &SimHandle, prefix: &str, log: &Path, pairs: &[(RepoId, Rep
         .env("LSB__AMQP__PREFIX", prefix)
         .env("LSB__TELEMETRY__FORMAT", "json")
         .env("LSB__TELEMETRY__FILTER", "lora_space_bot=info")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).expect("log file"))
         .spawn()
         .expect("spawn work")
 }
 
-fn seed_pair(sim: &SimHandle, i: usize) -> (RepoId, RepoId) {
+pub(crate) fn seed_pair(sim: &SimHandle, i: usize) -> (RepoId, RepoId) {
     let lora = id(&format!("tkato/corgi-{i}"));
     let space = id(&format!("tkato/corgi-demo-{i}"));
     let files = BTreeMap::from([("README.md".to_owned(), CORGI_CARD.as_bytes().to_vec()), ("pytorch_lora_weights.safetensors".to_owned(), vec![1, 2, 3])]);
@@ -49,7 +55,7 @@ fn seed_pair(sim: &SimHandle, i: usize) -> (RepoId, RepoId) {
     (lora, space)
 }
 
-fn push(sim: &SimHandle, lora: &RepoId, trigger: &str) -> lora_space_bot::domain::CommitSha {
+pub(crate) fn push(sim: &SimHandle, lora: &RepoId, trigger: &str) -> lora_space_bot::domain::CommitSha {
     let card = CORGI_CARD.replace("a photo of TOK corgi", trigger);
     sim.commit_as("tkato", RepoType::Model, lora, BTreeMap::from([("README.md".to_owned(), card.into_bytes())]), "new trigger")
 }
@@ -76,7 +82,7 @@ async fn setup(name: &str, pairs: usize) -> (SimHandle, Vec<(RepoId, RepoId)>, T
 }
 
 /// `(space, start, end)` of every job in a JSON log, from its "job started"/"job done" lines.
-fn job_intervals(log: &str) -> Vec<(String, String, String)> {
+pub(crate) fn job_intervals(log: &str) -> Vec<(String, String, String)> {
     let mut open: HashMap<String, String> = HashMap::new();
     let mut out = Vec::new();
     for line in log.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {

@@ -146,7 +146,7 @@ pub(super) fn keda_scales_the_worker_deployment_on_exactly_the_shard_queues_up_t
     let target = text(&so, "/spec/scaleTargetRef/name");
     let worker = k8s_containers().into_iter().find(|(_, _, c)| subcommand(&k8s_argv(c)) == Some("work")).expect("a work container").0;
     assert_eq!(target, worker);
-    assert_eq!(so["spec"]["maxReplicaCount"].as_u64(), Some(u64::from(t.shards)), "replicas beyond the shard count are idle standbys");
+    assert_eq!(so["spec"]["maxReplicaCount"].as_u64(), Some(u64::from(t.shards)), "replicas beyond the shard count have no shard to claim");
     let trigger = &so["spec"]["triggers"][0];
     assert_eq!(trigger["type"], "rabbitmq");
     assert_eq!(text(trigger, "/metadata/protocol"), "http", "useRegex needs the http protocol");
