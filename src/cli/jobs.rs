@@ -87,7 +87,7 @@ async fn run_on(s: &Settings, broker: &AmqpBroker, cmd: JobsCommand) -> anyhow::
             Ok(())
         }
         JobsCommand::Dead(DeadCommand::List { limit }) => {
-            let letters = dead::list(&broker, &s.amqp.url, &key, limit).await?;
+            let letters = dead::list(broker, &s.amqp.url, &key, limit).await?;
             println!("{} dead letter(s)", letters.len());
             for d in letters {
                 let what = d.job.as_ref().map_or_else(|| "(unverifiable envelope)".to_owned(), |j| format!("{} -> {}", j.lora, j.space));
@@ -96,20 +96,20 @@ async fn run_on(s: &Settings, broker: &AmqpBroker, cmd: JobsCommand) -> anyhow::
             Ok(())
         }
         JobsCommand::Dead(DeadCommand::Show { id }) => {
-            let letters = dead::list(&broker, &s.amqp.url, &key, usize::MAX).await?;
+            let letters = dead::list(broker, &s.amqp.url, &key, usize::MAX).await?;
             let d = pick_by_prefix(letters, &id, |d| d.id.as_str())?;
             println!("id:       {}\nreason:   {}\nattempt:  {}\ndead at:  {}\nverified: {}\nbody:     {}", d.id, d.reason, d.attempt.unwrap_or_default(), d.dead_at.unwrap_or_default(), d.job.is_some(), d.body);
             Ok(())
         }
         JobsCommand::Dead(DeadCommand::Replay { ids, all }) => {
             anyhow::ensure!(all || !ids.is_empty(), "name the job ids to replay, or pass --all");
-            let replayed = dead::replay(&broker, &s.amqp.url, &key, if all { None } else { Some(&ids) }).await?;
+            let replayed = dead::replay(broker, &s.amqp.url, &key, if all { None } else { Some(&ids) }).await?;
             println!("replayed {} job(s): {}", replayed.len(), replayed.join(", "));
             Ok(())
         }
         JobsCommand::Dead(DeadCommand::Purge { yes }) => {
             anyhow::ensure!(yes, "purging deletes every dead letter for good; pass --yes");
-            println!("purged {} dead letter(s)", dead::purge(&broker, &s.amqp.url).await?);
+            println!("purged {} dead letter(s)", dead::purge(broker, &s.amqp.url).await?);
             Ok(())
         }
     }
@@ -124,7 +124,7 @@ fn pick_by_prefix<T>(items: Vec<T>, prefix: &str, id: impl Fn(&T) -> &str) -> an
         0 => anyhow::bail!("no dead letter with an id starting with {prefix} (see `jobs dead list`)"),
         1 => Ok(found.remove(0)),
         n => {
-            let ids: Vec<&str> = found.iter().map(|t| id(t)).collect();
+            let ids: Vec<&str> = found.iter().map(id).collect();
             anyhow::bail!("{n} dead letters have ids starting with {prefix}: {}; give more characters", ids.join(", "))
         }
     }

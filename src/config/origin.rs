@@ -50,11 +50,10 @@ fn origin_of(origins: &BTreeMap<String, String>, key: &str) -> String {
 fn example_for(key: &str, defaults: &toml::Table) -> String {
     let name = key.rsplit('.').next().unwrap_or(key);
     let mut parts = key.split('.');
-    if let (Some(section), Some(k), None) = (parts.next(), parts.next(), parts.next()) {
-        if let Some(v) = defaults.get(section).and_then(|t| t.get(k)) {
+    if let (Some(section), Some(k), None) = (parts.next(), parts.next(), parts.next())
+        && let Some(v) = defaults.get(section).and_then(|t| t.get(k)) {
             return format!("{k} = {v} (the default, in [{section}])");
         }
-    }
     match key {
         "receiver.secret_file" | "amqp.signing_key_file" | "hub.token_file" => format!("{name} = \"/run/secrets/{}\"", name.trim_end_matches("_file")),
         "smoke.preview_namespace" => "preview_namespace = \"my-org\"".into(),

@@ -128,7 +128,7 @@ pub fn synthesize(tensors: &[(String, String, Vec<u64>)], metadata: &BTreeMap<St
         offset += size;
     }
     let mut text = serde_json::Value::Object(json).to_string().into_bytes();
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(b' ');
     }
     let mut out = (text.len() as u64).to_le_bytes().to_vec();

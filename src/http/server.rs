@@ -134,11 +134,10 @@ async fn limit_unauthorized(State(table): State<Arc<Mutex<UnauthorizedTable>>>, 
         }
     }
     let resp = next.run(req).await;
-    if let (Some(ip), StatusCode::UNAUTHORIZED) = (ip, resp.status()) {
-        if let Ok(mut t) = table.lock() {
+    if let (Some(ip), StatusCode::UNAUTHORIZED) = (ip, resp.status())
+        && let Ok(mut t) = table.lock() {
             t.record(ip, Instant::now());
         }
-    }
     resp
 }
 

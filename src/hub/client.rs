@@ -162,12 +162,11 @@ impl HubClient {
 
     fn build(&self, call: &Call, trace_id: &str) -> reqwest::RequestBuilder {
         let mut req = self.http.request(call.method.clone(), call.url.clone()).header("x-amzn-trace-id", trace_id);
-        if let Some(token) = &self.token {
-            if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
+        if let Some(token) = &self.token
+            && let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
                 v.set_sensitive(true);
                 req = req.header(AUTHORIZATION, v);
             }
-        }
         if let Some(range) = &call.range {
             req = req.header(reqwest::header::RANGE, range.as_str());
         }

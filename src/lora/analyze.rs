@@ -103,11 +103,10 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
     profile.vae = extras::vae(&body, &code);
     profile.license = front.license.clone();
     profile.card_title = card::heading(&body);
-    if let Some(t) = profile.task.as_ref().map(|t| t.value) {
-        if t.needs_image() || t == Task::VideoToVideo {
+    if let Some(t) = profile.task.as_ref().map(|t| t.value)
+        && (t.needs_image() || t == Task::VideoToVideo) {
             profile.example_media = examples::media(input.files, &front, &code, !t.needs_image());
         }
-    }
     examples::fill_template_examples(&mut profile);
     if let Some(o) = input.overrides {
         apply_overrides(&mut profile, o);

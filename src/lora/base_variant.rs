@@ -57,7 +57,7 @@ pub(super) fn title_groups<'k>(k: &'k Knowledge, title: &str) -> Vec<&'k str> {
     let mut groups: Vec<&str> = Vec::new();
     for f in &k.families {
         // Group names count as words when distinctive ("wan", "ltx", "flux", "qwen"; not "sd").
-        let by_name = f.group.len() >= 3 && words.iter().any(|w| *w == f.group);
+        let by_name = f.group.len() >= 3 && words.contains(&f.group);
         let named = by_name || hinted.iter().any(|(g, _)| g.id == f.id);
         if named && !groups.contains(&f.group.as_str()) {
             groups.push(f.group.as_str());

@@ -29,11 +29,10 @@ pub fn apply_few_step(p: &mut LoraProfile, lora: &str, family: Option<&Family>) 
     let what = caps.get(0).map_or("", |m| m.as_str()).to_owned();
     let from_default = |s: Option<Source>| matches!(s, None | Some(Source::BaseDefault));
     let step_count = FEW_STEP.captures_iter(&names).find_map(|c| c.get(2).and_then(|m| m.as_str().parse::<u32>().ok()));
-    if let Some(n) = step_count {
-        if from_default(p.steps.as_ref().map(|s| s.evidence.source)) {
+    if let Some(n) = step_count
+        && from_default(p.steps.as_ref().map(|s| s.evidence.source)) {
             p.steps = Some(Sourced::new(n, Source::FileList, format!("few-step LoRA ({what} in its name)")));
         }
-    }
     if from_default(p.guidance.as_ref().map(|g| g.evidence.source)) {
         let g = match (p.guidance_param, family.map(|f| f.group.as_str())) {
             (GuidanceParam::TrueCfgScale, _) => Some(1.0),

@@ -80,7 +80,7 @@ pub fn read(front: &Frontmatter, body: &str, code: &str) -> CardRecipe {
 }
 
 fn snip<T>(value: T, what: &str) -> Sourced<T> {
-    Sourced::new(value, Source::CardSnippet, format!("{what}"))
+    Sourced::new(value, Source::CardSnippet, what.to_string())
 }
 
 fn from_snippet(code: &str) -> CardRecipe {

@@ -63,12 +63,11 @@ pub(super) fn from_prose(prose: &str, r: &mut CardRecipe) {
             training_section = line.to_ascii_lowercase().contains("train");
             continue;
         }
-        if r.lora_scale.is_none() {
-            if let Some(c) = SCALE_PROSE.captures(line) {
+        if r.lora_scale.is_none()
+            && let Some(c) = SCALE_PROSE.captures(line) {
                 let text = c.get(1).or_else(|| c.get(2)).map_or("", |m| m.as_str());
                 read_scale(text, Source::CardProse, line, r);
             }
-        }
         // A line that names inference ("We recommend 24 inference steps") is a recipe wherever
         // it stands, also under a Training heading.
         let lower = line.to_ascii_lowercase();

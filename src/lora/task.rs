@@ -28,12 +28,11 @@ pub fn find(
     let mut note = None;
     if tag.is_none() {
         let tagged: Vec<Task> = front.tags.iter().filter_map(|t| Task::parse(t)).collect();
-        if let (Some(t), Some(f)) = (tagged.first(), family) {
-            if !tasks.contains(t) {
+        if let (Some(t), Some(f)) = (tagged.first(), family)
+            && !tasks.contains(t) {
                 note =
                     Some(format!("card tag {t} is a trainer-template artefact: {} does not serve it; ignored", f.name));
             }
-        }
     }
     if let Some(t) = tag {
         if family.is_none() || tasks.contains(&t) {
@@ -56,7 +55,7 @@ pub fn find(
     let by_class = card_classes.iter().find_map(|c| {
         let owners: Vec<Task> = tasks.iter().copied().filter(|t| f.classes_for(*t).contains(c)).collect();
         match owners.as_slice() {
-            [one] => Some(Sourced::new(*one, Source::CardSnippet, format!("{c}"))),
+            [one] => Some(Sourced::new(*one, Source::CardSnippet, c.to_string())),
             _ => None,
         }
     });

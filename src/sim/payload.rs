@@ -21,11 +21,10 @@ pub(crate) fn repo(sim: &Sim, r: &Repo, with_head: bool) -> Value {
         "url": { "web": sim.web_url(r.ty, &r.id), "api": sim.api_url(r.ty, &r.id) },
         "owner": { "id": user_id(r.owner()) },
     });
-    if with_head {
-        if let Some(h) = r.main_head() {
+    if with_head
+        && let Some(h) = r.main_head() {
             v["headSha"] = json!(h);
         }
-    }
     let card = r.main_head().and_then(|h| r.commit(h)).and_then(|c| c.files.get("README.md")).and_then(|e| super::routes::frontmatter(&e.data).ok().flatten());
     if let Some(tags) = card.as_ref().and_then(|c| c.get("tags")).filter(|t| t.is_array()) {
         v["tags"] = Value::Array(tag_strings(tags));

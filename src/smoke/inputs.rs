@@ -28,11 +28,10 @@ pub fn build(ep: &Endpoint, prompt: Option<&str>) -> Vec<Value> {
     ep.parameters
         .iter()
         .map(|p| {
-            if is_text(p) {
-                if let Some(text) = prompt.take() {
+            if is_text(p)
+                && let Some(text) = prompt.take() {
                     return json!(text);
                 }
-            }
             if is_file(p) {
                 return match &p.example_input {
                     Value::Object(_) => p.example_input.clone(),
@@ -77,11 +76,10 @@ pub fn examples(config: &GradioConfig, api: &str) -> Vec<BTreeMap<usize, Value>>
 pub fn build_example(ep: &Endpoint, example: &BTreeMap<usize, Value>) -> Vec<Value> {
     let mut args = build(ep, None);
     for (i, v) in example {
-        if let (Some(slot), Some(p)) = (args.get_mut(*i), ep.parameters.get(*i)) {
-            if !is_file(p) {
+        if let (Some(slot), Some(p)) = (args.get_mut(*i), ep.parameters.get(*i))
+            && !is_file(p) {
                 *slot = v.clone();
             }
-        }
     }
     args
 }

@@ -249,11 +249,10 @@ async fn finish(hub: &HubClient, bot: &str, settings: &SmokeSettings, space: &Re
     if published == Published::Superseded {
         tracing::info!(pr, "a newer head's verdict is already posted; this one is dropped");
     }
-    if deployed {
-        if let Err(e) = preview::teardown(hub, &settings.preview, bot, space, pr).await {
+    if deployed
+        && let Err(e) = preview::teardown(hub, &settings.preview, bot, space, pr).await {
             tracing::warn!(error = %e, "the preview could not be deleted; the sweep will retry");
         }
-    }
     Ok(Step::Finished(report))
 }
 

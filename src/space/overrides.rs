@@ -84,18 +84,16 @@ pub fn parse_overrides(text: &str) -> Result<Overrides, OverridesError> {
 
 fn check_ranges(o: &Overrides) -> Result<(), OverridesError> {
     let bad = |what: &str| Err(OverridesError::BadValue(what.to_owned()));
-    if let Some(task) = &o.task {
-        if crate::lora::profile::Task::parse(task).is_none() {
+    if let Some(task) = &o.task
+        && crate::lora::profile::Task::parse(task).is_none() {
             return bad(
                 "task must be one of text-to-image, image-to-image, text-to-video, image-to-video, video-to-video",
             );
         }
-    }
-    if let Some(base) = &o.base_model {
-        if base.parse::<crate::domain::ids::RepoId>().is_err() {
+    if let Some(base) = &o.base_model
+        && base.parse::<crate::domain::ids::RepoId>().is_err() {
             return bad("base_model must be a repo id like `namespace/name`");
         }
-    }
     if o.steps.is_some_and(|s| s == 0 || s > 500) {
         return bad("steps must be between 1 and 500");
     }

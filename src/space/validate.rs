@@ -87,11 +87,10 @@ fn check_app(app: &str, requirements: Option<&str>, issues: &mut Vec<ValidationI
     }
     let imports = parsed.imports();
     let pos = |m: &str| imports.iter().position(|i| i == m);
-    if let (Some(s), Some(t)) = (pos("spaces"), pos("torch")) {
-        if s > t {
+    if let (Some(s), Some(t)) = (pos("spaces"), pos("torch"))
+        && s > t {
             issues.push(issue("app.py", "`import spaces` must come before torch"));
         }
-    }
     if !app.contains("@spaces.GPU") {
         issues.push(issue("app.py", "no @spaces.GPU function"));
     }

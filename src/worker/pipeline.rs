@@ -116,11 +116,10 @@ pub struct SpaceSnapshot {
 
 /// Regenerates the Space for `job.lora` at its current main head and opens or updates the PR.
 pub async fn sync(ctx: &WorkerContext, job: &Job) -> Result<Report, PipelineError> {
-    if let Some(moved) = &job.space_main {
-        if !overrides_changed(ctx, &job.space, moved).await? {
+    if let Some(moved) = &job.space_main
+        && !overrides_changed(ctx, &job.space, moved).await? {
             return Ok(Report::SpaceMainUnrelated { space_sha: moved.new.clone() });
         }
-    }
     let t = std::time::Instant::now();
     let lora = fetch_lora(ctx, &job.lora).await?;
     let space = match fetch_space(ctx, &job.space).await {

@@ -134,24 +134,21 @@ fn check_examples(f: &Fixture, p: &LoraProfile) -> Vec<String> {
 fn check_optional(f: &Fixture, p: &LoraProfile) -> Vec<String> {
     let e = &f.expected;
     let mut bad = Vec::new();
-    if let Some(param) = e["guidance_param"].as_str() {
-        if p.guidance_param.as_str() != param {
+    if let Some(param) = e["guidance_param"].as_str()
+        && p.guidance_param.as_str() != param {
             bad.push(format!("{}: guidance_param: expected {param}, got {}", f.name, p.guidance_param.as_str()));
         }
-    }
-    if let Some(neg) = e["negative_prompt"].as_str() {
-        if p.negative_prompt.as_ref().map(|n| n.value.as_str()) != Some(neg) {
+    if let Some(neg) = e["negative_prompt"].as_str()
+        && p.negative_prompt.as_ref().map(|n| n.value.as_str()) != Some(neg) {
             bad.push(format!("{}: negative_prompt: expected {neg:?}, got {:?}", f.name, p.negative_prompt));
         }
-    }
     for (field, got) in
         [("num_frames", p.num_frames.as_ref().map(|v| v.value)), ("fps", p.fps.as_ref().map(|v| v.value))]
     {
-        if let Some(want) = e[field].as_u64() {
-            if got.map(u64::from) != Some(want) {
+        if let Some(want) = e[field].as_u64()
+            && got.map(u64::from) != Some(want) {
                 bad.push(format!("{}: {field}: expected {want}, got {got:?}", f.name));
             }
-        }
     }
     if let Some(res) = e["resolution"]["default"].as_array() {
         let got = p.resolution.as_ref().map(|r| vec![u64::from(r.value.width), u64::from(r.value.height)]);
@@ -175,16 +172,14 @@ fn check_optional(f: &Fixture, p: &LoraProfile) -> Vec<String> {
             bad.push(format!("{}: example_media: expected {want:?}, got {:?}", f.name, p.example_media));
         }
     }
-    if let Some(declared) = e["base_model_as_declared"].as_str() {
-        if p.base_model_as_declared.as_deref() != Some(declared) {
+    if let Some(declared) = e["base_model_as_declared"].as_str()
+        && p.base_model_as_declared.as_deref() != Some(declared) {
             bad.push(format!("{}: base_model_as_declared: got {:?}", f.name, p.base_model_as_declared));
         }
-    }
-    if let Some(gated) = e["auth"]["base_gated"].as_bool() {
-        if p.base_gated != gated {
+    if let Some(gated) = e["auth"]["base_gated"].as_bool()
+        && p.base_gated != gated {
             bad.push(format!("{}: base_gated: expected {gated}", f.name));
         }
-    }
     bad
 }
 

@@ -35,13 +35,12 @@ pub fn choose_file(p: &mut LoraProfile, headers: &[WeightsProfile], card_family:
     let read: Vec<&WeightsProfile> = p.weight_candidates.iter().filter_map(|c| headers.iter().find(|h| &h.file == c)).collect();
     let high = read.iter().find(|h| h.expert == Some(Expert::HighNoise));
     let low = read.iter().find(|h| h.expert == Some(Expert::LowNoise));
-    if let (Some(high), Some(low), 2) = (high, low, p.weight_candidates.len()) {
-        if high.architecture.as_ref().map(|a| &a.id) == low.architecture.as_ref().map(|a| &a.id) && high.architecture.is_some() {
+    if let (Some(high), Some(low), 2) = (high, low, p.weight_candidates.len())
+        && high.architecture.as_ref().map(|a| &a.id) == low.architecture.as_ref().map(|a| &a.id) && high.architecture.is_some() {
             p.weight_name = Some(Sourced::new(high.file.clone(), Source::WeightsHeader, "high-noise expert (trainer metadata), same architecture as its partner"));
             p.weight_name_2 = Some(Sourced::new(low.file.clone(), Source::WeightsHeader, format!("low-noise expert, partner of {}", high.file)));
             return;
         }
-    }
     let Some(f) = card_family else { return };
     let fitting: Vec<&&WeightsProfile> = read.iter().filter(|h| h.architecture.as_ref().is_some_and(|a| a.families.contains(&f.id))).collect();
     let others = read.iter().filter(|h| h.architecture.as_ref().is_some_and(|a| !a.families.contains(&f.id))).count();
@@ -54,11 +53,10 @@ pub fn choose_file(p: &mut LoraProfile, headers: &[WeightsProfile], card_family:
 /// Compares the chosen file's header with the card's family.
 pub fn verdict(k: &Knowledge, headers: &[WeightsProfile], chosen: Option<&Sourced<String>>, pair: bool, card_family: Option<&Family>, task: Option<Task>) -> Verdict {
     let Some(arch) = profile_of(headers, chosen).and_then(|h| h.architecture.as_ref()) else { return Verdict::Silent };
-    if let Some(f) = card_family {
-        if arch.families.contains(&f.id) || arch.confusable.contains(&f.id) {
+    if let Some(f) = card_family
+        && (arch.families.contains(&f.id) || arch.confusable.contains(&f.id)) {
             return Verdict::Agrees;
         }
-    }
     let mut fits: Vec<&Family> = arch.families.iter().filter_map(|id| k.family(id)).collect();
     if pair {
         fits.retain(|f| f.generation == "wan2.2");

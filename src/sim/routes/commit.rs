@@ -131,16 +131,14 @@ fn push_to(sim: &Arc<Sim>, w: &mut World, caller: &Caller, ty: RepoType, id: &Re
     if !allowed {
         return Err(ApiError::forbidden(format!("You don't have write access to {rev} of {id}")));
     }
-    if let Some(d) = pr_num.and_then(|n| repo.discussions.iter().find(|d| d.num == n)) {
-        if d.status == "merged" || d.status == "closed" {
+    if let Some(d) = pr_num.and_then(|n| repo.discussions.iter().find(|d| d.num == n))
+        && (d.status == "merged" || d.status == "closed") {
             return Err(ApiError::forbidden(format!("Pull request #{} is {}", d.num, d.status)));
         }
-    }
-    if let Some(parent) = &parsed.parent {
-        if !head.starts_with(&parent.to_ascii_lowercase()) || parent.len() < 7 {
+    if let Some(parent) = &parsed.parent
+        && (!head.starts_with(&parent.to_ascii_lowercase()) || parent.len() < 7) {
             return Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "The branch was updated since you opened this page. Please refresh and try again."));
         }
-    }
     let author = caller.name().unwrap_or_default().to_owned();
     let push = Push { ref_name, parent: Some(head), changes: &parsed.changes, author: &author, title: &parsed.summary, message: &parsed.description };
     ops::push(sim, w, ty, id, push)

@@ -64,11 +64,10 @@ async fn info_impl(State(sim): Ctx, Extension(caller): Extension<Caller>, p: &Re
     let repo = access::readable(&w, &caller, ty, &id)?;
     let commit = git::resolve(repo, rev).ok_or_else(|| ApiError::revision_not_found(rev))?;
     let mut v = info_json(&sim, repo, commit, blobs);
-    if !expand.is_empty() {
-        if let Some(obj) = v.as_object_mut() {
+    if !expand.is_empty()
+        && let Some(obj) = v.as_object_mut() {
             obj.retain(|k, _| k == "_id" || k == "id" || expand.contains(&k.as_str()));
         }
-    }
     Ok(Json(v).into_response())
 }
 
@@ -258,17 +257,15 @@ const COLORS: &[&str] = &["red", "yellow", "green", "blue", "indigo", "purple", 
 fn space_errors(meta: &Value) -> Vec<String> {
     let mut errs = Vec::new();
     let s = |k: &str| meta.get(k).and_then(|v| v.as_str());
-    if let Some(sdk) = s("sdk") {
-        if !["gradio", "docker", "static", "streamlit"].contains(&sdk) {
+    if let Some(sdk) = s("sdk")
+        && !["gradio", "docker", "static", "streamlit"].contains(&sdk) {
             errs.push("\"sdk\" must be one of [gradio, docker, static, streamlit]".to_owned());
         }
-    }
     for key in ["colorFrom", "colorTo"] {
-        if let Some(c) = s(key) {
-            if !COLORS.contains(&c) {
+        if let Some(c) = s(key)
+            && !COLORS.contains(&c) {
                 errs.push(format!("\"{key}\" must be one of [{}]", COLORS.join(", ")));
             }
-        }
     }
     if s("short_description").is_some_and(|d| d.chars().count() > 60) {
         errs.push("\"short_description\" length must be less than or equal to 60 characters long".to_owned());
