@@ -213,11 +213,7 @@ async fn three_workers_on_eight_shards_each_claim_some_and_together_all_exactly_
     sim.clear_faults();
     w.stop();
     assert!(all_done, "every job finished; missing {:?}", published.difference(&finished(&w.logs)).collect::<Vec<_>>());
-    for log in &w.logs {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        assert!(text.contains("job started"), "every worker was active on its shards: {}", log.display());
-        assert!(!text.contains("\"ERROR\""), "no errors logged in {}", log.display());
-    }
+    every_worker_active_without_errors(&w.logs);
     assert_no_overlap(&w.logs);
     assert_eq!(shard_depth(&topo).await, 0, "nothing left in the shard queues");
 }
@@ -257,14 +253,22 @@ async fn a_killed_workers_shards_are_claimed_by_the_others_and_none_of_its_jobs_
     sim.clear_faults();
     w.stop();
     assert!(all_done, "every job finished; missing {:?}", published.difference(&finished(&w.logs)).collect::<Vec<_>>());
-    for log in &w.logs {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        assert!(text.contains("job started"), "every worker was active on its shards: {}", log.display());
-        assert!(!text.contains("\"ERROR\""), "no errors logged in {}", log.display());
-    }
+    every_worker_active_without_errors(&w.logs);
     let by_space = assert_no_overlap(&w.logs);
     let on_victim_runs: Vec<usize> = on_victim.iter().map(|(_, s)| by_space.get(&s.to_string()).copied().unwrap_or(0)).collect();
     assert!(on_victim_runs.iter().all(|n| *n >= 3), "three jobs ran for each Space on the victim's shards: {on_victim_runs:?}");
     assert_eq!(shard_depth(&topo).await, 0, "nothing left in the shard queues");
     assert_eq!(depths(&[topo.dead()]).await, vec![0], "nothing dead-lettered");
+}
+
+/// Every worker started jobs, and none logged an error — but for a lost claim race, which the
+/// AMQP client logs at ERROR when the broker refuses a claim another worker just took
+/// (RESOURCE_LOCKED, harmless: README, Scaling).
+fn every_worker_active_without_errors(logs: &[PathBuf]) {
+    for log in logs {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        assert!(text.contains("job started"), "every worker was active on its shards: {}", log.display());
+        let errors: Vec<&str> = text.lines().filter(|l| l.contains("\"ERROR\"") && !l.contains("RESOURCE_LOCKED")).collect();
+        assert!(errors.is_empty(), "no errors logged in {}: {errors:?}", log.display());
+    }
 }
