@@ -72,7 +72,7 @@ async fn measure_smoke(sim: &SimHandle, hub: &HubClient, space: &RepoId, lora: &
     let head = sim.head(RepoType::Space, space, &format!("refs/pr/{pr}")).map(|h| h.to_string()).ok_or("no PR head")?;
     let mut settings = SmokeSettings { deadline: std::time::Duration::from_secs(240), ..SmokeSettings::default() };
     settings.preview.mode = PreviewMode::ZeroGpu;
-    let preview: RepoId = format!("{BOT}/{}_{}-pr-{pr}", space.namespace(), space.name()).parse().map_err(|e| format!("{e}"))?;
+    let preview = lora_space_bot::smoke::preview::preview_id(&settings.preview, BOT, space, pr).map_err(|e| e.to_string())?;
     let before = triggers(sim);
     sim.clear_calls();
     let mut job = smoke_job(lora.clone(), space.clone(), pr, &head, time::OffsetDateTime::now_utc());

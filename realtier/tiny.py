@@ -21,6 +21,11 @@ import tiny_text as tt
 
 CONFIGS = Path(__file__).parent / "configs"
 
+# The LTX-Video VAE from 0.9.5 on (timestep-conditioned, 5 down levels), shrunk alike for every
+# release that ships it (read only: `_model` copies its keys into each config).
+LTX_VAE_095 = dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
+                   layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1])
+
 # Sizes only: layers, widths, heads, head dims (and the dims that must follow them).
 SHRINK: dict[str, dict[str, dict]] = {
     "black-forest-labs/FLUX.1-dev": {
@@ -84,8 +89,7 @@ SHRINK: dict[str, dict[str, dict]] = {
     "Lightricks/LTX-Video-0.9.5": {
         "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=16, cross_attention_dim=32,
                             caption_channels=32, in_channels=16, out_channels=16),
-        "vae": dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
-                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+        "vae": LTX_VAE_095,
     },
     "Lightricks/LTX-Video": {  # the 0.9.1 VAE: plain down blocks, 8x spatial per level
         "transformer": dict(num_layers=1, num_attention_heads=3, attention_head_dim=8, cross_attention_dim=24,
@@ -96,20 +100,17 @@ SHRINK: dict[str, dict[str, dict]] = {
     "Lightricks/LTX-Video-0.9.7-dev": {
         "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=20, cross_attention_dim=40,
                             caption_channels=32, in_channels=16, out_channels=16),
-        "vae": dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
-                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+        "vae": LTX_VAE_095,
     },
     "Lightricks/LTX-Video-0.9.7-distilled": {
         "transformer": dict(num_layers=1, num_attention_heads=5, attention_head_dim=8, cross_attention_dim=40,
                             caption_channels=32, in_channels=16, out_channels=16),
-        "vae": dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
-                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+        "vae": LTX_VAE_095,
     },
     "Lightricks/LTX-Video-0.9.8-13B-distilled": {
         "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=24, cross_attention_dim=48,
                             caption_channels=32, in_channels=16, out_channels=16),
-        "vae": dict(latent_channels=16, block_out_channels=[8, 8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
-                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+        "vae": LTX_VAE_095,
     },
     "stabilityai/stable-diffusion-xl-base-1.0": {
         "unet": dict(block_out_channels=[16, 32, 64], attention_head_dim=[2, 2, 4], norm_num_groups=8,

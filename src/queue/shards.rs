@@ -72,14 +72,10 @@ pub(super) async fn serve(broker: &AmqpBroker, conn: &Connection, handler: &Hand
             Some(done) = tasks.join_next(), if !tasks.is_empty() => match done {
                 // A shard task ends by itself only when released (or at shutdown, handled above).
                 Ok((k, Ok(()))) => {
-                    if let Some(o) = owned.remove(&k) {
-                        let _ = broker.bounded(o.channel.close(200, "shard released".into())).await;
-                    }
-                    if let Err(e) = broker.bounded(cx.control.queue_delete(t.claim(k).as_str().into(), QueueDeleteOptions::default())).await {
+                    if let Err(e) = release(&cx, &mut owned, k, "shard released").await {
                         break Err(e);
                     }
                     gauge.set(owned.len() as i64);
-                    tracing::info!(shard = k, owned = owned.len(), "shard released");
                 }
                 Ok((_, Err(e))) => break Err(e),
                 Err(e) => break Err(QueueError::Unavailable(e.to_string())),
@@ -95,15 +91,24 @@ pub(super) async fn serve(broker: &AmqpBroker, conn: &Connection, handler: &Hand
     }
     while let Some(done) = tasks.join_next().await {
         let Ok((k, _)) = done else { continue };
-        if let (true, Some(o)) = (leaving, owned.remove(&k)) {
-            let _ = broker.bounded(o.channel.close(200, "shutting down".into())).await;
-            let _ = broker.bounded(cx.control.queue_delete(t.claim(k).as_str().into(), QueueDeleteOptions::default())).await;
+        if leaving && owned.contains_key(&k) {
+            let _ = release(&cx, &mut owned, k, "shutting down").await;
             gauge.set(owned.len() as i64);
-            tracing::info!(shard = k, owned = owned.len(), "shard released");
         }
     }
     gauge.set(0);
     result
+}
+
+/// Lets go of shard `k` whose consumer has ended: closes its channel and deletes its claim
+/// queue, so another worker may claim it.
+async fn release(cx: &Ctx<'_>, owned: &mut BTreeMap<u16, Owned>, k: u16, why: &str) -> Result<(), QueueError> {
+    if let Some(o) = owned.remove(&k) {
+        let _ = cx.broker.bounded(o.channel.close(200, why.into())).await;
+    }
+    cx.broker.bounded(cx.control.queue_delete(cx.broker.topology().claim(k).as_str().into(), QueueDeleteOptions::default())).await?;
+    tracing::info!(shard = k, owned = owned.len(), "shard released");
+    Ok(())
 }
 
 /// One tick: count the workers, release extras, claim free shards up to the target.

@@ -26,14 +26,14 @@ pub(crate) fn check_flavour(w: &World, id: &RepoId, sdk: &str, flavour: &str) ->
 }
 
 /// Requests `flavour` for an existing Space as its owner would through the hardware API:
-/// the owner's plan decides (402 / 403 texts as [`terms::may_use_flavour`]); the app restarts
+/// the owner's plan decides ([`check_flavour`], as the route does); the app restarts
 /// when the flavour changes.
 pub(crate) fn request_hardware(sim: &Arc<Sim>, space: &str, flavour: &str) -> Result<(), String> {
     let id: RepoId = space.parse().map_err(|e| format!("{e}"))?;
     let changed = {
         let mut w = sim.world();
         let sdk = w.repo(RepoType::Space, &id).and_then(|r| r.space.as_ref()).map(|s| s.sdk.clone()).ok_or_else(|| format!("no Space {id} (seed it first)"))?;
-        terms::may_use_flavour(w.plan(id.namespace()), &sdk, flavour, w.zero_gpu_hosted(id.namespace(), Some(&id))).map_err(|r| format!("{} {}", r.status.as_u16(), r.message))?;
+        check_flavour(&w, &id, &sdk, flavour).map_err(|e| format!("{} {}", e.status.as_u16(), e.message))?;
         let s = w.repo_mut(RepoType::Space, &id).and_then(|r| r.space.as_mut()).ok_or_else(|| format!("no Space {id}"))?;
         let changed = s.hardware != flavour;
         s.hardware = flavour.to_owned();

@@ -211,7 +211,6 @@ async fn first_step(hub: &HubClient, bot: &str, settings: &SmokeSettings, job: &
         }
         Err(e) => return Err(e),
     }
-    report.logs_url = web.as_ref().map(|w| format!("{w}?logs=container"));
     report.preview_url = web;
     p.call_secs = live::call_deadline(found.gpu_duration, settings.queue_margin).as_secs();
     p.report = Some(report);

@@ -101,10 +101,8 @@ pub struct SmokeReport {
     /// When the job that wrote it started (unix seconds): of two reports on one PR, the later wins.
     #[serde(default)]
     pub started: i64,
-    /// The preview Space's web URL.
+    /// The preview Space's web URL (`…/spaces/{preview id}`).
     pub preview_url: Option<String>,
-    /// Where its logs are.
-    pub logs_url: Option<String>,
     /// One result per gate, in order.
     pub gates: Vec<GateResult>,
 }
@@ -113,7 +111,7 @@ impl SmokeReport {
     /// A report with every gate pending.
     pub fn new(space: &str, pr: Option<u64>) -> Self {
         let gates = Gate::ALL.iter().map(|&gate| GateResult { gate, verdict: Verdict::Pending, elapsed: None, details: Vec::new() }).collect();
-        Self { space: space.to_owned(), pr, head: None, started: 0, preview_url: None, logs_url: None, gates }
+        Self { space: space.to_owned(), pr, head: None, started: 0, preview_url: None, gates }
     }
 
     /// Records a gate's result.
@@ -214,7 +212,7 @@ impl SmokeReport {
         if let Some(url) = &self.preview_url {
             // The preview is deleted once this verdict is posted (it holds a ZeroGPU slot or paid
             // hardware), so a link would be dead: name it and say how to run it again.
-            let name = url.trim_end_matches('/').rsplitn(3, '/').take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("/");
+            let name = url.rsplit_once("/spaces/").map_or(url.as_str(), |(_, id)| id.trim_end_matches('/'));
             let rerun = match self.pr {
                 Some(pr) => format!("lora-space-bot smoke --space {} --revision refs/pr/{pr}", self.space),
                 None => format!("lora-space-bot smoke --space {}", self.space),
