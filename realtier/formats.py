@@ -1,11 +1,20 @@
 """LoRA files in the key formats real cards ship, made from a diffusers-format state dict.
 
 Each writer produces what the trainer writes, for a family whose diffusers loader converts it
-(loaders/lora_pipeline.py + lora_conversion_utils.py in diffusers 0.42):
-- ComfyUI (`diffusion_model.` prefix, lora_A / lora_B): Qwen-Image, LTX-Video, Wan (original
-  Wan module names: self_attn / cross_attn, q / k / v / o);
-- kohya (`lora_unet_` + underscores, lora_down / lora_up / alpha): Qwen-Image; FLUX (BFL names,
-  fused q/k/v, double blocks) and SDXL (SGM UNet names), below.
+(loaders/lora_pipeline.py + lora_conversion_utils.py in diffusers 0.42.1). Sources of the names:
+- `diffusion_model.` + native module names + lora_A / lora_B, alpha folded in (`comfy`): what
+  musubi-tuner's `convert_lora.py --target other` writes (src/musubi_tuner/convert_lora.py,
+  convert_to_diffusers: `{diffusers_prefix}.{module}.lora_A.weight`, prefix `diffusion_model`),
+  and ComfyUI loads (comfy/weight_adapter/lora.py, `diffusers2_lora`): Qwen-Image, LTX-Video,
+  Wan (native names: self_attn / cross_attn, q / k / v / o, ffn.0 / ffn.2);
+- `lora_unet_` + the module path with `_`, lora_down / lora_up / alpha (`kohya`): musubi-tuner
+  (networks/lora.py: `lora_name = f"{pfx}.{original_name}".replace(".", "_")`, pfx `lora_unet`;
+  an `alpha` buffer per module) for Qwen-Image (networks/lora_qwen_image.py) and Wan
+  (networks/lora_wan.py: every Linear of WanAttentionBlock, so attention AND FFN); kohya
+  sd-scripts for FLUX.1 (networks/lora_flux.py, BFL names) and SDXL (SGM UNet names), below;
+- unprefixed + `lora_A.default.weight` (`diffsynth`): DiffSynth-Studio (diffsynth/trainers/
+  utils.py: peft `inject_adapter_in_model`, then the trainable parameters' own names with the
+  `pipe.dit.` prefix removed), Qwen-Image only (diffusers' Qwen converter strips `default.`).
 """
 
 from __future__ import annotations
@@ -25,9 +34,18 @@ def _split(key: str) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
+WAN_FFN = {"ffn.net.0.proj": "ffn.0", "ffn.net.2": "ffn.2"}
+# The Linear layers of a Wan block: musubi-tuner adapts them all (its converter in diffusers
+# requires FFN in every block: an attention-only `lora_unet_blocks_…` file raises KeyError).
+WAN_TARGETS = ["to_q", "to_k", "to_v", "to_out.0", "ffn.net.0.proj", "ffn.net.2"]
+
+
 def _wan_module(path: str) -> str:
-    m = re.fullmatch(r"blocks\.(\d+)\.(attn1|attn2)\.(to_q|to_k|to_v|to_out\.0)", path)
+    """diffusers Wan module path -> the native Wan name (what ComfyUI / musubi-tuner use)."""
+    m = re.fullmatch(r"blocks\.(\d+)\.(?:(attn1|attn2)\.(to_q|to_k|to_v|to_out\.0)|(ffn\.net\.0\.proj|ffn\.net\.2))", path)
     assert m, path
+    if m.group(4):
+        return f"blocks.{m.group(1)}.{WAN_FFN[m.group(4)]}"
     return f"blocks.{m.group(1)}.{WAN_ATTN[m.group(2)]}.{WAN_PROJ[m.group(3)]}"
 
 
@@ -41,7 +59,8 @@ def comfy(state: dict[str, torch.Tensor], family: str) -> dict[str, torch.Tensor
     return out
 
 
-def kohya(state: dict[str, torch.Tensor], family: str, rank: int = 4) -> dict[str, torch.Tensor]:
+def kohya(state: dict[str, torch.Tensor], family: str, alpha: float = 1.0) -> dict[str, torch.Tensor]:
+    """musubi-tuner's own format; alpha 1 is its default (`network_alpha` None -> 1.0)."""
     out = {}
     for key, value in state.items():
         path, ab = _split(key)
@@ -50,32 +69,41 @@ def kohya(state: dict[str, torch.Tensor], family: str, rank: int = 4) -> dict[st
         flat = "lora_unet_" + path.replace(".", "_")
         out[f"{flat}.lora_{'down' if ab == 'A' else 'up'}.weight"] = value
         if ab == "A":
-            out[f"{flat}.alpha"] = torch.tensor(float(rank))
+            out[f"{flat}.alpha"] = torch.tensor(alpha)
+    return out
+
+
+def diffsynth(state: dict[str, torch.Tensor], family: str) -> dict[str, torch.Tensor]:
+    out = {}
+    for key, value in state.items():
+        path, ab = _split(key)
+        out[f"{path}.lora_{ab}.default.weight"] = value
     return out
 
 
 # family of a case -> the formats its loader converts
 FORMATS = {
-    "qwen": {"comfyui": comfy, "kohya": kohya},
-    # musubi (`lora_unet_blocks_…`) is not covered: diffusers 0.42.1's converter expects FFN
-    # modules in every block and raises KeyError 'blocks_0_ffn_0.lora_down.weight' on an
-    # attention-only file (measured here); real musubi files carry FFN too.
-    "wan": {"comfyui": comfy},
+    "qwen": {"comfyui": comfy, "kohya": kohya, "diffsynth": diffsynth},
+    "wan": {"comfyui": comfy, "musubi": kohya},
     "ltx": {"comfyui": comfy},
 }
 
 
 # ---------------------------------------------------------------- kohya (sd-scripts) for FLUX / SDXL
 # FLUX: BFL module names (`lora_unet_double_blocks_{i}_img_attn_qkv`), q/k/v fused in one file
-# module (diffusers' _convert_kohya_flux_lora_to_diffusers splits it back). Only the double blocks:
-# the converter splits a single block's `linear1` at FLUX.1's real widths (3072 x 3 + 12288), which
-# a tiny transformer cannot have (measured: diffusers 0.42.1, lora_conversion_utils.py).
+# module (diffusers' _convert_kohya_flux_lora_to_diffusers splits it back). sd-scripts
+# networks/lora_flux.py writes it two ways: by default one LoRA on the fused Linear (one down
+# matrix, the up matrix [3 x width, r]); with `split_qkv=True`, LoRANetwork.state_dict merges the
+# three pairs into one rank-3r module whose up matrix is block-diagonal. Only the double blocks: the
+# converter splits a single block's `linear1` at FLUX.1's real widths ([3072] x 3 + [12288],
+# hard-coded in lora_conversion_utils.py; so does sd-scripts' get_qkv_mlp_split_dims), which a
+# tiny transformer cannot have.
 FLUX_DOUBLE_TARGETS = r"transformer_blocks\.\d+\.attn\.(to_q|to_k|to_v|to_out\.0|add_q_proj|add_k_proj|add_v_proj|to_add_out)"
 FLUX_FUSED = {"img_attn_qkv": ("to_q", "to_k", "to_v"), "txt_attn_qkv": ("add_q_proj", "add_k_proj", "add_v_proj")}
 FLUX_SINGLE = {"img_attn_proj": "to_out.0", "txt_attn_proj": "to_add_out"}
 
 
-def kohya_flux(state: dict[str, torch.Tensor], family: str) -> dict[str, torch.Tensor]:
+def kohya_flux(state: dict[str, torch.Tensor], family: str, split_qkv: bool = False, alpha: float = 1.0) -> dict[str, torch.Tensor]:
     blocks = sorted({int(m.group(1)) for k in state if (m := re.match(r"transformer\.transformer_blocks\.(\d+)\.", k))})
     out: dict[str, torch.Tensor] = {}
     for i in blocks:
@@ -83,17 +111,24 @@ def kohya_flux(state: dict[str, torch.Tensor], family: str) -> dict[str, torch.T
         for name, parts in FLUX_FUSED.items():
             downs = [state[f"{pre}.{p}.lora_A.weight"] for p in parts]
             ups = [state[f"{pre}.{p}.lora_B.weight"] for p in parts]
-            # One rank-3r module whose up matrix is block-diagonal: the converter sees it "sparse"
-            # and gives each of q / k / v back its own rank-r pair, unchanged.
-            out[f"lora_unet_double_blocks_{i}_{name}.lora_down.weight"] = torch.cat(downs, 0).contiguous()
-            out[f"lora_unet_double_blocks_{i}_{name}.lora_up.weight"] = torch.block_diag(*ups).contiguous()
-            out[f"lora_unet_double_blocks_{i}_{name}.alpha"] = torch.tensor(float(sum(d.shape[0] for d in downs)))
+            key = f"lora_unet_double_blocks_{i}_{name}"
+            if split_qkv:  # rank 3r, block-diagonal up: the converter sees it "sparse" and splits it back
+                out[f"{key}.lora_down.weight"] = torch.cat(downs, 0).contiguous()
+                out[f"{key}.lora_up.weight"] = torch.block_diag(*ups).contiguous()
+            else:  # one down for the fused Linear (rank 4 is not a multiple of 3: copied to q, k, v)
+                out[f"{key}.lora_down.weight"] = downs[0].contiguous()
+                out[f"{key}.lora_up.weight"] = torch.cat(ups, 0).contiguous()
+            out[f"{key}.alpha"] = torch.tensor(alpha)
         for name, part in FLUX_SINGLE.items():
-            down = state[f"{pre}.{part}.lora_A.weight"]
-            out[f"lora_unet_double_blocks_{i}_{name}.lora_down.weight"] = down
-            out[f"lora_unet_double_blocks_{i}_{name}.lora_up.weight"] = state[f"{pre}.{part}.lora_B.weight"]
-            out[f"lora_unet_double_blocks_{i}_{name}.alpha"] = torch.tensor(float(down.shape[0]))
+            key = f"lora_unet_double_blocks_{i}_{name}"
+            out[f"{key}.lora_down.weight"] = state[f"{pre}.{part}.lora_A.weight"]
+            out[f"{key}.lora_up.weight"] = state[f"{pre}.{part}.lora_B.weight"]
+            out[f"{key}.alpha"] = torch.tensor(alpha)
     return out
+
+
+def kohya_flux_split(state: dict[str, torch.Tensor], family: str) -> dict[str, torch.Tensor]:
+    return kohya_flux(state, family, split_qkv=True, alpha=12.0)
 
 
 def kohya_sdxl(state: dict[str, torch.Tensor], family: str, layers_per_block: int = 1) -> dict[str, torch.Tensor]:
@@ -119,10 +154,10 @@ def kohya_sdxl(state: dict[str, torch.Tensor], family: str, layers_per_block: in
 
 def wrapped_modules(state: dict[str, torch.Tensor]) -> int:
     """How many layers a file wraps once loaded: a fused FLUX q/k/v module counts three."""
-    return sum(3 if "_attn_qkv." in k else 1 for k in state if k.endswith(("lora_A.weight", "lora_down.weight")))
+    return sum(3 if "_attn_qkv." in k else 1 for k in state if k.endswith(("lora_A.weight", "lora_A.default.weight", "lora_down.weight")))
 
 
-FORMATS["flux"] = {"kohya": kohya_flux}
+FORMATS["flux"] = {"kohya": kohya_flux, "kohya-split-qkv": kohya_flux_split}
 FORMATS["sdxl"] = {"kohya": kohya_sdxl}
 # Which modules a test LoRA for a family's key formats wraps (default: tiny.ATTN_TARGETS).
-TARGETS = {"flux": FLUX_DOUBLE_TARGETS}
+TARGETS = {"flux": FLUX_DOUBLE_TARGETS, "wan": WAN_TARGETS}

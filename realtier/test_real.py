@@ -287,6 +287,7 @@ FORMAT_CASES = [(case_id, family, fmt) for case_id, family in
 
 @pytest.mark.parametrize("case_id,family,fmt", FORMAT_CASES, ids=[f"{c}-{f}" for c, _, f in FORMAT_CASES])
 def test_a_lora_in_a_trainer_key_format_loads_in_the_generated_app(case_id, family, fmt, hub, tmp_path):
+    t0 = time.time()
     case = next(c for c in C.CASES if c.id == case_id)
     # Attention projections only: the key writers map those module names (formats.py).
     state, modules = tiny.make_lora(base_pipe(hub, case.base), targets=formats.TARGETS.get(family, tiny.ATTN_TARGETS))
@@ -304,3 +305,4 @@ def test_a_lora_in_a_trainer_key_format_loads_in_the_generated_app(case_id, fami
         raise
     finally:
         app.stop()
+        TIMINGS.append((f"{case_id}-{fmt}", time.time() - t0))
