@@ -2,11 +2,20 @@
 
 Each writer produces what the trainer writes, for a family whose diffusers loader converts it
 (loaders/lora_pipeline.py + lora_conversion_utils.py in diffusers 0.42.1). Sources of the names:
-- `diffusion_model.` + native module names + lora_A / lora_B, alpha folded in (`comfy`): what
-  musubi-tuner's `convert_lora.py --target other` writes (src/musubi_tuner/convert_lora.py,
-  convert_to_diffusers: `{diffusers_prefix}.{module}.lora_A.weight`, prefix `diffusion_model`),
-  and ComfyUI loads (comfy/weight_adapter/lora.py, `diffusers2_lora`): Qwen-Image, LTX-Video,
-  Wan (native names: self_attn / cross_attn, q / k / v / o, ffn.0 / ffn.2);
+- `diffusion_model.` + native module names + lora_A / lora_B, no alpha (`comfy`): ai-toolkit
+  (toolkit/network_mixins.py get_state_dict: peft_format drops alpha, lora_down -> lora_A; then
+  Qwen-Image `convert_lora_weights_before_save` transformer. -> diffusion_model.
+  (extensions_built_in/diffusion_models/qwen_image/qwen_image.py), Wan `convert_to_original`
+  (toolkit/models/wan21/wan_lora_convert.py: self_attn / cross_attn, q / k / v / o, k_img /
+  v_img, ffn.0 / ffn.2)); musubi-tuner's `convert_lora.py --target other` writes the same
+  (src/musubi_tuner/convert_lora.py convert_to_diffusers); ComfyUI loads it (comfy/weight_adapter/
+  lora.py `diffusers2_lora`). Qwen-Image, LTX-Video, Wan;
+- `diffusion_model.` + native names + lora_down / lora_up / alpha (`comfy_native`): what ComfyUI's
+  own trainer saves (comfy_extras/nodes_train.py TrainLoraNode: `lora_sd[f"{n}.{name}"]` for every
+  module `n` of the model, LoraDiff parameters lora_up / lora_down / alpha): Qwen-Image, Wan,
+  FLUX.1 (BFL names: double_blocks.N.img_attn.qkv);
+- FLUX.1 / SD3 from ai-toolkit are `transformer.` + diffusers names + lora_A / lora_B (peft_format,
+  prefix "transformer"): the diffusers format of the plain cases in test_real.py;
 - `lora_unet_` + the module path with `_`, lora_down / lora_up / alpha (`kohya`): musubi-tuner
   (networks/lora.py: `lora_name = f"{pfx}.{original_name}".replace(".", "_")`, pfx `lora_unet`;
   an `alpha` buffer per module) for Qwen-Image (networks/lora_qwen_image.py) and Wan
@@ -24,7 +33,7 @@ import re
 import torch
 
 WAN_ATTN = {"attn1": "self_attn", "attn2": "cross_attn"}
-WAN_PROJ = {"to_q": "q", "to_k": "k", "to_v": "v", "to_out.0": "o"}
+WAN_PROJ = {"to_q": "q", "to_k": "k", "to_v": "v", "to_out.0": "o", "add_k_proj": "k_img", "add_v_proj": "v_img"}
 
 
 def _split(key: str) -> tuple[str, str]:
@@ -42,7 +51,7 @@ WAN_TARGETS = ["to_q", "to_k", "to_v", "to_out.0", "ffn.net.0.proj", "ffn.net.2"
 
 def _wan_module(path: str) -> str:
     """diffusers Wan module path -> the native Wan name (what ComfyUI / musubi-tuner use)."""
-    m = re.fullmatch(r"blocks\.(\d+)\.(?:(attn1|attn2)\.(to_q|to_k|to_v|to_out\.0)|(ffn\.net\.0\.proj|ffn\.net\.2))", path)
+    m = re.fullmatch(r"blocks\.(\d+)\.(?:(attn1|attn2)\.(to_q|to_k|to_v|to_out\.0|add_k_proj|add_v_proj)|(ffn\.net\.0\.proj|ffn\.net\.2))", path)
     assert m, path
     if m.group(4):
         return f"blocks.{m.group(1)}.{WAN_FFN[m.group(4)]}"
@@ -56,6 +65,21 @@ def comfy(state: dict[str, torch.Tensor], family: str) -> dict[str, torch.Tensor
         if family == "wan":
             path = _wan_module(path)
         out[f"diffusion_model.{path}.lora_{ab}.weight"] = value
+    return out
+
+
+def comfy_native(state: dict[str, torch.Tensor], family: str, alpha: float = 1.0) -> dict[str, torch.Tensor]:
+    if family == "flux":  # ComfyUI's FLUX model has BFL names: sd-scripts' modules, dotted
+        return {re.sub(r"^lora_unet_double_blocks_(\d+)_(img|txt)_attn_(qkv|proj)\.", r"diffusion_model.double_blocks.\1.\2_attn.\3.", k): v
+                for k, v in kohya_flux(state, family, alpha=alpha).items()}
+    out = {}
+    for key, value in state.items():
+        path, ab = _split(key)
+        if family == "wan":
+            path = _wan_module(path)
+        out[f"diffusion_model.{path}.lora_{'down' if ab == 'A' else 'up'}.weight"] = value
+        if ab == "A":
+            out[f"diffusion_model.{path}.alpha"] = torch.tensor(alpha)
     return out
 
 
@@ -131,6 +155,19 @@ def kohya_flux_split(state: dict[str, torch.Tensor], family: str) -> dict[str, t
     return kohya_flux(state, family, split_qkv=True, alpha=12.0)
 
 
+def xlabs(state: dict[str, torch.Tensor], family: str) -> dict[str, torch.Tensor]:
+    """XLabs x-flux (src/flux/modules/layers.py DoubleStreamBlockLoraProcessor: qkv_lora1 /
+    proj_lora1 image stream, qkv_lora2 / proj_lora2 text stream, LoRALinearLayer down / up; no
+    alpha). Double blocks: x-flux has no single-block LoRA processor."""
+    out: dict[str, torch.Tensor] = {}
+    for key, value in kohya_flux(state, family).items():
+        m = re.fullmatch(r"lora_unet_double_blocks_(\d+)_(img|txt)_attn_(qkv|proj)\.lora_(down|up)\.weight", key)
+        if m:
+            stream = "1" if m.group(2) == "img" else "2"
+            out[f"double_blocks.{m.group(1)}.processor.{m.group(3)}_lora{stream}.{m.group(4)}.weight"] = value
+    return out
+
+
 def kohya_sdxl(state: dict[str, torch.Tensor], family: str, layers_per_block: int = 1) -> dict[str, torch.Tensor]:
     """SGM UNet names as sd-scripts writes them for SDXL (`lora_unet_input_blocks_4_1_…`); diffusers
     maps them back with the pipeline's unet config (_maybe_map_sgm_blocks_to_diffusers)."""
@@ -152,12 +189,15 @@ def kohya_sdxl(state: dict[str, torch.Tensor], family: str, layers_per_block: in
     return out
 
 
+DOWN = ("lora_A.weight", "lora_A.default.weight", "lora_down.weight", ".down.weight")
+
+
 def wrapped_modules(state: dict[str, torch.Tensor]) -> int:
     """How many layers a file wraps once loaded: a fused FLUX q/k/v module counts three."""
-    return sum(3 if "_attn_qkv." in k else 1 for k in state if k.endswith(("lora_A.weight", "lora_A.default.weight", "lora_down.weight")))
+    return sum(3 if re.search(r"attn[._]qkv\.|qkv_lora", k) else 1 for k in state if k.endswith(DOWN))
 
 
-FORMATS["flux"] = {"kohya": kohya_flux, "kohya-split-qkv": kohya_flux_split}
+FORMATS["flux"] = {"kohya": kohya_flux, "kohya-split-qkv": kohya_flux_split, "comfyui-native": comfy_native, "xlabs": xlabs}
 FORMATS["sdxl"] = {"kohya": kohya_sdxl}
 # Which modules a test LoRA for a family's key formats wraps (default: tiny.ATTN_TARGETS).
 TARGETS = {"flux": FLUX_DOUBLE_TARGETS, "wan": WAN_TARGETS}

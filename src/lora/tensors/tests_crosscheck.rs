@@ -101,3 +101,38 @@ fn an_override_base_is_not_second_guessed_by_the_weights() {
     let p = analyze_with_headers(&AnalyzeInput { lora: &lora, card: "", files: &files, overrides: Some(&o) }, &h);
     assert_eq!(base(&p), (Some("black-forest-labs/FLUX.1-dev"), Some(Source::Override)));
 }
+
+/// Formats diffusers 0.42.1 does not convert for a model load nothing (the prefix filter drops
+/// them with a warning; measured in realtier/test_formats.py): the bot asks instead of shipping
+/// an app that runs without the LoRA. Formats it converts pass.
+#[test]
+fn a_key_format_diffusers_ignores_for_the_model_is_asked_about_not_shipped() {
+    let asks = |card: &str, t: Vec<(String, Vec<u64>)>| {
+        let p = run(card, &["w.safetensors"], &[("w.safetensors", t, &[])]);
+        p.missing.iter().find(|m| m.field == MissingField::WeightsFile && m.blocking).map(|m| m.question.clone())
+    };
+    let sd35 = "---\nbase_model: stabilityai/stable-diffusion-3.5-large\n---\n";
+    let mut kohya = vec![];
+    pairs(&mut kohya, "lora_unet_transformer_blocks_{i}_attn_to_q", 38, 2432, 2432, 16, true);
+    let q = asks(sd35, kohya).expect("an SD3.5 kohya file is asked about");
+    assert!(q.contains("kohya keys") && q.contains("key formats: diffusers;"), "{q}");
+    let mut diffusers = vec![];
+    pairs(&mut diffusers, "transformer.transformer_blocks.{i}.attn.to_q", 38, 2432, 2432, 16, false);
+    assert_eq!(asks(sd35, diffusers), None);
+    let wan = "---\nbase_model: Wan-AI/Wan2.1-T2V-14B-Diffusers\n---\n";
+    let mut peft = vec![];
+    pairs(&mut peft, "base_model.model.blocks.{i}.self_attn.q", 40, 5120, 5120, 16, false);
+    assert!(asks(wan, peft).is_some(), "a PEFT-prefixed Wan file loads nothing");
+    let mut musubi = vec![];
+    pairs(&mut musubi, "lora_unet_blocks_{i}_self_attn_q", 40, 5120, 5120, 16, true);
+    assert_eq!(asks(wan, musubi), None);
+    let qwen = "---\nbase_model: Qwen/Qwen-Image\n---\n";
+    let diffsynth: Vec<(String, Vec<u64>)> = (0..60u64)
+        .flat_map(|i| [(format!("transformer_blocks.{i}.attn.to_q.lora_A.default.weight"), vec![16, 3072]), (format!("transformer_blocks.{i}.attn.to_q.lora_B.default.weight"), vec![3072, 16])])
+        .collect();
+    assert_eq!(asks(qwen, diffsynth), None, "DiffSynth-Studio's Qwen-Image keys are converted");
+    let ltx = "---\nbase_model: Lightricks/LTX-Video\n---\n";
+    let mut bare = vec![];
+    pairs(&mut bare, "transformer_blocks.{i}.attn1.to_q", 28, 2048, 2048, 16, false);
+    assert!(asks(ltx, bare).is_some(), "an unprefixed LTX-Video file loads nothing");
+}
