@@ -137,3 +137,33 @@ def test_a_listed_key_format_loads_every_module_and_an_unlisted_one_loads_none(s
             assert got == modules == F.wrapped_modules(f), f"{sig} lists {fmt} but {got} of {modules} modules load: {sorted(f)[:3]}"
         else:
             assert got == 0 or isinstance(got, str), f"{sig} does not list {fmt}, yet diffusers loads {got} modules: list it"
+
+
+def with_alpha(state: dict) -> dict:
+    """The same file with a per-module `alpha` tensor (= rank: the same scale), as kohya-style
+    trainers store it."""
+    out = dict(state)
+    for k, v in state.items():
+        for down in F.DOWN:
+            if k.endswith(down):
+                out.setdefault(k[: -len(down)].rstrip(".") + ".alpha", torch.tensor(float(v.shape[0])))
+    return out
+
+
+ALPHA_CASES = [(sig, fmt) for sig, fmt in CASES if fmt in SIGNATURES[sig]["loader"] and fmt in ("diffusers", "comfyui", "kohya", "unprefixed")
+               and (sig, fmt) not in NOT_EXERCISED]
+
+
+@pytest.mark.parametrize("sig,fmt", ALPHA_CASES, ids=[f"{s}-{f}" for s, f in ALPHA_CASES])
+def test_per_module_alpha_tensors_load_unless_the_signature_says_no_alpha(sig, fmt):
+    """`no_alpha` (signatures.toml): formats whose files diffusers refuses when they carry alpha
+    tensors (the converter does not consume them and load_lora_weights raises on non-LoRA keys);
+    the bot asks about such a file instead of shipping an app that fails at start."""
+    repo, family = BASES[sig]
+    pipe = pipe_of(repo)
+    state, modules = tiny.make_lora(pipe, targets=targets(sig, family))
+    got = load(pipe, with_alpha(writer(fmt, family)(state, family)))
+    if fmt in SIGNATURES[sig].get("no_alpha", []):
+        assert got == 0 or isinstance(got, str), f"{sig} says {fmt} + alpha does not load, yet {got} modules do"
+    else:
+        assert got == modules, f"{sig}: {fmt} with alpha tensors: {got} of {modules} modules load; add it to no_alpha"

@@ -59,11 +59,23 @@ pub struct WeightsProfile {
 
 impl WeightsProfile {
     /// Whether diffusers' `load_lora_weights` can load this file for the family's architecture:
-    /// LoRA/DoRA adapters in a key format the signature's loader list names.
+    /// LoRA/DoRA adapters in a key format the signature's loader list names (without alpha
+    /// tensors where the signature's `no_alpha` says diffusers refuses them).
     pub fn loadable(&self) -> bool {
         let adapter_ok = matches!(self.adapter, AdapterKind::Lora | AdapterKind::Dora);
-        let format_ok = self.architecture.as_ref().and_then(|a| signature::by_id(&a.id)).is_none_or(|s| s.loader.iter().any(|f| f == self.key_format.as_str()));
+        let format = self.key_format.as_str();
+        let format_ok = self.signature().is_none_or(|s| s.loader.iter().any(|f| f == format) && !self.refused_alpha(s));
         adapter_ok && format_ok
+    }
+
+    /// The file stores alpha tensors in a format the signature loads only without them.
+    pub fn refused_alpha(&self, s: &signature::Signature) -> bool {
+        self.alpha_tensors && s.no_alpha.iter().any(|f| f == self.key_format.as_str())
+    }
+
+    /// The signature of the architecture the header fits.
+    pub fn signature(&self) -> Option<&'static signature::Signature> {
+        self.architecture.as_ref().and_then(|a| signature::by_id(&a.id))
     }
 
     /// One line for people: `FLUX.1 transformer (12B), hidden 3072; diffusers LoRA rank 16`.

@@ -43,6 +43,9 @@ pub struct Signature {
     pub confusable: Vec<String>,
     /// Key formats diffusers converts for this model.
     pub loader: Vec<String>,
+    /// Of those, the formats it refuses when the file also stores per-module alpha tensors.
+    #[serde(default)]
+    pub no_alpha: Vec<String>,
     /// Where the numbers come from.
     pub source: String,
     /// Fixture modules: `(diffusers module with {i}, in, out, blocks)`.

@@ -135,4 +135,14 @@ fn a_key_format_diffusers_ignores_for_the_model_is_asked_about_not_shipped() {
     let mut bare = vec![];
     pairs(&mut bare, "transformer_blocks.{i}.attn1.to_q", 28, 2048, 2048, 16, false);
     assert!(asks(ltx, bare).is_some(), "an unprefixed LTX-Video file loads nothing");
+    // ComfyUI's own trainer: `diffusion_model.` + lora_down / lora_up / alpha. LTX-Video's
+    // converter leaves the alpha tensors, and load_lora_weights raises on them.
+    let comfy_trained = |module: &str, blocks: u64, width: u64| {
+        let mut t = vec![];
+        pairs(&mut t, module, blocks, width, width, 16, true);
+        t
+    };
+    let q = asks(ltx, comfy_trained("diffusion_model.transformer_blocks.{i}.attn1.to_q", 28, 2048)).expect("asked");
+    assert!(q.contains("comfyui keys and per-module alpha tensors"), "{q}");
+    assert_eq!(asks(wan, comfy_trained("diffusion_model.blocks.{i}.self_attn.q", 40, 5120)), None, "Wan's converter takes the alphas");
 }
