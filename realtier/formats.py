@@ -118,10 +118,11 @@ FORMATS = {
 # module (diffusers' _convert_kohya_flux_lora_to_diffusers splits it back). sd-scripts
 # networks/lora_flux.py writes it two ways: by default one LoRA on the fused Linear (one down
 # matrix, the up matrix [3 x width, r]); with `split_qkv=True`, LoRANetwork.state_dict merges the
-# three pairs into one rank-3r module whose up matrix is block-diagonal. Only the double blocks: the
-# converter splits a single block's `linear1` at FLUX.1's real widths ([3072] x 3 + [12288],
-# hard-coded in lora_conversion_utils.py; so does sd-scripts' get_qkv_mlp_split_dims), which a
-# tiny transformer cannot have.
+# three pairs into one rank-3r module whose up matrix is block-diagonal. Single blocks: the
+# converter splits `linear1` at FLUX.1's real widths ([3072] x 3 + [12288], hard-coded in
+# _convert_kohya_flux_lora_to_diffusers, not read from the tensors; sd-scripts' own
+# get_qkv_mlp_split_dims has the same numbers), so their case (test_real.py, single blocks) runs
+# on a FLUX.1-dev transformer kept at those widths (FLUX_WIDE); the tiny one takes double blocks.
 FLUX_DOUBLE_TARGETS = r"transformer_blocks\.\d+\.attn\.(to_q|to_k|to_v|to_out\.0|add_q_proj|add_k_proj|add_v_proj|to_add_out)"
 FLUX_FUSED = {"img_attn_qkv": ("to_q", "to_k", "to_v"), "txt_attn_qkv": ("add_q_proj", "add_k_proj", "add_v_proj")}
 FLUX_SINGLE = {"img_attn_proj": "to_out.0", "txt_attn_proj": "to_add_out"}
@@ -148,6 +149,32 @@ def kohya_flux(state: dict[str, torch.Tensor], family: str, split_qkv: bool = Fa
             out[f"{key}.lora_down.weight"] = state[f"{pre}.{part}.lora_A.weight"]
             out[f"{key}.lora_up.weight"] = state[f"{pre}.{part}.lora_B.weight"]
             out[f"{key}.alpha"] = torch.tensor(alpha)
+    return out
+
+
+# FLUX.1's real single-block widths (what the converter hard-codes): a case that writes single
+# blocks needs a FLUX transformer this wide (one single block, no double block: ~190M params).
+FLUX_WIDE = dict(num_layers=0, num_single_layers=1, num_attention_heads=24, attention_head_dim=128,
+                 axes_dims_rope=[16, 56, 56], joint_attention_dim=32, pooled_projection_dim=32)
+FLUX_SINGLE_TARGETS = r"single_transformer_blocks\.\d+\.(attn\.to_q|attn\.to_k|attn\.to_v|proj_mlp|proj_out)"
+
+
+def kohya_flux_single(state: dict[str, torch.Tensor], family: str, alpha: float = 1.0) -> dict[str, torch.Tensor]:
+    """sd-scripts' single blocks (default, no split_qkv): `linear1` is q, k, v and the MLP input
+    fused (one down, up [3 x 3072 + 12288, r]); `linear2` is proj_out."""
+    blocks = sorted({int(m.group(1)) for k in state if (m := re.match(r"transformer\.single_transformer_blocks\.(\d+)\.", k))})
+    out: dict[str, torch.Tensor] = {}
+    for i in blocks:
+        pre = f"transformer.single_transformer_blocks.{i}"
+        parts = [f"{pre}.attn.to_q", f"{pre}.attn.to_k", f"{pre}.attn.to_v", f"{pre}.proj_mlp"]
+        key = f"lora_unet_single_blocks_{i}_linear1"
+        out[f"{key}.lora_down.weight"] = state[f"{parts[0]}.lora_A.weight"].contiguous()
+        out[f"{key}.lora_up.weight"] = torch.cat([state[f"{p}.lora_B.weight"] for p in parts], 0).contiguous()
+        out[f"{key}.alpha"] = torch.tensor(alpha)
+        key = f"lora_unet_single_blocks_{i}_linear2"
+        out[f"{key}.lora_down.weight"] = state[f"{pre}.proj_out.lora_A.weight"]
+        out[f"{key}.lora_up.weight"] = state[f"{pre}.proj_out.lora_B.weight"]
+        out[f"{key}.alpha"] = torch.tensor(alpha)
     return out
 
 
@@ -193,8 +220,11 @@ DOWN = ("lora_A.weight", "lora_A.default.weight", "lora_down.weight", ".down.wei
 
 
 def wrapped_modules(state: dict[str, torch.Tensor]) -> int:
-    """How many layers a file wraps once loaded: a fused FLUX q/k/v module counts three."""
-    return sum(3 if re.search(r"attn[._]qkv\.|qkv_lora", k) else 1 for k in state if k.endswith(DOWN))
+    """How many layers a file wraps once loaded: a fused FLUX q/k/v module counts three, a single
+    block's linear1 (q, k, v, MLP in) four."""
+    def count(k: str) -> int:
+        return 4 if re.search(r"single_blocks_\d+_linear1\.", k) else 3 if re.search(r"attn[._]qkv\.|qkv_lora", k) else 1
+    return sum(count(k) for k in state if k.endswith(DOWN))
 
 
 FORMATS["flux"] = {"kohya": kohya_flux, "kohya-split-qkv": kohya_flux_split, "comfyui-native": comfy_native, "xlabs": xlabs}

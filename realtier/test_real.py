@@ -306,3 +306,31 @@ def test_a_lora_in_a_trainer_key_format_loads_in_the_generated_app(case_id, fami
     finally:
         app.stop()
         TIMINGS.append((f"{case_id}-{fmt}", time.time() - t0))
+
+
+def test_a_kohya_flux_lora_on_single_blocks_loads_at_flux1_widths(tmp_path_factory, tmp_path, monkeypatch):
+    """sd-scripts' single-block modules (`lora_unet_single_blocks_0_linear1`): diffusers splits
+    linear1 at FLUX.1's real widths ([3072] x 3 + [12288], hard-coded), so this base keeps them
+    (formats.FLUX_WIDE: one single block, no double block) in a Hub cache of its own."""
+    t0 = time.time()
+    case = next(c for c in C.CASES if c.id == "flux-dev-t2i")
+    hub = tmp_path_factory.mktemp("hub-flux-wide")
+    monkeypatch.setitem(tiny.SHRINK, case.base, {**tiny.SHRINK[case.base], "transformer": formats.FLUX_WIDE})
+    pipe = tiny.build_base(hub, case.base)
+    TIMINGS.append(("build FLUX.1-dev at 3072 wide", time.time() - t0))
+    state, modules = tiny.make_lora(pipe, targets=formats.FLUX_SINGLE_TARGETS)
+    del pipe
+    converted = formats.kohya_flux_single(state, "flux")
+    assert modules == 5 and formats.wrapped_modules(converted) == modules
+    space = generate_space(tmp_path, case, lora_repo(hub, "flux-dev-kohya-single", {"lora.safetensors": converted}))
+    app = App(space, hub)
+    try:
+        rep = app.wait_ready()
+        check_lora_report(rep, modules)
+        print(f"flux-dev-t2i kohya single blocks: {rep['lora_modules']}")
+    except BaseException:
+        print(app.tail(60))
+        raise
+    finally:
+        app.stop()
+        TIMINGS.append(("flux-dev-t2i-kohya-single-blocks", time.time() - t0))
