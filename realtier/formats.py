@@ -216,6 +216,22 @@ def kohya_sdxl(state: dict[str, torch.Tensor], family: str, layers_per_block: in
     return out
 
 
+def kohya_text_encoders(pipe, rank: int = 4, seed: int = 3, alpha: float = 1.0) -> dict[str, torch.Tensor]:
+    """The text-encoder half of an sd-scripts LoRA (networks/lora.py: every Linear of CLIPAttention
+    and CLIPMLP; `lora_name = prefix + "." + name + "." + child_name` with `.` -> `_`, prefix
+    `lora_te1` / `lora_te2` for SDXL's two encoders): random rank-`rank` pairs."""
+    g = torch.Generator().manual_seed(seed)
+    out: dict[str, torch.Tensor] = {}
+    for prefix, name in (("lora_te1", "text_encoder"), ("lora_te2", "text_encoder_2")):
+        for path, mod in getattr(pipe, name).named_modules():
+            if isinstance(mod, torch.nn.Linear) and re.search(r"\.(self_attn\.(q|k|v|out)_proj|mlp\.fc[12])$", path):
+                key = f"{prefix}.{path}".replace(".", "_")
+                out[f"{key}.lora_down.weight"] = torch.randn(rank, mod.in_features, generator=g) * 0.1
+                out[f"{key}.lora_up.weight"] = torch.randn(mod.out_features, rank, generator=g) * 0.1
+                out[f"{key}.alpha"] = torch.tensor(alpha)
+    return out
+
+
 DOWN = ("lora_A.weight", "lora_A.default.weight", "lora_down.weight", ".down.weight")
 
 

@@ -334,3 +334,29 @@ def test_a_kohya_flux_lora_on_single_blocks_loads_at_flux1_widths(tmp_path_facto
     finally:
         app.stop()
         TIMINGS.append(("flux-dev-t2i-kohya-single-blocks", time.time() - t0))
+
+
+def test_a_kohya_sdxl_lora_with_both_text_encoders_loads_them_too(hub, tmp_path):
+    """sd-scripts SDXL files often train the text encoders: `lora_te1_…` / `lora_te2_…` next to the
+    UNet's SGM names; diffusers loads them into text_encoder / text_encoder_2."""
+    t0 = time.time()
+    case = next(c for c in C.CASES if c.id == "sdxl-t2i")
+    pipe = base_pipe(hub, case.base)
+    state, unet_modules = tiny.make_lora(pipe, targets=tiny.ATTN_TARGETS)
+    te = formats.kohya_text_encoders(pipe)
+    converted = {**formats.kohya_sdxl(state, "sdxl"), **te}
+    te_modules = formats.wrapped_modules(te)
+    assert te_modules == 2 * 6 * pipe.text_encoder.config.num_hidden_layers
+    space = generate_space(tmp_path, case, lora_repo(hub, "sdxl-kohya-te", {"lora.safetensors": converted}))
+    app = App(space, hub)
+    try:
+        rep = app.wait_ready()
+        check_lora_report(rep, unet_modules + te_modules)
+        assert rep["lora_modules"].get("text_encoder") and rep["lora_modules"].get("text_encoder_2"), rep["lora_modules"]
+        print(f"sdxl-t2i kohya with text encoders: {rep['lora_modules']}")
+    except BaseException:
+        print(app.tail(60))
+        raise
+    finally:
+        app.stop()
+        TIMINGS.append(("sdxl-t2i-kohya-text-encoders", time.time() - t0))
