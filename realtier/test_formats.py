@@ -49,32 +49,62 @@ NOT_EXERCISED = {
 }
 
 
+# Files the bot ships though diffusers loads nothing of them: the header's key format does not tell
+# them from a loadable file (kept visible: strict, the case fails when the gap closes or moves).
+KNOWN_GAPS = {
+    ("qwen-image", "unprefixed"): {"bare names": "`transformer_blocks.0.attn.to_q.lora_A.weight` without DiffSynth's "
+                                   "`.default.` and without alpha tensors matches no Qwen-Image converter branch"},
+}
+
+
 def _plain(prefix: str):
     def write(state, family):
         return {prefix + F._split(k)[0] + f".lora_{F._split(k)[1]}.weight": v for k, v in state.items()}
     return write
 
 
-# (format, writer family) -> the file a trainer writes; `None` family = every family.
+# (format, writer family) -> the files trainers write in that format, by name; `None` family =
+# every family. A file that is the same with per-module alpha tensors is also tried with them.
 WRITERS = {
-    ("diffusers", None): lambda state, family: dict(state),
-    ("kohya", "flux"): F.kohya_flux,  # sd-scripts
-    ("kohya", "sdxl"): F.kohya_sdxl,  # sd-scripts (SGM names)
-    ("kohya", None): F.kohya,  # musubi-tuner (Qwen-Image, Wan); `lora_unet_` + flattened names elsewhere
-    ("comfyui", "flux"): F.comfy_native,  # ComfyUI's trainer, BFL names
-    ("comfyui", None): F.comfy,  # ai-toolkit / musubi-tuner convert_lora.py
-    ("unprefixed", "qwen"): F.diffsynth,  # DiffSynth-Studio
-    ("unprefixed", None): _plain(""),
-    ("peft", None): _plain("base_model.model."),
-    ("xlabs", "flux"): F.xlabs,
+    ("diffusers", None): {"diffusers": lambda state, family: dict(state)},  # diffusers, ai-toolkit (FLUX.1, SD3)
+    ("kohya", "flux"): {"sd-scripts": F.kohya_flux, "sd-scripts split_qkv": F.kohya_flux_split},
+    ("kohya", "sdxl"): {"sd-scripts": F.kohya_sdxl},  # SGM names
+    # musubi-tuner (Qwen-Image, Wan); elsewhere `lora_unet_` + the flattened diffusers names
+    # (sd-scripts' SD3 names differ, but SD3.5's loader converts no `lora_unet_` name at all)
+    ("kohya", None): {"musubi-tuner": F.kohya},
+    ("comfyui", "flux"): {"ComfyUI trainer": F.comfy_native, "musubi-tuner convert_lora": F.comfy},
+    ("comfyui", "qwen"): {"ai-toolkit": F.comfy, "ComfyUI trainer": F.comfy_native},
+    ("comfyui", "wan"): {"ai-toolkit": F.comfy, "ComfyUI trainer": F.comfy_native},
+    ("comfyui", None): {"ai-toolkit": F.comfy, "ComfyUI trainer": F.comfy_native},
+    ("unprefixed", "qwen"): {"DiffSynth-Studio": F.diffsynth, "bare names": _plain("")},
+    ("unprefixed", None): {"bare names": _plain("")},
+    ("peft", None): {"PEFT adapter_model": _plain("base_model.model.")},
+    ("xlabs", "flux"): {"x-flux": F.xlabs},
 }
-# Further real files of a listed format (ComfyUI's own trainer: lora_down / lora_up / alpha).
-EXTRA = {("qwen", "comfyui"): F.comfy_native, ("wan", "comfyui"): F.comfy_native}
 FORMATS = ["diffusers", "kohya", "comfyui", "unprefixed", "peft", "xlabs"]
 
 
-def writer(fmt: str, family: str):
-    return WRITERS.get((fmt, family)) or WRITERS.get((fmt, None))
+def writers(fmt: str, family: str) -> dict:
+    return WRITERS.get((fmt, family)) or WRITERS.get((fmt, None)) or {}
+
+
+def with_alpha(state: dict) -> dict:
+    """The same file with a per-module `alpha` tensor (= rank: the same scale), as kohya-style
+    trainers store it."""
+    out = dict(state)
+    for k, v in state.items():
+        for down in F.DOWN:
+            if k.endswith(down):
+                out.setdefault(k[: -len(down)].rstrip(".") + ".alpha", torch.tensor(float(v.shape[0])))
+    return out
+
+
+def claimed(sig: dict, fmt: str, file: dict) -> bool:
+    """What the bot concludes from the header (WeightsProfile::loadable in src/lora/tensors)."""
+    alpha = any(k.endswith(".alpha") for k in file)
+    lora_down = any(k.endswith(".lora_down.weight") for k in file)
+    return (fmt in sig["loader"] and not (alpha and fmt in sig.get("no_alpha", []))
+            and not (not lora_down and fmt in sig.get("lora_down_only", [])))
 
 
 def targets(sig: str, family: str):
@@ -119,51 +149,30 @@ def test_every_supported_architecture_is_checked():
     assert all(not SIGNATURES[s]["families"] or s == "ltx-2" for s in UNSUPPORTED)
 
 
-CASES = [(sig, fmt) for sig in BASES for fmt in FORMATS if writer(fmt, BASES[sig][1])]
+CASES = [(sig, fmt) for sig in BASES for fmt in FORMATS if writers(fmt, BASES[sig][1])]
 
 
 @pytest.mark.parametrize("sig,fmt", CASES, ids=[f"{s}-{f}" for s, f in CASES])
-def test_a_listed_key_format_loads_every_module_and_an_unlisted_one_loads_none(sig, fmt):
+def test_the_bot_ships_a_key_format_exactly_when_diffusers_loads_every_module(sig, fmt):
+    """Each trainer's file, and the same with alpha tensors: where the bot would ship the app
+    (signatures.toml loader / no_alpha / lora_down_only), every module loads; where it asks, the
+    file loads nothing or raises."""
     repo, family = BASES[sig]
-    listed = fmt in SIGNATURES[sig]["loader"]
     if (sig, fmt) in NOT_EXERCISED:
         pytest.skip(NOT_EXERCISED[(sig, fmt)])
     pipe = pipe_of(repo)
     state, modules = tiny.make_lora(pipe, targets=targets(sig, family))
-    files = [writer(fmt, family)(state, family)] + ([EXTRA[(family, fmt)](state, family)] if (family, fmt) in EXTRA else [])
-    for f in files:
-        got = load(pipe, f)
-        if listed:
-            assert got == modules == F.wrapped_modules(f), f"{sig} lists {fmt} but {got} of {modules} modules load: {sorted(f)[:3]}"
-        else:
-            assert got == 0 or isinstance(got, str), f"{sig} does not list {fmt}, yet diffusers loads {got} modules: list it"
-
-
-def with_alpha(state: dict) -> dict:
-    """The same file with a per-module `alpha` tensor (= rank: the same scale), as kohya-style
-    trainers store it."""
-    out = dict(state)
-    for k, v in state.items():
-        for down in F.DOWN:
-            if k.endswith(down):
-                out.setdefault(k[: -len(down)].rstrip(".") + ".alpha", torch.tensor(float(v.shape[0])))
-    return out
-
-
-ALPHA_CASES = [(sig, fmt) for sig, fmt in CASES if fmt in SIGNATURES[sig]["loader"] and fmt in ("diffusers", "comfyui", "kohya", "unprefixed")
-               and (sig, fmt) not in NOT_EXERCISED]
-
-
-@pytest.mark.parametrize("sig,fmt", ALPHA_CASES, ids=[f"{s}-{f}" for s, f in ALPHA_CASES])
-def test_per_module_alpha_tensors_load_unless_the_signature_says_no_alpha(sig, fmt):
-    """`no_alpha` (signatures.toml): formats whose files diffusers refuses when they carry alpha
-    tensors (the converter does not consume them and load_lora_weights raises on non-LoRA keys);
-    the bot asks about such a file instead of shipping an app that fails at start."""
-    repo, family = BASES[sig]
-    pipe = pipe_of(repo)
-    state, modules = tiny.make_lora(pipe, targets=targets(sig, family))
-    got = load(pipe, with_alpha(writer(fmt, family)(state, family)))
-    if fmt in SIGNATURES[sig].get("no_alpha", []):
-        assert got == 0 or isinstance(got, str), f"{sig} says {fmt} + alpha does not load, yet {got} modules do"
-    else:
-        assert got == modules, f"{sig}: {fmt} with alpha tensors: {got} of {modules} modules load; add it to no_alpha"
+    wrong = []
+    for trainer, write in writers(fmt, family).items():
+        file = write(state, family)
+        variants = {trainer: file}
+        if fmt != "xlabs" and not any(k.endswith(".alpha") for k in file):
+            variants[f"{trainer} + alpha tensors"] = with_alpha(file)
+        for name, f in variants.items():
+            got, ships = load(pipe, f), claimed(SIGNATURES[sig], fmt, f)
+            if ships and not got == modules == F.wrapped_modules(f):
+                wrong.append((name, f"{name}: the bot ships it, but {got} of {modules} modules load"))
+            if not ships and not (got == 0 or isinstance(got, str)):
+                wrong.append((name, f"{name}: the bot asks, yet all {got} modules load (list it in signatures.toml)"))
+    gaps = KNOWN_GAPS.get((sig, fmt), {})
+    assert {n for n, _ in wrong} == set(gaps), f"{sig} {fmt}: " + "; ".join(m for _, m in wrong) + f" (known gaps: {gaps})"

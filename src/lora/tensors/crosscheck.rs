@@ -131,7 +131,11 @@ pub fn check_format(p: &mut LoraProfile, headers: &[WeightsProfile]) {
     // The formats diffusers converts for this model (a format it does not convert would load
     // nothing: the app would run without the LoRA).
     let accepted = h.signature().map_or_else(|| "diffusers or kohya".to_owned(), |s| s.loader.join(", "));
-    let alpha = if h.signature().is_some_and(|s| h.refused_alpha(s)) { " and per-module alpha tensors" } else { "" };
+    let alpha = match h.signature() {
+        Some(s) if h.refused_alpha(s) => " and per-module alpha tensors",
+        Some(s) if h.refused_naming(s) => " named lora_A / lora_B",
+        _ => "",
+    };
     let question = format!(
         "The weights file {} is a {:?} adapter with {} keys{alpha}, which diffusers' load_lora_weights cannot load for {model}. Upload a LoRA in one of these key formats: {accepted}; or name another file (weights_file in lora-space.toml).",
         h.file, h.adapter, h.key_format.as_str()

@@ -86,6 +86,8 @@ pub struct Keys {
     pub text_encoders: Vec<String>,
     /// Whether per-module `alpha` tensors are stored (kohya).
     pub alpha_tensors: bool,
+    /// Whether the pairs are named `lora_down` / `lora_up` (kohya style) rather than `lora_A` / `lora_B`.
+    pub lora_down: bool,
 }
 
 const SUFFIXES: &[&str] = &[
@@ -123,7 +125,7 @@ pub fn read(header: &SafetensorsHeader) -> Keys {
     let mut formats: BTreeMap<KeyFormat, usize> = BTreeMap::new();
     let mut modules: BTreeMap<String, Option<Vec<u64>>> = BTreeMap::new();
     let mut text_encoders: Vec<String> = Vec::new();
-    let (mut lora, mut dora, mut loha, mut lokr, mut alpha_tensors) = (false, false, false, false, false);
+    let (mut lora, mut dora, mut loha, mut lokr, mut alpha_tensors, mut lora_down) = (false, false, false, false, false, false);
     for (name, info) in &header.tensors {
         let key = name.to_ascii_lowercase();
         let Some((module, suffix)) = split_suffix(&key) else { continue };
@@ -132,6 +134,7 @@ pub fn read(header: &SafetensorsHeader) -> Keys {
         loha |= suffix.contains("hada");
         lokr |= suffix.contains("lokr");
         alpha_tensors |= suffix == ".alpha";
+        lora_down |= suffix == ".lora_down.weight";
         if let Some((_, part)) = TEXT_ENCODERS.iter().find(|(p, _)| module.starts_with(p)) {
             if !text_encoders.iter().any(|t| t == part) {
                 text_encoders.push((*part).to_owned());
@@ -163,7 +166,7 @@ pub fn read(header: &SafetensorsHeader) -> Keys {
         _ => AdapterKind::Unknown,
     };
     let modules = modules.into_iter().map(|(path, down)| Module { path, down }).collect();
-    Keys { format, adapter, modules, text_encoders, alpha_tensors }
+    Keys { format, adapter, modules, text_encoders, alpha_tensors, lora_down }
 }
 
 /// `Blocks.0.Attn1` → `blocks_0_attn1`; XLabs `double_blocks.0.processor.qkv_lora1` →

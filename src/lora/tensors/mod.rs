@@ -45,6 +45,9 @@ pub struct WeightsProfile {
     pub alpha: Option<f64>,
     /// Per-module alpha tensors are present (kohya).
     pub alpha_tensors: bool,
+    /// The pairs are named `lora_down` / `lora_up` (kohya style), not `lora_A` / `lora_B`.
+    #[serde(default)]
+    pub lora_down: bool,
     /// Text-encoder parts the LoRA also adapts.
     pub text_encoders: Vec<String>,
     /// The architecture it fits, `None` = unknown.
@@ -64,13 +67,18 @@ impl WeightsProfile {
     pub fn loadable(&self) -> bool {
         let adapter_ok = matches!(self.adapter, AdapterKind::Lora | AdapterKind::Dora);
         let format = self.key_format.as_str();
-        let format_ok = self.signature().is_none_or(|s| s.loader.iter().any(|f| f == format) && !self.refused_alpha(s));
+        let format_ok = self.signature().is_none_or(|s| s.loader.iter().any(|f| f == format) && !self.refused_alpha(s) && !self.refused_naming(s));
         adapter_ok && format_ok
     }
 
     /// The file stores alpha tensors in a format the signature loads only without them.
     pub fn refused_alpha(&self, s: &signature::Signature) -> bool {
         self.alpha_tensors && s.no_alpha.iter().any(|f| f == self.key_format.as_str())
+    }
+
+    /// The file names its pairs lora_A / lora_B in a format the signature loads only as lora_down / lora_up.
+    pub fn refused_naming(&self, s: &signature::Signature) -> bool {
+        !self.lora_down && s.lora_down_only.iter().any(|f| f == self.key_format.as_str())
     }
 
     /// The signature of the architecture the header fits.
@@ -120,6 +128,7 @@ pub fn profile(file: &str, header: &SafetensorsHeader) -> WeightsProfile {
         ranks_vary,
         alpha: meta.network_alpha,
         alpha_tensors: k.alpha_tensors,
+        lora_down: k.lora_down,
         text_encoders: k.text_encoders,
         architecture,
         ambiguous,

@@ -46,6 +46,9 @@ pub struct Signature {
     /// Of those, the formats it refuses when the file also stores per-module alpha tensors.
     #[serde(default)]
     pub no_alpha: Vec<String>,
+    /// Of those, the formats it converts only when the pairs are named lora_down / lora_up.
+    #[serde(default)]
+    pub lora_down_only: Vec<String>,
     /// Where the numbers come from.
     pub source: String,
     /// Fixture modules: `(diffusers module with {i}, in, out, blocks)`.

@@ -145,4 +145,12 @@ fn a_key_format_diffusers_ignores_for_the_model_is_asked_about_not_shipped() {
     let q = asks(ltx, comfy_trained("diffusion_model.transformer_blocks.{i}.attn1.to_q", 28, 2048)).expect("asked");
     assert!(q.contains("comfyui keys and per-module alpha tensors"), "{q}");
     assert_eq!(asks(wan, comfy_trained("diffusion_model.blocks.{i}.self_attn.q", 40, 5120)), None, "Wan's converter takes the alphas");
+    // FLUX.1 in ComfyUI names: converted as lora_down / lora_up (ComfyUI's trainer), dropped as
+    // lora_A / lora_B (musubi-tuner's convert_lora.py --target other).
+    let kontext = "---\nbase_model: black-forest-labs/FLUX.1-Kontext-dev\n---\n";
+    let mut a_b = vec![];
+    pairs(&mut a_b, "diffusion_model.double_blocks.{i}.img_attn.qkv", 19, 3072, 9216, 16, false);
+    let q = asks(kontext, a_b).expect("asked");
+    assert!(q.contains("comfyui keys named lora_A / lora_B"), "{q}");
+    assert_eq!(asks(kontext, comfy_trained("diffusion_model.double_blocks.{i}.img_attn.qkv", 19, 3072)), None);
 }
