@@ -54,6 +54,10 @@ pub struct Signature {
     /// Fixture modules: `(diffusers module with {i}, in, out, blocks)`.
     #[serde(default)]
     pub sample: Vec<(String, u64, u64, u64)>,
+    /// Renames from the sample's diffusers module names to the model's native ones, which
+    /// ComfyUI- and kohya-format files use (`attn1.` -> `self_attn.` for Wan).
+    #[serde(default)]
+    pub native: Vec<(String, String)>,
     /// The denoiser component (`transformer`, `unet`).
     #[serde(default)]
     pub component: Option<String>,

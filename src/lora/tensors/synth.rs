@@ -15,12 +15,17 @@ pub fn tensors(sig: &Signature, format: KeyFormat, rank: u64) -> Vec<(String, St
     for (template, inp, outp, blocks) in &sig.sample {
         for i in 0..*blocks {
             let module = template.replace("{i}", &i.to_string());
+            let native = || sig.native.iter().fold(module.clone(), |m, (from, to)| m.replace(from.as_str(), to));
             let (a, b, alpha) = match format {
                 KeyFormat::Kohya => {
+                    let module = native();
                     let m = format!("lora_unet_{}", module.replace('.', "_"));
                     (format!("{m}.lora_down.weight"), format!("{m}.lora_up.weight"), Some(format!("{m}.alpha")))
                 }
-                KeyFormat::Comfyui => (format!("diffusion_model.{module}.lora_A.weight"), format!("diffusion_model.{module}.lora_B.weight"), None),
+                KeyFormat::Comfyui => {
+                    let m = native();
+                    (format!("diffusion_model.{m}.lora_A.weight"), format!("diffusion_model.{m}.lora_B.weight"), None)
+                }
                 KeyFormat::Peft => (format!("base_model.model.{module}.lora_A.weight"), format!("base_model.model.{module}.lora_B.weight"), None),
                 KeyFormat::Unprefixed => (format!("{module}.lora_A.weight"), format!("{module}.lora_B.weight"), None),
                 _ => (format!("{component}.{module}.lora_A.weight"), format!("{component}.{module}.lora_B.weight"), None),

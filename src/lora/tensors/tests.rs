@@ -222,3 +222,14 @@ fn every_signature_sample_is_recognised_as_itself() {
         }
     }
 }
+
+#[test]
+fn synthesised_wan_files_in_comfyui_and_kohya_format_use_native_wan_names() {
+    let s = signature::by_id("wan-14b-i2v").expect("signature");
+    let names = |f| synth::tensors(s, f, 4).into_iter().map(|(n, _, _)| n).collect::<Vec<_>>();
+    let comfy = names(KeyFormat::Comfyui);
+    assert!(comfy.iter().any(|n| n == "diffusion_model.blocks.0.self_attn.q.lora_A.weight"), "{:?}", &comfy[..2]);
+    assert!(comfy.iter().any(|n| n == "diffusion_model.blocks.0.cross_attn.k_img.lora_B.weight"));
+    assert!(names(KeyFormat::Kohya).iter().any(|n| n == "lora_unet_blocks_0_self_attn_q.lora_down.weight"));
+    assert!(!comfy.iter().any(|n| n.contains("attn1") || n.contains("add_k_proj")));
+}
