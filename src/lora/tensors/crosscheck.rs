@@ -47,6 +47,14 @@ pub fn choose_file(p: &mut LoraProfile, headers: &[WeightsProfile], card_family:
     if let ([one], true) = (fitting.as_slice(), others > 0) {
         let why = format!("the only weights file whose header fits {} ({})", f.name, one.architecture.as_ref().map_or("", |a| a.name.as_str()));
         p.weight_name = Some(Sourced::new(one.file.clone(), Source::WeightsHeader, why));
+        return;
+    }
+    // Every candidate fits the base but in different key formats (a diffusers and a kohya copy):
+    // the one diffusers loads for it.
+    let loadable: Vec<&&&WeightsProfile> = fitting.iter().filter(|h| h.loadable()).collect();
+    if let ([one], true) = (loadable.as_slice(), fitting.len() == p.weight_candidates.len()) {
+        let why = format!("the only weights file in a key format diffusers loads for {} ({})", f.name, one.key_format.as_str());
+        p.weight_name = Some(Sourced::new(one.file.clone(), Source::WeightsHeader, why));
     }
 }
 

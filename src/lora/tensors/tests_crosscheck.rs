@@ -154,3 +154,21 @@ fn a_key_format_diffusers_ignores_for_the_model_is_asked_about_not_shipped() {
     assert!(q.contains("comfyui keys named lora_A / lora_B"), "{q}");
     assert_eq!(asks(kontext, comfy_trained("diffusion_model.double_blocks.{i}.img_attn.qkv", 19, 3072)), None);
 }
+
+#[test]
+fn of_two_copies_in_different_key_formats_the_one_diffusers_loads_is_chosen() {
+    let mut diffusers = vec![];
+    pairs(&mut diffusers, "transformer.transformer_blocks.{i}.attn.to_q", 38, 2432, 2432, 16, false);
+    let mut kohya = vec![];
+    pairs(&mut kohya, "lora_unet_transformer_blocks_{i}_attn_to_q", 38, 2432, 2432, 16, true);
+    let card = "---\nbase_model: stabilityai/stable-diffusion-3.5-large\n---\nTwo copies.\n";
+    let p = run(card, &["ink_kohya.safetensors", "ink.safetensors"], &[("ink_kohya.safetensors", kohya.clone(), &[]), ("ink.safetensors", diffusers, &[])]);
+    assert_eq!(p.weight_name.as_ref().map(|w| (w.value.as_str(), w.evidence.source)), Some(("ink.safetensors", Source::WeightsHeader)));
+    assert!(!p.missing.iter().any(|m| m.field == MissingField::WeightsFile), "{:?}", p.missing);
+    // Both loadable (FLUX.1 converts kohya): still the owner's choice.
+    let mut flux_kohya = vec![];
+    pairs(&mut flux_kohya, "lora_unet_double_blocks_{i}_img_attn_qkv", 19, 3072, 9216, 16, true);
+    let flux = "---\nbase_model: black-forest-labs/FLUX.1-dev\n---\nTwo copies.\n";
+    let p = run(flux, &["a.safetensors", "b.safetensors"], &[("a.safetensors", flux_kohya, &[]), ("b.safetensors", flux_diffusers(16), &[])]);
+    assert_eq!(p.weight_name, None);
+}
