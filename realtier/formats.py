@@ -9,7 +9,9 @@ Each writer produces what the trainer writes, for a family whose diffusers loade
   (toolkit/models/wan21/wan_lora_convert.py: self_attn / cross_attn, q / k / v / o, k_img /
   v_img, ffn.0 / ffn.2)); musubi-tuner's `convert_lora.py --target other` writes the same
   (src/musubi_tuner/convert_lora.py convert_to_diffusers); ComfyUI loads it (comfy/weight_adapter/
-  lora.py `diffusers2_lora`). Qwen-Image, LTX-Video, Wan;
+  lora.py `diffusers2_lora`). Qwen-Image, Wan; and LTX-Video, whose trainer (Lightricks/
+  LTX-Video-Trainer) saves diffusers keys and converts them for ComfyUI with
+  `scripts/convert_checkpoint.py --to-comfy` (docs/utility-scripts.md);
 - `diffusion_model.` + native names + lora_down / lora_up / alpha (`comfy_native`): what ComfyUI's
   own trainer saves (comfy_extras/nodes_train.py TrainLoraNode: `lora_sd[f"{n}.{name}"]` for every
   module `n` of the model, LoraDiff parameters lora_up / lora_down / alpha): Qwen-Image, Wan,
@@ -121,7 +123,7 @@ FORMATS = {
 # three pairs into one rank-3r module whose up matrix is block-diagonal. Single blocks: the
 # converter splits `linear1` at FLUX.1's real widths ([3072] x 3 + [12288], hard-coded in
 # _convert_kohya_flux_lora_to_diffusers, not read from the tensors; sd-scripts' own
-# get_qkv_mlp_split_dims has the same numbers), so their case (test_real.py, single blocks) runs
+# get_qkv_mlp_split_dims has the same numbers), so their case (test_trainer_formats.py) runs
 # on a FLUX.1-dev transformer kept at those widths (FLUX_WIDE); the tiny one takes double blocks.
 FLUX_DOUBLE_TARGETS = r"transformer_blocks\.\d+\.attn\.(to_q|to_k|to_v|to_out\.0|add_q_proj|add_k_proj|add_v_proj|to_add_out)"
 FLUX_FUSED = {"img_attn_qkv": ("to_q", "to_k", "to_v"), "txt_attn_qkv": ("add_q_proj", "add_k_proj", "add_v_proj")}
