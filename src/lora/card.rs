@@ -23,6 +23,10 @@ pub struct Frontmatter {
     pub widget_parameters: Vec<(String, f64)>,
     /// `license`.
     pub license: Option<String>,
+    /// `license_name` (the licence's id when `license: other`).
+    pub license_name: Option<String>,
+    /// `license_link` (a URL or a file of the repo).
+    pub license_link: Option<String>,
 }
 
 /// A model card split into frontmatter and body.
@@ -83,6 +87,8 @@ fn read_frontmatter(value: &Value) -> Frontmatter {
         widget_outputs: widgets.iter().filter_map(|w| scalar(w.get("output").and_then(|o| o.get("url")))).collect(),
         widget_parameters: widget_parameters(&widgets),
         license: scalar(value.get("license")),
+        license_name: scalar(value.get("license_name")),
+        license_link: scalar(value.get("license_link")),
     }
 }
 
