@@ -114,10 +114,25 @@ fn from_dir(dir: &std::path::Path, lora: Option<RepoId>) -> anyhow::Result<Input
     let files = read("files.txt").with_context(|| format!("{}: files.txt (the repo's file list, one path per line) is required", dir.display()))?;
     let lora = match lora {
         Some(l) => l,
-        None => "local/lora".parse()?,
+        None => {
+            let l = local_id(dir);
+            eprintln!("note: no --lora given; the LoRA is called {l} (from the folder's name). Pass --lora owner/name for the real id: it names the Space title, the links and the snippets.");
+            l
+        }
     };
     let headers = local_headers(dir, &files);
     Ok(Inputs { lora, card, files, base_card: read("base.md").ok(), overrides: read(OVERRIDES_FILE).ok(), headers })
+}
+
+/// `local/<folder name>` (characters a repo name may not hold become `-`), else `local/lora`.
+fn local_id(dir: &std::path::Path) -> RepoId {
+    let name: String = std::fs::canonicalize(dir).ok().as_deref().unwrap_or(dir).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        .chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let mut name = name.trim_matches(|c| matches!(c, '-' | '.')).chars().take(96).collect::<String>();
+    while name.contains("--") || name.contains("..") {
+        name = name.replace("--", "-").replace("..", ".");
+    }
+    format!("local/{name}").parse().unwrap_or_else(|_| "local/lora".parse().expect("a valid repo id"))
 }
 
 async fn from_hub(hub: &HubClient, lora: RepoId, revision: &str) -> anyhow::Result<Inputs> {
@@ -172,4 +187,18 @@ fn write_files(dir: &std::path::Path, files: &BTreeMap<String, String>) -> anyho
         std::fs::write(dir.join(path), content).with_context(|| format!("writing {path}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_without_lora_is_named_after_the_folder() {
+        let tmp = std::env::temp_dir().join("lsb plan test/My Corgi LoRA (v2)");
+        std::fs::create_dir_all(&tmp).expect("mkdir");
+        assert_eq!(local_id(&tmp).to_string(), "local/My-Corgi-LoRA-v2");
+        assert_eq!(local_id(std::path::Path::new("/")).to_string(), "local/lora");
+        std::fs::remove_dir_all(tmp.parent().expect("parent")).ok();
+    }
 }
