@@ -53,6 +53,7 @@ CASES = [
     Case("ltx097d-i2v", "Lightricks/LTX-Video-0.9.7-distilled", "image-to-video", "LTXConditionPipeline"),
     Case("ltx097d-v2v", "Lightricks/LTX-Video-0.9.7-distilled", "video-to-video", "LTXConditionPipeline"),
     Case("ltx098-t2v", "Lightricks/LTX-Video-0.9.8-13B-distilled", "text-to-video", "LTXConditionPipeline"),
+    Case("ltx2-t2v", "Lightricks/LTX-2", "text-to-video", "LTX2Pipeline"),
 ]
 
 # The family x task matrix against these cases, and the gaps: coverage.py / test_coverage.py.
