@@ -54,6 +54,8 @@ CASES = [
     Case("ltx097d-v2v", "Lightricks/LTX-Video-0.9.7-distilled", "video-to-video", "LTXConditionPipeline"),
     Case("ltx098-t2v", "Lightricks/LTX-Video-0.9.8-13B-distilled", "text-to-video", "LTXConditionPipeline"),
     Case("ltx2-t2v", "Lightricks/LTX-2", "text-to-video", "LTX2Pipeline"),
+    Case("ltx2-i2v", "Lightricks/LTX-2", "image-to-video", "LTX2ImageToVideoPipeline"),
+    Case("ltx2-v2v", "Lightricks/LTX-2", "video-to-video", "LTX2InContextPipeline"),
 ]
 
 # The family x task matrix against these cases, and the gaps: coverage.py / test_coverage.py.
