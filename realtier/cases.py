@@ -56,6 +56,7 @@ CASES = [
     Case("ltx2-t2v", "Lightricks/LTX-2", "text-to-video", "LTX2Pipeline"),
     Case("ltx2-i2v", "Lightricks/LTX-2", "image-to-video", "LTX2ImageToVideoPipeline"),
     Case("ltx2-v2v", "Lightricks/LTX-2", "video-to-video", "LTX2InContextPipeline"),
+    Case("ltx23-v2v", "diffusers/LTX-2.3-Distilled-Diffusers", "video-to-video", "LTX2InContextPipeline"),
 ]
 
 # The family x task matrix against these cases, and the gaps: coverage.py / test_coverage.py.

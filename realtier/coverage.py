@@ -37,7 +37,6 @@ _LTX2 = ("diffusers 0.42.1 has the LTX2* pipelines, but a tiny LTX-2 needs a Gem
 
 # (family id, task) -> why the tier does not run it yet.
 GAPS = {
-    ("ltx-2.3", "video-to-video"): _LTX2,
 }
 
 

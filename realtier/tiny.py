@@ -129,6 +129,21 @@ SHRINK: dict[str, dict[str, dict]] = {
         "audio_vae": dict(num_res_blocks=1),
         "vocoder": dict(hidden_channels=32),
     },
+    # LTX-2.3: per-modality connector projections to the video / audio widths (video_hidden_dim /
+    # audio_hidden_dim = the transformer's heads x head dims), no caption projection in the transformer.
+    "diffusers/LTX-2.3-Distilled-Diffusers": {
+        "transformer": dict(num_layers=1, num_attention_heads=3, attention_head_dim=16, cross_attention_dim=48,
+                            audio_num_attention_heads=2, audio_attention_head_dim=12, audio_cross_attention_dim=24,
+                            caption_channels=24),
+        "connectors": dict(caption_channels=24, text_proj_in_factor=3, video_connector_num_attention_heads=3,
+                           video_connector_attention_head_dim=16, video_connector_num_layers=1,
+                           audio_connector_num_attention_heads=2, audio_connector_attention_head_dim=12,
+                           audio_connector_num_layers=1, video_hidden_dim=48, audio_hidden_dim=24),
+        "vae": dict(block_out_channels=[8, 16, 32, 32], decoder_block_out_channels=[8, 16, 16, 32],
+                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1, 1]),
+        "audio_vae": dict(num_res_blocks=1),  # base_channels kept, as for LTX-2
+        "vocoder": dict(hidden_channels=64, bwe_hidden_channels=32),
+    },
     "stabilityai/stable-diffusion-xl-base-1.0": {
         "unet": dict(block_out_channels=[16, 32, 64], attention_head_dim=[2, 2, 4], norm_num_groups=8,
                      layers_per_block=1, transformer_layers_per_block=[1, 1, 1], cross_attention_dim=64,
@@ -184,7 +199,7 @@ def _real(repo: str, path: str) -> dict:
 
 # Gemma 3 sizes of the LTX-2 text encoders: (hidden, layers); the connectors' caption_channels and
 # text_proj_in_factor (= layers + 1: every hidden state is stacked) follow them.
-GEMMA = {"Lightricks/LTX-2": (32, 2)}
+GEMMA = {"Lightricks/LTX-2": (32, 2), "diffusers/LTX-2.3-Distilled-Diffusers": (24, 2)}
 
 
 def _model(repo: str, component: str) -> torch.nn.Module:
