@@ -125,8 +125,9 @@ SHRINK: dict[str, dict[str, dict]] = {
         "vae": dict(block_out_channels=[8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
                     layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
         # base_channels stays 128: the latent statistics buffers are sized by it (= the 8 x 16 patched
-        # audio latent width; autoencoder_kl_ltx2_audio.py, latents_mean)
-        "audio_vae": dict(num_res_blocks=1),
+        # audio latent width; autoencoder_kl_ltx2_audio.py, latents_mean); the level widths shrink
+        # through ch_mult instead (3 levels kept: 128 x (1, 2, 4) is 40M parameters, 156 MB on disk)
+        "audio_vae": dict(num_res_blocks=1, ch_mult=[1, 1, 1]),
         "vocoder": dict(hidden_channels=32),
     },
     # LTX-2.3: per-modality connector projections to the video / audio widths (video_hidden_dim /
@@ -141,7 +142,7 @@ SHRINK: dict[str, dict[str, dict]] = {
                            audio_connector_num_layers=1, video_hidden_dim=48, audio_hidden_dim=24),
         "vae": dict(block_out_channels=[8, 16, 32, 32], decoder_block_out_channels=[8, 16, 16, 32],
                     layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1, 1]),
-        "audio_vae": dict(num_res_blocks=1),  # base_channels kept, as for LTX-2
+        "audio_vae": dict(num_res_blocks=1, ch_mult=[1, 1, 1]),  # as for LTX-2
         "vocoder": dict(hidden_channels=64, bwe_hidden_channels=32),
     },
     "stabilityai/stable-diffusion-xl-base-1.0": {
