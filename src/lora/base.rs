@@ -172,9 +172,18 @@ fn yaml_clues<'k>(k: &'k Knowledge, front: &Frontmatter) -> Vec<Clue<'k>> {
     front
         .base_model
         .iter()
-        .filter(|r| is_repo_id(r))
+        .filter(|r| is_repo_id(r) && !names_a_lora(r))
         .map(|r| repo_clue(k, r, Source::Yaml, format!("base_model: {r}")))
         .collect()
+}
+
+static LORA_REPO_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(?:^|[-_.])lora(?:s)?(?:[-_.]|$)").unwrap_or_else(|_| unreachable!()));
+
+/// A `base_model` that names a LoRA repo (`ali-vilab/In-Context-LoRA`) is not a base model: it
+/// cannot be loaded as one, so it says nothing about the base.
+fn names_a_lora(repo: &str) -> bool {
+    repo.rsplit('/').next().is_some_and(|name| LORA_REPO_NAME.is_match(name))
 }
 
 static BASE_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -308,6 +317,15 @@ fn tag_clues<'k>(k: &'k Knowledge, tags: &[String]) -> Vec<Clue<'k>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_model_that_names_a_lora_repo_is_not_a_base() {
+        // personal1802/nyalia.safetensors: base_model ali-vilab/In-Context-LoRA
+        assert!(names_a_lora("ali-vilab/In-Context-LoRA"));
+        assert!(names_a_lora("ostris/wan22_i2v_14b_orbit_shot_lora"));
+        assert!(!names_a_lora("black-forest-labs/FLUX.1-dev"));
+        assert!(!names_a_lora("someone/explorer-model"));
+    }
     use crate::lora::card;
     use crate::space::knowledge::knowledge;
 

@@ -123,6 +123,16 @@ mod tests {
     }
 
     #[test]
+    fn list_items_after_a_for_example_label_are_examples() {
+        // trojblue's HunyuanVideo AnimaEngine card ("## Prompting" … "for example:")
+        let body = "## Prompting\n\nUse prompts in the format of `anime <subject> <description>` to get the best results, use resolution `544x960`. for example:\n\n\n\n- anime girl with pink twin tails and green eyes, wearing a school uniform.\n- anime boy with silver hair and blue eyes, sitting on a park bench.\n\n## Limitations\n\n- It is a test model so large body movements get disconnected.\n";
+        assert_eq!(
+            prompts(&Frontmatter::default(), body, "", &["anime".into()]).value,
+            vec!["anime girl with pink twin tails and green eyes, wearing a school uniform.", "anime boy with silver hair and blue eyes, sitting on a park bench."]
+        );
+    }
+
+    #[test]
     fn fenced_prompts_under_an_example_heading_or_label_are_examples() {
         // lovis93/next-scene-qwen-image-lora-2509 and the LTX-2.3 IC-LoRA Relight card
         let body = "### Example Prompt:\n\n```\nNext Scene: The camera moves slightly forward as sunlight breaks through the clouds.\n```\n\n### Pro Tips:\n\n```\nNext Scene: not an example\n```\n";

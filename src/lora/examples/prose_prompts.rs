@@ -21,17 +21,25 @@ pub(super) fn is_setting_line(text: &str) -> bool {
     SETTING.captures(text).and_then(|c| c.get(1)).is_some_and(|label| label.as_str().chars().count() <= 24)
 }
 
-/// List items under an "Examples" / "Example prompts" heading.
+/// List items under an "Examples" / "Example prompts" heading or right after a prose line that
+/// ends in an "…for example:" label.
 pub(super) fn listed_examples(prose: &str, triggers: &[String]) -> Vec<String> {
     let mut out = Vec::new();
-    let mut in_section = false;
+    let (mut in_section, mut labelled) = (false, false);
     for line in prose.lines() {
         if line.trim_start().starts_with('#') {
             let lower = line.to_ascii_lowercase();
             in_section = EXAMPLE_HEADING.is_match(line) && !lower.contains("negative") && !lower.contains("how to");
+            labelled = false;
             continue;
         }
-        let Some(item) = LIST_ITEM.captures(line).filter(|_| in_section).and_then(|c| c.get(1)) else { continue };
+        let item = LIST_ITEM.captures(line).and_then(|c| c.get(1));
+        if item.is_none() && !line.trim().is_empty() {
+            // "Use prompts in the format of … for example:" — the list right after it holds examples.
+            let label = line.trim().trim_end_matches('*').trim_end();
+            labelled = label.ends_with(':') && label.to_ascii_lowercase().contains("example");
+        }
+        let Some(item) = item.filter(|_| in_section || labelled) else { continue };
         let text = item.as_str().trim().trim_matches(|c| c == '`' || c == '"' || c == '*').trim();
         let is_setting = is_setting_line(text) && !triggers.iter().any(|t| text.starts_with(t.as_str()));
         if text.len() >= 10 && !is_setting && !text.contains("](") {

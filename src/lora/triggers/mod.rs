@@ -7,6 +7,10 @@ mod dreambooth;
 mod prompt_template;
 mod statement;
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::base::strip_code;
 use super::card::Frontmatter;
 use super::profile::{Source, Sourced};
@@ -19,13 +23,21 @@ use statement::{from_trigger_line, from_trigger_section};
 /// Trigger words, with evidence.
 pub fn find(front: &Frontmatter, body: &str) -> Sourced<Vec<String>> {
     let prose = strip_code(body);
-    if let Some(p) = front.instance_prompt.as_deref().filter(|p| !is_none_word(p)) {
+    let instance_prompt = front.instance_prompt.as_deref().map(without_a1111_tags);
+    if let Some(p) = instance_prompt.as_deref().filter(|p| !p.is_empty() && !is_none_word(p)) {
         // The author's own trigger statement may narrow the trainer-written instance prompt
         // (`yarn art style` inside "a tarot card, yarn art style"; `<s0><s1>` inside
-        // "an <s0><s1> emoji"): the statement is what the author asks users to type.
-        if let Some(stated) = from_trigger_line(&prose).filter(|s| narrows(&s.value, p)) {
-            let detail = format!("{} (narrows instance_prompt: {p})", stated.evidence.detail);
-            return Sourced::new(stated.value, Source::CardProse, detail);
+        // "an <s0><s1> emoji"): the statement is what the author asks users to type. Several
+        // different statements that each hold a part ("You should use `v3ct0r`" and "You should
+        // use `vector`" for "v3ct0r, vector") are a template splitting it: the prompt stands.
+        let stated = statement::statements(&prose, Some(p));
+        let mut distinct: Vec<&Vec<String>> = stated.iter().map(|s| &s.value).filter(|v| !v.is_empty()).collect();
+        distinct.dedup();
+        if let ([one], Some(s)) = (distinct.as_slice(), stated.iter().find(|s| narrows(&s.value, p)))
+            && narrows(one, p)
+        {
+            let detail = format!("{} (narrows instance_prompt: {p})", s.evidence.detail);
+            return Sourced::new(s.value.clone(), Source::CardProse, detail);
         }
         return Sourced::new(vec![p.to_owned()], Source::Yaml, format!("instance_prompt: {p}"));
     }
@@ -47,6 +59,15 @@ pub fn find(front: &Frontmatter, body: &str) -> Sourced<Vec<String>> {
     Sourced::new(vec![], Source::Default, "no trigger word found in the card")
 }
 
+static A1111_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<lora:[^:<>\n]+(?::[^<>\n]*)?>").unwrap_or_else(|_| unreachable!()));
+
+/// The text without AUTOMATIC1111 LoRA-loading tags (`<lora:nyalia:0.35>`): they load the LoRA
+/// at a weight in that UI, they are not words of the prompt.
+pub(crate) fn without_a1111_tags(text: &str) -> String {
+    A1111_TAG.replace_all(text, "").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A single stated trigger that is a strict part of the instance prompt.
 fn narrows(stated: &[String], instance_prompt: &str) -> bool {
     matches!(stated, [one] if one.len() >= 2 && one.as_str() != instance_prompt && instance_prompt.contains(one.as_str()))
@@ -63,14 +84,16 @@ pub(super) fn is_trigger_candidate(text: &str) -> bool {
         && t.len() <= 120
         && !t.contains(".safetensors")
         && !t.contains("pip install")
+        && !without_a1111_tags(t.trim_matches('`')).is_empty()
         && t.parse::<f64>().is_err()
 }
 
 /// A first word every widget prompt shares and that looks like a made-up token.
 fn shared_first_word(prompts: &[String]) -> Option<String> {
     let first = prompts.first()?.split_whitespace().next()?.to_owned();
-    let made_up =
-        first.chars().any(|c| c.is_ascii_digit()) || first.ends_with(',') || first.chars().all(|c| c.is_uppercase());
+    // A single letter ("A pixel art spritesheet of …") is an article, not a made-up token.
+    let made_up = first.chars().count() >= 2
+        && (first.chars().any(|c| c.is_ascii_digit()) || first.ends_with(',') || first.chars().all(|c| c.is_uppercase()));
     (prompts.len() >= 2 && made_up && prompts.iter().all(|p| p.split_whitespace().next() == Some(first.as_str())))
         .then_some(first)
 }
@@ -187,6 +210,53 @@ mod tests {
         assert_eq!(find(&front, body).value, vec!["relight the video to match the light-direction ball."]);
         // Without example prompts that share them, a template's words are not taken for a trigger.
         assert!(find(&Frontmatter::default(), body).value.is_empty());
+    }
+
+    #[test]
+    fn japanese_trigger_statements_are_read() {
+        // RedRayz/MyLora and Lacria/ganimata
+        assert_eq!(trig("## M4 Carbine\nトリガーワードは`m4 carbine`です。\n銃を持つときは`holding gun`を使用します。\n"), vec!["m4 carbine"]);
+        assert_eq!(trig("トリガー:ganimata\n![grid-0591.png](https://s3.amazonaws.com/x.png)\n"), vec!["ganimata"]);
+        assert_eq!(trig("트리거： mochi style\n"), vec!["mochi style"]);
+    }
+
+    #[test]
+    fn statements_that_split_the_instance_prompt_keep_it_whole() {
+        // renderartist/simplevectorflux: instance_prompt "v3ct0r, vector", one template line per part
+        let front = Frontmatter { instance_prompt: Some("v3ct0r, vector".into()), ..Frontmatter::default() };
+        let body = "## Trigger words\n\nYou should use `v3ct0r` to trigger the image generation.\n\nYou should use `vector` to trigger the image generation.\n";
+        let t = find(&front, body);
+        assert_eq!((t.value, t.evidence.source), (vec!["v3ct0r, vector".to_owned()], Source::Yaml));
+    }
+
+    #[test]
+    fn the_span_of_a_trigger_line_that_is_part_of_the_instance_prompt_is_taken() {
+        // linoyts/huggy_flux_1500_ti_1_rank_16_embeds (diffusers advanced Flux DreamBooth, pivotal tuning)
+        let front = Frontmatter { instance_prompt: Some("a <s0><s1> hugging face emoji".into()), ..Frontmatter::default() };
+        let body = "## Trigger words\n\nTo trigger image generation of trained concept(or concepts) replace each concept identifier in you prompt with the new inserted tokens:\n\n    to trigger concept `TOK` → use `<s0><s1>` in your prompt \n\n";
+        assert_eq!(find(&front, body).value, vec!["<s0><s1>"]);
+    }
+
+    #[test]
+    fn an_a1111_lora_tag_is_not_a_trigger() {
+        // personal1802/nyalia.safetensors: instance_prompt <lora:nyalia:0.35>
+        let front = Frontmatter { instance_prompt: Some("<lora:nyalia:0.35>".into()), ..Frontmatter::default() };
+        let body = "## Trigger words\n\nYou should use `<lora:nyalia:0.35>` to trigger the image generation.\n";
+        assert!(find(&front, body).value.is_empty());
+        let front = Frontmatter { instance_prompt: Some("<lora:x:0.8> ohwx dog".into()), ..Frontmatter::default() };
+        assert_eq!(find(&front, "").value, vec!["ohwx dog"]);
+    }
+
+    #[test]
+    fn a_single_capital_letter_shared_by_the_widget_prompts_is_an_article() {
+        // svntax-dev/pixel_spritesheet_4walk_small_lora_v1: every widget prompt starts "A pixel art spritesheet …"
+        let front = Frontmatter {
+            widget_texts: vec!["A pixel art spritesheet of a knight".into(), "A pixel art spritesheet of a witch".into()],
+            ..Frontmatter::default()
+        };
+        assert!(find(&front, "").value.is_empty());
+        let front = Frontmatter { widget_texts: vec!["TOK a dog".into(), "TOK a cat".into()], ..Frontmatter::default() };
+        assert_eq!(find(&front, "").value, vec!["TOK"]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Triggers the author states in the prose: a trigger line ("Trigger: `X`", "You should use X to
-//! trigger", "use the word X", "Trigger words: a, b") or the first backticked span of a trigger
-//! section.
+//! trigger", "use the word X", "Trigger words: a, b", Japanese "トリガーワードは`X`です", Chinese
+//! "触发词：X", Korean "트리거: X") or the first backticked span of a trigger section.
 
 use std::sync::LazyLock;
 
@@ -10,7 +10,7 @@ use super::super::profile::{Source, Sourced};
 use super::{is_none_word, is_trigger_candidate};
 
 static TRIGGER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(trigger|activation|activate|instance prompt|instruction\b|start (?:the|your) prompt|begin (?:with|your prompt)|keyword|use the (?:word|token|phrase)|prompts? with\b.{1,40}\bprefix\b|prefix (?:your |each |every |the )?prompts?)")
+    Regex::new(r"(?i)(trigger|activation|activate|instance prompt|instruction\b|start (?:the|your) prompt|begin (?:with|your prompt)|keyword|use the (?:word|token|phrase)|prompts? with\b.{1,40}\bprefix\b|prefix (?:your |each |every |the )?prompts?|トリガー|触发词|觸發詞|触发|트리거)")
         .unwrap_or_else(|_| unreachable!())
 });
 static BACKTICK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`([^`\n]+)`").unwrap_or_else(|_| unreachable!()));
@@ -19,7 +19,7 @@ static USE_THE_WORD: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|_| unreachable!())
 });
 static COLON_FORM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)trigger(?: words?| phrase)?\s*\**\s*[:=]\s*\**\s*["']?([^"'`*\n]{1,60}?)["']?\s*\**\s*$"#)
+    Regex::new(r#"(?i)(?:trigger(?: words?| phrase)?|トリガー(?:ワード)?|触发词|觸發詞|트리거(?: ?워드)?)\s*\**\s*[:=：]\s*\**\s*["']?([^"'`*\n]{1,60}?)["']?\s*\**\s*$"#)
         .unwrap_or_else(|_| unreachable!())
 });
 
@@ -30,42 +30,50 @@ static NO_TRIGGER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub(super) fn from_trigger_line(prose: &str) -> Option<Sourced<Vec<String>>> {
-    for line in prose.lines().filter(|l| TRIGGER_WORDS.is_match(l) && !l.trim_start().starts_with('#')) {
-        if NO_TRIGGER.is_match(line) {
-            return Some(Sourced::new(vec![], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
-        }
-        let start = TRIGGER_WORDS.find(line).map_or(0, |m| m.start());
-        let span = BACKTICK
-            .captures_iter(line)
-            .filter_map(|c| c.get(1))
-            .find(|m| m.start() >= start && is_trigger_candidate(m.as_str()))
-            .or_else(|| {
-                BACKTICK.captures_iter(line).filter_map(|c| c.get(1)).find(|m| is_trigger_candidate(m.as_str()))
-            });
-        let words: Vec<String> = match span {
-            Some(m) => vec![m.as_str().trim().to_owned()],
-            None => SHOULD_USE
-                .captures(line)
-                .and_then(|c| c.get(1))
-                .map(|m| vec![m.as_str().trim().to_owned()])
-                .or_else(|| USE_THE_WORD.captures(line).and_then(|c| c.get(1)).map(|m| vec![m.as_str().to_owned()]))
-                .or_else(|| COLON_FORM.captures(line).and_then(|c| c.get(1)).map(|m| split_list(m.as_str())))
-                .or_else(|| quoted_on_plain_line(line))
-                .unwrap_or_default(),
-        };
-        if !words.is_empty() && words.iter().all(|w| is_none_word(w)) {
-            // "You should use `None` to trigger …": a template printed an empty instance prompt.
-            return Some(Sourced::new(vec![], Source::CardProse, line.trim().chars().take(160).collect::<String>()));
-        }
-        let words: Vec<String> = words
-            .into_iter()
-            .filter(|w| is_trigger_candidate(w) && !is_placeholder_word(w) && !is_none_word(w))
-            .collect();
-        if !words.is_empty() {
-            return Some(Sourced::new(words, Source::CardProse, line.trim().chars().take(160).collect::<String>()));
-        }
+    statements(prose, None).into_iter().next()
+}
+
+/// Every trigger statement of the prose, in order (an empty list for "no trigger is needed" or a
+/// printed `None`). With the instance prompt known, a line's backticked span that is part of it
+/// is taken before the others: "to trigger concept `TOK` → use `<s0><s1>` in your prompt".
+pub(super) fn statements(prose: &str, instance_prompt: Option<&str>) -> Vec<Sourced<Vec<String>>> {
+    prose
+        .lines()
+        .filter(|l| TRIGGER_WORDS.is_match(l) && !l.trim_start().starts_with('#'))
+        .filter_map(|line| statement(line, instance_prompt))
+        .collect()
+}
+
+fn statement(line: &str, instance_prompt: Option<&str>) -> Option<Sourced<Vec<String>>> {
+    let evidence = || line.trim().chars().take(160).collect::<String>();
+    if NO_TRIGGER.is_match(line) {
+        return Some(Sourced::new(vec![], Source::CardProse, evidence()));
     }
-    None
+    let start = TRIGGER_WORDS.find(line).map_or(0, |m| m.start());
+    let spans: Vec<regex::Match<'_>> =
+        BACKTICK.captures_iter(line).filter_map(|c| c.get(1)).filter(|m| is_trigger_candidate(m.as_str())).collect();
+    let span = instance_prompt
+        .and_then(|p| spans.iter().find(|m| p.contains(m.as_str().trim())))
+        .or_else(|| spans.iter().find(|m| m.start() >= start))
+        .or_else(|| spans.first());
+    let words: Vec<String> = match span {
+        Some(m) => vec![m.as_str().trim().to_owned()],
+        None => SHOULD_USE
+            .captures(line)
+            .and_then(|c| c.get(1))
+            .map(|m| vec![m.as_str().trim().to_owned()])
+            .or_else(|| USE_THE_WORD.captures(line).and_then(|c| c.get(1)).map(|m| vec![m.as_str().to_owned()]))
+            .or_else(|| COLON_FORM.captures(line).and_then(|c| c.get(1)).map(|m| split_list(m.as_str())))
+            .or_else(|| quoted_on_plain_line(line))
+            .unwrap_or_default(),
+    };
+    if !words.is_empty() && words.iter().all(|w| is_none_word(w)) {
+        // "You should use `None` to trigger …": a template printed an empty instance prompt.
+        return Some(Sourced::new(vec![], Source::CardProse, evidence()));
+    }
+    let words: Vec<String> =
+        words.into_iter().filter(|w| is_trigger_candidate(w) && !is_placeholder_word(w) && !is_none_word(w)).collect();
+    (!words.is_empty()).then(|| Sourced::new(words, Source::CardProse, evidence()))
 }
 
 /// "You should use An image of Piglet to trigger the image generation." (AutoTrain and the
