@@ -57,6 +57,7 @@ pub fn find<'k>(
     clues.extend(prose);
     clues.extend(snippet_clues(k, code, lora));
     clues.extend(file_clues(k, files));
+    clues.extend(super::base_expert::expert_clue(k, body));
     let tag_clues = tag_clues(k, &front.tags);
     let Some(declared_first) = clues.iter().chain(&tag_clues).find(|c| c.family.is_some() || c.repo.is_some()) else {
         return BaseChoice { base: None, declared: None, family: None, conflicts: vec![], by_analogy: false, note: None };
@@ -156,7 +157,7 @@ fn repo_clue<'k>(k: &'k Knowledge, repo: &str, source: Source, detail: String) -
     Clue { source, detail, repo: Some(repo.to_owned()), family, hint, title: false }
 }
 
-fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -> Option<Clue<'k>> {
+pub(super) fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -> Option<Clue<'k>> {
     let family = k.family_by_hint(text)?;
     let norm = normalise(text);
     let hint = family.hints.iter().map(|h| normalise(h)).filter(|h| norm.contains(h.as_str())).max_by_key(String::len);

@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod base;
+mod base_expert;
 mod base_variant;
 pub mod card;
 pub mod custom;
