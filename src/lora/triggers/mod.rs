@@ -16,7 +16,7 @@ use super::card::Frontmatter;
 use super::profile::{Source, Sourced};
 use dreambooth::dreambooth_template_phrase;
 pub use dreambooth::rare_token;
-use prompt_template::template_prefix;
+use prompt_template::{stated_structure, template_prefix};
 pub use prompt_template::template;
 use statement::{from_trigger_line, from_trigger_section};
 
@@ -47,7 +47,7 @@ pub fn find(front: &Frontmatter, body: &str) -> Sourced<Vec<String>> {
     if let Some(found) = from_trigger_line(&prose).or_else(|| from_trigger_section(&prose)) {
         return found;
     }
-    if let Some(found) = template_prefix(body, &front.widget_texts) {
+    if let Some(found) = template_prefix(body, &front.widget_texts).or_else(|| stated_structure(&prose)) {
         return found;
     }
     if let Some(word) = shared_first_word(&front.widget_texts) {
@@ -257,6 +257,16 @@ mod tests {
         assert!(find(&front, "").value.is_empty());
         let front = Frontmatter { widget_texts: vec!["TOK a dog".into(), "TOK a cat".into()], ..Frontmatter::default() };
         assert_eq!(find(&front, "").value, vec!["TOK"]);
+    }
+
+    #[test]
+    fn the_fixed_words_of_a_stated_prompt_structure_are_the_trigger() {
+        // AmirKerr/Render_It (Qwen-Image-Edit)
+        let body = "Use this prompt structure - \"Render this photo/3d/pixelart/anime, YOUR PROMPT\".\n";
+        assert_eq!(trig(body), vec!["Render this"]);
+        // The HunyuanVideo AnimaEngine card's structure starts with its trigger word.
+        assert_eq!(trig("Use prompts in the format of `anime <subject> <description>` to get the best results\n"), vec!["anime"]);
+        assert!(trig("Use this prompt structure: \"a photo of a cat\"\n").is_empty(), "no slot, no template");
     }
 
     #[test]

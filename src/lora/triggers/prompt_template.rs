@@ -1,5 +1,6 @@
 //! Prompt templates in the card's code blocks: a one-line template around a `[placeholder]`, and
-//! the fixed words of a template every widget prompt starts with (taken for the trigger).
+//! the fixed words of a template every widget prompt starts with or of a prompt structure the
+//! author states (taken for the trigger).
 
 use std::sync::LazyLock;
 
@@ -8,6 +9,37 @@ use regex::Regex;
 use super::super::profile::{PromptTemplate, Source, Sourced};
 use super::super::snippet::code_blocks;
 use super::is_trigger_candidate;
+
+static STRUCTURE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:prompt (?:structure|format|template)|format of|use this prompt)[^"“`\n]*["“`]([^"”`\n]{3,200})["”`]"#)
+        .unwrap_or_else(|_| unreachable!())
+});
+
+/// The fixed leading words of a prompt structure the author states in the prose: `Use this prompt
+/// structure - "Render this photo/3d/pixelart/anime, YOUR PROMPT"` gives "Render this". The
+/// words end at the first slot — alternatives (`photo/3d`), a capitalised placeholder (`YOUR
+/// PROMPT`) or a bracketed one (`<subject>`) — and there must be a slot.
+pub(super) fn stated_structure(prose: &str) -> Option<Sourced<Vec<String>>> {
+    prose.lines().find_map(|line| {
+        let template = STRUCTURE_LINE.captures(line)?.get(1)?.as_str();
+        let words: Vec<&str> = template.split_whitespace().collect();
+        let slot = words.iter().position(|w| is_slot(w))?;
+        let fixed = words[..slot].join(" ");
+        let fixed = fixed.trim_end_matches([',', ':', ';', '-']).trim();
+        (!fixed.is_empty() && is_trigger_candidate(fixed)).then(|| {
+            let detail = format!("fixed words of the stated prompt structure: {}", line.trim().chars().take(160).collect::<String>());
+            Sourced::new(vec![fixed.to_owned()], Source::CardProse, detail)
+        })
+    })
+}
+
+fn is_slot(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| matches!(c, ',' | '.' | ':' | ';' | '"'));
+    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+    let alternatives = w.split('/').filter(|p| !p.is_empty()).count() >= 2;
+    let capitalised = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) && w.len() == letters.len();
+    alternatives || capitalised || w.starts_with(['<', '[', '{'])
+}
 
 /// The fixed words of an instruction template the card's example prompts all start with:
 /// "relight the video to match the light-direction ball. <look> from <direction>" in a code block,
