@@ -1,7 +1,8 @@
 //! Analyze stage, trigger words and prompt templates (knowledge §2.4): YAML `instance_prompt`
-//! → ai-toolkit's "No trigger words defined." → a trigger line or section in the prose
-//! ("Trigger: `X`", "Start the prompt with `X`", "use the word X") → a first word shared by
-//! the widget prompts.
+//! (without AUTOMATIC1111 `<lora:…>` tags; narrowed by a single stated trigger) → ai-toolkit's
+//! "No trigger words defined." → a trigger line or section in the prose ("Trigger: `X`", "Start
+//! the prompt with `X`", "use the word X", "トリガー: X") → the fixed words of a template or a
+//! stated prompt structure → a first word shared by the widget prompts.
 
 mod dreambooth;
 mod prompt_template;
