@@ -4,6 +4,8 @@
 
 use serde_norway::Value;
 
+use super::entities;
+
 /// The frontmatter keys the analysis reads, leniently typed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frontmatter {
@@ -40,17 +42,17 @@ pub struct Card {
     pub notes: Vec<String>,
 }
 
-/// Splits `text` into frontmatter and body.
+/// Splits `text` into frontmatter and body; the body's HTML character references are decoded.
 pub fn split(text: &str) -> Card {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some((yaml, body)) = split_raw(text) else {
-        return Card { body: text.to_owned(), ..Card::default() };
+        return Card { body: entities::decode(text), ..Card::default() };
     };
     match serde_norway::from_str::<Value>(yaml) {
-        Ok(value) => Card { front: read_frontmatter(&value), body: body.to_owned(), notes: vec![] },
+        Ok(value) => Card { front: read_frontmatter(&value), body: entities::decode(body), notes: vec![] },
         Err(err) => Card {
             front: Frontmatter::default(),
-            body: body.to_owned(),
+            body: entities::decode(body),
             notes: vec![format!("card frontmatter is not valid YAML and was ignored: {err}")],
         },
     }
