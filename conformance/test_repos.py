@@ -140,3 +140,17 @@ def test_get_hf_file_metadata_reads_commit_etag_and_size(api, model):
     assert meta.size == 7
     blob = {e.path: e for e in api.list_repo_tree(model, recursive=True)}["sub/dir/w.txt"].blob_id
     assert meta.etag == blob
+
+
+def test_move_repo_renames_downloads_of_the_old_name_redirect_and_its_api_is_gone(api, model, tmp_path):
+    new_id = model + "-moved"
+    api.move_repo(from_id=model, to_id=new_id)
+    assert api.model_info(new_id).id == new_id
+    # hub-api.md "Redirects": a renamed repo's downloads answer a relative redirect (kept auth)
+    path = hf_hub_download(model, "sub/dir/w.txt", endpoint=api.endpoint, token=api.token, cache_dir=tmp_path)
+    assert open(path, "rb").read() == b"weights"
+    with pytest.raises(RepositoryNotFoundError):
+        api.model_info(model)
+    with pytest.raises(HfHubHTTPError) as taken:
+        api.move_repo(from_id=new_id, to_id=new_id)
+    assert taken.value.response.status_code == 409

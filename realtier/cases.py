@@ -15,6 +15,8 @@ class Case:
     trigger: str = "zkstyle"
     # Wan 2.2 A14B: a high-noise / low-noise file pair, loaded into transformer / transformer_2.
     pair: bool = False
+    # The card's snippet names `pipeline` (the generator's pick of a task's non-default class).
+    snippet: bool = False
 
     @property
     def weights(self) -> list[str]:
@@ -53,6 +55,11 @@ CASES = [
     Case("ltx097d-i2v", "Lightricks/LTX-Video-0.9.7-distilled", "image-to-video", "LTXConditionPipeline"),
     Case("ltx097d-v2v", "Lightricks/LTX-Video-0.9.7-distilled", "video-to-video", "LTXConditionPipeline"),
     Case("ltx098-t2v", "Lightricks/LTX-Video-0.9.8-13B-distilled", "text-to-video", "LTXConditionPipeline"),
+    Case("ltx2-t2v", "Lightricks/LTX-2", "text-to-video", "LTX2Pipeline"),
+    Case("ltx2-i2v", "Lightricks/LTX-2", "image-to-video", "LTX2ImageToVideoPipeline"),
+    Case("ltx2-v2v", "Lightricks/LTX-2", "video-to-video", "LTX2InContextPipeline"),
+    Case("ltx2-v2v-cond", "Lightricks/LTX-2", "video-to-video", "LTX2ConditionPipeline", snippet=True),
+    Case("ltx23-v2v", "diffusers/LTX-2.3-Distilled-Diffusers", "video-to-video", "LTX2InContextPipeline"),
 ]
 
 # The family x task matrix against these cases, and the gaps: coverage.py / test_coverage.py.
@@ -71,4 +78,8 @@ def card(case: Case, weights: list[str]) -> tuple[str, str]:
         f"# Tiny {case.id} LoRA\n\n"
         f"A test LoRA. Use `{case.trigger}` in the prompt.\n"
     )
+    if case.snippet:
+        readme += (f"\n```python\nimport torch\nfrom diffusers import {case.pipeline}\n\n"
+                   f"pipe = {case.pipeline}.from_pretrained(\"{case.base}\", torch_dtype=torch.bfloat16)\n"
+                   "pipe.load_lora_weights(\"<this repo>\")\n```\n")
     return readme, "README.md\n" + "".join(f"{w}\n" for w in weights)

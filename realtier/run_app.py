@@ -83,7 +83,9 @@ def probe_kwargs(pipe) -> dict:
     if "_auto_resize" in params:  # Kontext: keep the probe at 64x64
         kw["_auto_resize"] = False
     if "max_sequence_length" in params:
-        kw["max_sequence_length"] = 32
+        # LTX-2: the text connectors tile 128 learnable registers over the sequence, whose length
+        # must be a multiple of 128 (diffusers pipelines/ltx2/connectors.py)
+        kw["max_sequence_length"] = 128 if getattr(pipe, "connectors", None) is not None else 32
     return kw
 
 

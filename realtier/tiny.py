@@ -112,6 +112,39 @@ SHRINK: dict[str, dict[str, dict]] = {
                             caption_channels=32, in_channels=16, out_channels=16),
         "vae": LTX_VAE_095,
     },
+    # LTX-2: video and audio streams; cross-attention dims follow the head widths, caption_channels
+    # the Gemma hidden size (tiny_text.gemma3), the connectors' widths the caption channels.
+    "Lightricks/LTX-2": {
+        "transformer": dict(num_layers=1, num_attention_heads=2, attention_head_dim=16, cross_attention_dim=32,
+                            audio_num_attention_heads=2, audio_attention_head_dim=8, audio_cross_attention_dim=16,
+                            caption_channels=32),
+        "connectors": dict(caption_channels=32, text_proj_in_factor=3, video_connector_num_attention_heads=2,
+                           video_connector_attention_head_dim=16, video_connector_num_layers=1,
+                           audio_connector_num_attention_heads=2, audio_connector_attention_head_dim=16,
+                           audio_connector_num_layers=1),
+        "vae": dict(block_out_channels=[8, 16, 32, 64], decoder_block_out_channels=[16, 32, 64],
+                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1]),
+        # base_channels stays 128: the latent statistics buffers are sized by it (= the 8 x 16 patched
+        # audio latent width; autoencoder_kl_ltx2_audio.py, latents_mean); the level widths shrink
+        # through ch_mult instead (3 levels kept: 128 x (1, 2, 4) is 40M parameters, 156 MB on disk)
+        "audio_vae": dict(num_res_blocks=1, ch_mult=[1, 1, 1]),
+        "vocoder": dict(hidden_channels=32),
+    },
+    # LTX-2.3: per-modality connector projections to the video / audio widths (video_hidden_dim /
+    # audio_hidden_dim = the transformer's heads x head dims), no caption projection in the transformer.
+    "diffusers/LTX-2.3-Distilled-Diffusers": {
+        "transformer": dict(num_layers=1, num_attention_heads=3, attention_head_dim=16, cross_attention_dim=48,
+                            audio_num_attention_heads=2, audio_attention_head_dim=12, audio_cross_attention_dim=24,
+                            caption_channels=24),
+        "connectors": dict(caption_channels=24, text_proj_in_factor=3, video_connector_num_attention_heads=3,
+                           video_connector_attention_head_dim=16, video_connector_num_layers=1,
+                           audio_connector_num_attention_heads=2, audio_connector_attention_head_dim=12,
+                           audio_connector_num_layers=1, video_hidden_dim=48, audio_hidden_dim=24),
+        "vae": dict(block_out_channels=[8, 16, 32, 32], decoder_block_out_channels=[8, 16, 16, 32],
+                    layers_per_block=[1, 1, 1, 1, 1], decoder_layers_per_block=[1, 1, 1, 1, 1]),
+        "audio_vae": dict(num_res_blocks=1, ch_mult=[1, 1, 1]),  # as for LTX-2
+        "vocoder": dict(hidden_channels=64, bwe_hidden_channels=32),
+    },
     "stabilityai/stable-diffusion-xl-base-1.0": {
         "unet": dict(block_out_channels=[16, 32, 64], attention_head_dim=[2, 2, 4], norm_num_groups=8,
                      layers_per_block=1, transformer_layers_per_block=[1, 1, 1], cross_attention_dim=64,
@@ -165,9 +198,15 @@ def _real(repo: str, path: str) -> dict:
     return json.loads((CONFIGS / repo.replace("/", "--") / path).read_text())
 
 
+# Gemma 3 sizes of the LTX-2 text encoders: (hidden, layers); the connectors' caption_channels and
+# text_proj_in_factor (= layers + 1: every hidden state is stacked) follow them.
+GEMMA = {"Lightricks/LTX-2": (32, 2), "diffusers/LTX-2.3-Distilled-Diffusers": (24, 2)}
+
+
 def _model(repo: str, component: str) -> torch.nn.Module:
     cfg = _real(repo, f"{component}/config.json")
-    cls = getattr(diffusers, cfg.pop("_class_name"))
+    name = cfg.pop("_class_name")
+    cls = getattr(diffusers, name, None) or getattr(diffusers.pipelines.ltx2, name)
     cfg.update(SHRINK[repo][component])
     torch.manual_seed(len(repo) + len(component))
     return cls.from_config(cfg).eval()
@@ -179,7 +218,7 @@ def components(repo: str) -> dict:
     sched = _real(repo, "scheduler/scheduler_config.json")
     out: dict = {"scheduler": getattr(diffusers, sched["_class_name"]).from_config(sched)}
     for name, spec in index.items():
-        if name.startswith("_") or not isinstance(spec, list) or spec[0] != "diffusers" or name == "scheduler":
+        if name.startswith("_") or not isinstance(spec, list) or spec[0] not in ("diffusers", "ltx2") or name == "scheduler":
             continue
         out[name] = _model(repo, name)
     out.update(_text_side(repo, index))
@@ -193,6 +232,9 @@ def _text_side(repo: str, index: dict) -> dict:
     te = {k: v[1] for k, v in index.items() if isinstance(v, list) and v[0] == "transformers"}
     out: dict = {}
     torch.manual_seed(0)
+    if te.get("text_encoder") == "Gemma3ForConditionalGeneration":  # LTX-2
+        tok = tt.gemma_tokenizer()
+        return dict(text_encoder=tt.gemma3(tok, *GEMMA[repo]), tokenizer=tok)
     if te.get("text_encoder") == "Qwen2_5_VLForConditionalGeneration":
         tok = tt.qwen_tokenizer()
         out.update(text_encoder=tt.qwen_vl(16), tokenizer=tok)

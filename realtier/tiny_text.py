@@ -1,7 +1,7 @@
 """Tiny tokenizers and text/vision encoders built in code (no Hub access).
 
 The tokenizers keep the real special tokens and, for Qwen2, the real special-token ids
-(151643-151656), so the pipelines' prompt templates and the Qwen2-VL processor work unchanged.
+(151643-151656), and Gemma's the ids 0-4 of its vocabulary, so the pipelines' prompt templates and the Qwen2-VL processor work unchanged.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from transformers import (
     CLIPTokenizer,
     CLIPVisionConfig,
     CLIPVisionModelWithProjection,
+    Gemma3Config,
+    Gemma3ForConditionalGeneration,
+    GemmaTokenizer,
     Qwen2_5_VLConfig,
     Qwen2_5_VLForConditionalGeneration,
     Qwen2Tokenizer,
@@ -115,3 +118,36 @@ def clip_vision(hidden: int):
     cfg = CLIPVisionConfig(hidden_size=hidden, projection_dim=hidden, num_hidden_layers=2,
                            num_attention_heads=2, image_size=28, intermediate_size=16, patch_size=14)
     return CLIPVisionModelWithProjection(cfg).eval(), CLIPImageProcessor(crop_size=28, size={"shortest_edge": 28})
+
+
+# Gemma 3: <pad> <eos> <bos> <unk> <mask> at 0-4 (GemmaTokenizer's layout), the chat / image
+# markers as additional special tokens.
+GEMMA3_SPECIAL = ["<start_of_turn>", "<end_of_turn>", "<start_of_image>", "<end_of_image>", "<image_soft_token>"]
+
+
+def gemma_tokenizer() -> GemmaTokenizer:
+    """BPE without merges over single characters (and the `▁` word marker), byte fallback."""
+    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "<mask>": 4}
+    for i in range(256):
+        vocab[f"<0x{i:02X}>"] = len(vocab)
+    for c in "▁" + string.ascii_letters + string.digits + string.punctuation:
+        vocab.setdefault(c, len(vocab))
+    for tok in GEMMA3_SPECIAL:
+        vocab[tok] = len(vocab)
+    tok = GemmaTokenizer(vocab=vocab, merges=[], model_max_length=131072, add_bos_token=True)
+    tok.add_special_tokens({"additional_special_tokens": GEMMA3_SPECIAL})
+    return tok
+
+
+def gemma3(tok: GemmaTokenizer, hidden: int, layers: int = 2) -> Gemma3ForConditionalGeneration:
+    """Gemma 3 with a tiny SigLIP tower (LTX-2 reads only the text model's hidden states)."""
+    ids = tok.convert_tokens_to_ids(GEMMA3_SPECIAL[2:])
+    cfg = Gemma3Config(
+        text_config={"hidden_size": hidden, "intermediate_size": 37, "num_hidden_layers": layers,
+                     "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 16, "vocab_size": len(tok),
+                     "sliding_window": 64, "pad_token_id": 0, "eos_token_id": 1, "bos_token_id": 2},
+        vision_config={"hidden_size": 16, "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+                       "image_size": 28, "patch_size": 14},
+        mm_tokens_per_image=4, boi_token_index=ids[0], eoi_token_index=ids[1], image_token_index=ids[2],
+    )
+    return Gemma3ForConditionalGeneration(cfg).eval()

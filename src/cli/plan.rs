@@ -9,7 +9,9 @@ use anyhow::Context;
 
 use super::hub_settings;
 use crate::config::Settings;
-use crate::domain::{RepoId, RepoType};
+use crate::domain::{CommitSha, RepoId, RepoType};
+use crate::publish::{Change, pr_body};
+use crate::space::readme_merge::merge_readme;
 use crate::hub::HubClient;
 use crate::space::overrides::OVERRIDES_FILE;
 use crate::space::plan_output::{PlanOutput, plan_with_headers};
@@ -41,7 +43,8 @@ pub struct PlanArgs {
     /// Compare with this Space's files on the Hub and use its lora-space.toml.
     #[arg(long)]
     pub space: Option<RepoId>,
-    /// Write the generated files into this folder.
+    /// Write the generated files into this folder, with what people would read: `pr-body.md`
+    /// (the PR description an approver reads) or `needs-input.md` (the discussion the owner gets).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Output format.
@@ -51,6 +54,8 @@ pub struct PlanArgs {
 
 struct Inputs {
     lora: RepoId,
+    /// The LoRA commit read (`None` for a local folder).
+    sha: Option<CommitSha>,
     card: String,
     files: String,
     base_card: Option<String>,
@@ -58,6 +63,9 @@ struct Inputs {
     /// What the weights files' headers say (from the Hub, or local copies of the files).
     headers: Vec<crate::lora::tensors::WeightsProfile>,
 }
+
+/// The LoRA commit a local folder's PR body names (it has none).
+const LOCAL_SHA: &str = "0000000000000000000000000000000000000000";
 
 /// Runs `plan`.
 pub async fn run(s: &Settings, args: PlanArgs) -> anyhow::Result<()> {
@@ -77,14 +85,33 @@ pub async fn run(s: &Settings, args: PlanArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let out = plan_with_headers(&inputs.card, &inputs.files, &inputs.lora, inputs.base_card.as_deref(), inputs.overrides.as_deref(), &s.generator, &inputs.headers);
+    let mut out = plan_with_headers(&inputs.card, &inputs.files, &inputs.lora, inputs.base_card.as_deref(), inputs.overrides.as_deref(), &s.generator, &inputs.headers);
+    let mut readme_edits = Vec::new();
+    if let (Generation::Ready(g), Some(cur)) = (&mut out.generation, &current)
+        && let Some(generated) = g.files.get("README.md") {
+            // The PR carries the README merged into the Space owner's, as the worker does.
+            let merged = merge_readme(cur.get("README.md").map(String::as_str), generated);
+            g.files.insert("README.md".into(), merged.text);
+            readme_edits = merged.edits;
+        }
+    if let Some(dir) = &args.out {
+        let for_people = match &out.generation {
+            Generation::Ready(g) => {
+                write_files(dir, &g.files)?;
+                let empty = BTreeMap::new();
+                let sha = inputs.sha.clone().unwrap_or_else(|| LOCAL_SHA.parse::<CommitSha>().expect("a valid sha"));
+                let change = Change { space: &args.space.clone().unwrap_or_else(|| "your/space".parse().expect("a valid id")), lora: &inputs.lora, lora_sha: &sha, profile: &out.profile, previous: None, current: current.as_ref().unwrap_or(&empty), generated: g, readme_edits: &readme_edits, hardware_note: None };
+                ("pr-body.md", format!("# {}\n\n{}", pr_body::title(&change), pr_body::render(&change, &pr_body::Since::Main)))
+            }
+            Generation::NeedsInput(need) => ("needs-input.md", format!("# {} {}\n\n{}", pr_body::TITLE_TAG, need.title, need.body_markdown)),
+        };
+        write_files(dir, &BTreeMap::from([(for_people.0.to_owned(), for_people.1)]))?;
+        eprintln!("wrote {} to {}{}", for_people.0, dir.display(), if inputs.sha.is_none() && for_people.0 == "pr-body.md" { " (a local folder has no LoRA commit: its body names 0000000)" } else { "" });
+    }
     let generated = match &out.generation {
         Generation::Ready(g) => Some(&g.files),
         Generation::NeedsInput(_) => None,
     };
-    if let (Some(dir), Some(files)) = (&args.out, generated) {
-        write_files(dir, files)?;
-    }
     let space_diff = current.as_ref().zip(generated).map(|(cur, new)| diff::diff(cur, new));
     print(&out, space_diff.as_ref(), args.format);
     Ok(())
@@ -114,13 +141,29 @@ fn from_dir(dir: &std::path::Path, lora: Option<RepoId>) -> anyhow::Result<Input
     let files = read("files.txt").with_context(|| format!("{}: files.txt (the repo's file list, one path per line) is required", dir.display()))?;
     let lora = match lora {
         Some(l) => l,
-        None => "local/lora".parse()?,
+        None => {
+            let l = local_id(dir);
+            eprintln!("note: no --lora given; the LoRA is called {l} (from the folder's name). Pass --lora owner/name for the real id: it names the Space title, the links and the snippets.");
+            l
+        }
     };
     let headers = local_headers(dir, &files);
-    Ok(Inputs { lora, card, files, base_card: read("base.md").ok(), overrides: read(OVERRIDES_FILE).ok(), headers })
+    Ok(Inputs { lora, sha: None, card, files, base_card: read("base.md").ok(), overrides: read(OVERRIDES_FILE).ok(), headers })
+}
+
+/// `local/<folder name>` (characters a repo name may not hold become `-`), else `local/lora`.
+fn local_id(dir: &std::path::Path) -> RepoId {
+    let name: String = std::fs::canonicalize(dir).ok().as_deref().unwrap_or(dir).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        .chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let mut name = name.trim_matches(|c| matches!(c, '-' | '.')).chars().take(96).collect::<String>();
+    while name.contains("--") || name.contains("..") {
+        name = name.replace("--", "-").replace("..", ".");
+    }
+    format!("local/{name}").parse().unwrap_or_else(|_| "local/lora".parse().expect("a valid repo id"))
 }
 
 async fn from_hub(hub: &HubClient, lora: RepoId, revision: &str) -> anyhow::Result<Inputs> {
+    let sha = hub.model_info(&lora, Some(revision)).await.with_context(|| format!("reading {lora}@{revision}"))?.sha;
     let files = hub.list_files(RepoType::Model, &lora, revision).await.with_context(|| format!("listing {lora}@{revision}"))?;
     let card = hub.download_text(RepoType::Model, &lora, revision, "README.md").await?.unwrap_or_default();
     let headers = crate::worker::pipeline::read_headers(hub, &lora, revision, &files).await.with_context(|| format!("reading weights headers of {lora}@{revision}"))?;
@@ -129,7 +172,7 @@ async fn from_hub(hub: &HubClient, lora: RepoId, revision: &str) -> anyhow::Resu
         Some(base) => hub.download_text(RepoType::Model, &base, "main", "README.md").await.unwrap_or(None),
         None => None,
     };
-    Ok(Inputs { lora, card, files: files.join("\n"), base_card, overrides: None, headers })
+    Ok(Inputs { lora, sha, card, files: files.join("\n"), base_card, overrides: None, headers })
 }
 
 async fn space_files(hub: &HubClient, space: &RepoId) -> anyhow::Result<(BTreeMap<String, String>, Option<String>)> {
@@ -172,4 +215,18 @@ fn write_files(dir: &std::path::Path, files: &BTreeMap<String, String>) -> anyho
         std::fs::write(dir.join(path), content).with_context(|| format!("writing {path}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_without_lora_is_named_after_the_folder() {
+        let tmp = std::env::temp_dir().join("lsb plan test/My Corgi LoRA (v2)");
+        std::fs::create_dir_all(&tmp).expect("mkdir");
+        assert_eq!(local_id(&tmp).to_string(), "local/My-Corgi-LoRA-v2");
+        assert_eq!(local_id(std::path::Path::new("/")).to_string(), "local/lora");
+        std::fs::remove_dir_all(tmp.parent().expect("parent")).ok();
+    }
 }

@@ -20,6 +20,16 @@ pub struct WebhookPayload {
     /// Present for `discussion*` scopes.
     #[serde(default)]
     pub discussion: Option<Discussion>,
+    /// The new name, on a `repo` `move`.
+    #[serde(default)]
+    pub moved_to: Option<MovedTo>,
+}
+
+/// `movedTo`: where a moved repo went.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MovedTo {
+    /// `namespace/name` after the move.
+    pub name: String,
 }
 
 /// `event`: an action on a scope.

@@ -4,6 +4,7 @@
 pub mod hub_event;
 pub mod ids;
 pub mod job;
+pub mod link_event;
 pub mod safetensors;
 
 pub use ids::{CommitSha, IdError, RepoId, RepoType};

@@ -11,7 +11,8 @@ use tracing::Instrument;
 use super::ReceiverState;
 use super::error::ReceiverError;
 use super::verify::verify;
-use crate::domain::{Job, RepoId};
+use crate::domain::link_event::stale_link;
+use crate::domain::{Job, RepoId, RepoType};
 use crate::domain::hub_event::{Decision, WebhookPayload, classify, closed_space_pr, space_main_update, space_pr_update};
 
 /// Handles one delivery. The body is read only after the secret verified. Its log line (and
@@ -29,6 +30,10 @@ pub async fn receive(
         let result = handle(&state, &headers, query.as_deref(), body).await;
         match &result {
             Ok((_, Json(body))) => match body.get("ignored").and_then(|r| r.as_str()) {
+                Some(reason) if body.get("stale_link").is_some() => {
+                    state.metrics.webhook("stale_link");
+                    tracing::warn!(outcome = "stale_link", reason, "webhook");
+                }
                 Some(reason) => {
                     state.metrics.webhook("ignored");
                     tracing::info!(outcome = "ignored", reason, "webhook");
@@ -69,6 +74,12 @@ async fn handle(state: &ReceiverState, headers: &HeaderMap, query: Option<&str>,
     let bytes = read_capped(headers, body, state.max_body_bytes).await?;
     let payload: WebhookPayload = serde_json::from_slice(&bytes).map_err(|e| ReceiverError::Malformed(e.to_string()))?;
     record_event(&payload);
+    let linked = |kind: RepoType, id: &RepoId| state.links.iter().any(|(l, s)| if kind == RepoType::Space { s == id } else { l == id });
+    if let Some(stale) = stale_link(&payload, linked) {
+        // Nothing to sync, but the operator must act: logged at WARN and counted apart
+        // (`receive`), and returned to the Hub as the reason (its delivery log shows it too).
+        return Ok((StatusCode::ACCEPTED, Json(json!({ "ignored": stale.to_string(), "stale_link": true }))));
+    }
     if let Some((space, _, status)) = closed_space_pr(&payload) {
         return publish_for_space(state, space, |lora, space, now| crate::smoke::job::cleanup_job(lora, space, &status, now)).await;
     }

@@ -102,6 +102,8 @@ pub fn analyze_with_headers(input: &AnalyzeInput<'_>, headers: &[super::tensors:
     extras::apply_reference_scale(&mut profile);
     profile.vae = extras::vae(&body, &code);
     profile.license = front.license.clone();
+    profile.license_name = front.license_name.clone();
+    profile.license_link = front.license_link.clone();
     profile.card_title = card::heading(&body);
     if let Some(t) = profile.task.as_ref().map(|t| t.value)
         && (t.needs_image() || t == Task::VideoToVideo) {
@@ -151,6 +153,8 @@ fn empty_profile(lora: RepoId, notes: Vec<String>) -> LoraProfile {
         weight_candidates: vec![],
         few_step: false,
         license: None,
+        license_name: None,
+        license_link: None,
         vae: None,
         trigger_words: Sourced::new(vec![], Source::Default, "no trigger word found"),
         prompt_template: None,

@@ -57,6 +57,7 @@ pub fn find<'k>(
     clues.extend(prose);
     clues.extend(snippet_clues(k, code, lora));
     clues.extend(file_clues(k, files));
+    clues.extend(super::base_expert::expert_clue(k, body));
     let tag_clues = tag_clues(k, &front.tags);
     let Some(declared_first) = clues.iter().chain(&tag_clues).find(|c| c.family.is_some() || c.repo.is_some()) else {
         return BaseChoice { base: None, declared: None, family: None, conflicts: vec![], by_analogy: false, note: None };
@@ -156,7 +157,7 @@ fn repo_clue<'k>(k: &'k Knowledge, repo: &str, source: Source, detail: String) -
     Clue { source, detail, repo: Some(repo.to_owned()), family, hint, title: false }
 }
 
-fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -> Option<Clue<'k>> {
+pub(super) fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -> Option<Clue<'k>> {
     let family = k.family_by_hint(text)?;
     let norm = normalise(text);
     let hint = family.hints.iter().map(|h| normalise(h)).filter(|h| norm.contains(h.as_str())).max_by_key(String::len);
@@ -172,9 +173,18 @@ fn yaml_clues<'k>(k: &'k Knowledge, front: &Frontmatter) -> Vec<Clue<'k>> {
     front
         .base_model
         .iter()
-        .filter(|r| is_repo_id(r))
+        .filter(|r| is_repo_id(r) && !names_a_lora(r))
         .map(|r| repo_clue(k, r, Source::Yaml, format!("base_model: {r}")))
         .collect()
+}
+
+static LORA_REPO_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(?:^|[-_.])lora(?:s)?(?:[-_.]|$)").unwrap_or_else(|_| unreachable!()));
+
+/// A `base_model` that names a LoRA repo (`ali-vilab/In-Context-LoRA`) is not a base model: it
+/// cannot be loaded as one, so it says nothing about the base.
+fn names_a_lora(repo: &str) -> bool {
+    repo.rsplit('/').next().is_some_and(|name| LORA_REPO_NAME.is_match(name))
 }
 
 static BASE_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -308,6 +318,15 @@ fn tag_clues<'k>(k: &'k Knowledge, tags: &[String]) -> Vec<Clue<'k>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_model_that_names_a_lora_repo_is_not_a_base() {
+        // personal1802/nyalia.safetensors: base_model ali-vilab/In-Context-LoRA
+        assert!(names_a_lora("ali-vilab/In-Context-LoRA"));
+        assert!(names_a_lora("ostris/wan22_i2v_14b_orbit_shot_lora"));
+        assert!(!names_a_lora("black-forest-labs/FLUX.1-dev"));
+        assert!(!names_a_lora("someone/explorer-model"));
+    }
     use crate::lora::card;
     use crate::space::knowledge::knowledge;
 

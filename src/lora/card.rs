@@ -4,6 +4,8 @@
 
 use serde_norway::Value;
 
+use super::entities;
+
 /// The frontmatter keys the analysis reads, leniently typed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frontmatter {
@@ -23,6 +25,10 @@ pub struct Frontmatter {
     pub widget_parameters: Vec<(String, f64)>,
     /// `license`.
     pub license: Option<String>,
+    /// `license_name` (the licence's id when `license: other`).
+    pub license_name: Option<String>,
+    /// `license_link` (a URL or a file of the repo).
+    pub license_link: Option<String>,
 }
 
 /// A model card split into frontmatter and body.
@@ -36,17 +42,17 @@ pub struct Card {
     pub notes: Vec<String>,
 }
 
-/// Splits `text` into frontmatter and body.
+/// Splits `text` into frontmatter and body; the body's HTML character references are decoded.
 pub fn split(text: &str) -> Card {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some((yaml, body)) = split_raw(text) else {
-        return Card { body: text.to_owned(), ..Card::default() };
+        return Card { body: entities::decode(text), ..Card::default() };
     };
     match serde_norway::from_str::<Value>(yaml) {
-        Ok(value) => Card { front: read_frontmatter(&value), body: body.to_owned(), notes: vec![] },
+        Ok(value) => Card { front: read_frontmatter(&value), body: entities::decode(body), notes: vec![] },
         Err(err) => Card {
             front: Frontmatter::default(),
-            body: body.to_owned(),
+            body: entities::decode(body),
             notes: vec![format!("card frontmatter is not valid YAML and was ignored: {err}")],
         },
     }
@@ -83,6 +89,8 @@ fn read_frontmatter(value: &Value) -> Frontmatter {
         widget_outputs: widgets.iter().filter_map(|w| scalar(w.get("output").and_then(|o| o.get("url")))).collect(),
         widget_parameters: widget_parameters(&widgets),
         license: scalar(value.get("license")),
+        license_name: scalar(value.get("license_name")),
+        license_link: scalar(value.get("license_link")),
     }
 }
 

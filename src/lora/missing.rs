@@ -27,7 +27,7 @@ pub fn assess(p: &mut LoraProfile, conflicts: &[String]) {
     match &p.base_model {
         None => push(p, MissingField::BaseModel, "Which base model was this LoRA trained on (e.g. black-forest-labs/FLUX.1-dev, stabilityai/stable-diffusion-xl-base-1.0, Qwen/Qwen-Image)?".into(), true),
         Some(b) if p.family.is_none() => {
-            let q = format!("Unsupported base family, needs input: base model {} has no first-class recipe here (supported: FLUX.1, Qwen-Image, SDXL, SD3.5, LTX-Video, Wan). Proceed by analogy with a supported family (which one), or name a supported base model?", b.value);
+            let q = format!("Unsupported base family: base model {} is of a family this bot has no recipe for (it supports FLUX.1, Qwen-Image, SDXL, SD3.5, LTX-Video and Wan), and a LoRA loads only into the family it was trained on. If the card names the wrong base, which supported base was it trained on? Otherwise its demo has to be written by hand.", b.value);
             push(p, MissingField::UnsupportedBaseFamily, q, true);
         }
         Some(b) if p.base_by_analogy => {

@@ -7,12 +7,15 @@
 
 pub mod analyze;
 pub mod base;
+mod base_expert;
 mod base_variant;
 pub mod card;
 pub mod custom;
+mod entities;
 pub mod examples;
 pub mod extras;
 pub mod missing;
+mod noise_pair;
 pub mod profile;
 pub mod recipe;
 mod recipe_cli;

@@ -287,6 +287,11 @@ pub struct LoraProfile {
     pub few_step: bool,
     /// The LoRA card's `license` value, verbatim (validated before it reaches a README).
     pub license: Option<String>,
+    /// The card's `license_name` and `license_link`, verbatim (validated likewise).
+    #[serde(default)]
+    pub license_name: Option<String>,
+    #[serde(default)]
+    pub license_link: Option<String>,
     /// The card's first `# heading`, verbatim (cleaned before it becomes the Space title).
     #[serde(default)]
     pub card_title: Option<String>,

@@ -63,6 +63,7 @@ pub fn read(front: &Frontmatter, body: &str, code: &str) -> CardRecipe {
     let prose = strip_code(body);
     from_tables(&prose, &mut r);
     recipe_prose::from_prose(&prose, &mut r);
+    recipe_prose::a1111_tag_weight(front.instance_prompt.as_deref(), &prose, &mut r);
     if let Some((steps, guidance)) = stack {
         // Prose repeating the stack's numbers ("Use 8 steps and guidance scale of 1.5") is the
         // stack's recipe too, not this LoRA's.

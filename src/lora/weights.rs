@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::profile::{Flag, Source, Sourced};
+use super::noise_pair::with_noise_pair;
 use super::snippet;
 
 /// The outcome of picking a weights file.
@@ -61,37 +62,6 @@ pub fn choose(files: &[String], body: &str, code: &str) -> WeightsChoice {
         .or_else(|| single(&candidates));
     let (chosen, second) = with_noise_pair(&candidates, chosen);
     WeightsChoice { chosen, second, candidates, flags }
-}
-
-/// Wan 2.2 A14B LoRAs ship a high-noise and a low-noise file: both load, into the two experts.
-fn noise_pair(candidates: &[String]) -> Option<(String, String)> {
-    candidates.iter().find_map(|high| {
-        let lower = high.to_ascii_lowercase();
-        if !lower.contains("high") {
-            return None;
-        }
-        let want = lower.replacen("high", "low", 1);
-        candidates.iter().find(|c| c.to_ascii_lowercase() == want).map(|low| (high.clone(), low.clone()))
-    })
-}
-
-fn with_noise_pair(
-    candidates: &[String],
-    chosen: Option<Sourced<String>>,
-) -> (Option<Sourced<String>>, Option<Sourced<String>>) {
-    let Some((high, low)) = noise_pair(candidates) else { return (chosen, None) };
-    let pair_only = candidates.len() == 2;
-    match chosen {
-        Some(c) if c.value == high || c.value == low => {
-            let second = Sourced::new(low.clone(), Source::FileList, format!("low-noise partner of {high}"));
-            (Some(Sourced::new(high, c.evidence.source, c.evidence.detail)), Some(second))
-        }
-        None if pair_only => (
-            Some(Sourced::new(high.clone(), Source::FileList, "high-noise file of a high/low expert pair")),
-            Some(Sourced::new(low, Source::FileList, format!("low-noise partner of {high}"))),
-        ),
-        other => (other, None),
-    }
 }
 
 fn find_file<'a>(candidates: &'a [String], name: &str) -> Option<&'a String> {

@@ -1,6 +1,6 @@
 //! Pure: how many shards one worker process should own and which ones to claim or release.
 //!
-//! Every worker consumes from `<prefix>.members`, so that queue's consumer count is the number
+//! Every worker consumes from `<prefix>.workers`, so that queue's consumer count is the number
 //! of live workers `m`; each aims at `ceil(shards / m)` shards. Below it, a worker claims shards
 //! nobody consumes; above it, it releases its highest-numbered extras. Since
 //! `m * ceil(shards / m) >= shards`, no shard stays unclaimed once every worker is at or below

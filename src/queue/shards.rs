@@ -1,5 +1,5 @@
 //! Shard assignment on one consumer connection (README, Scaling; the rules are in
-//! [`super::claims`]). The process consumes `<prefix>.members` (never receiving on it) so
+//! [`super::claims`]). The process consumes `<prefix>.workers` (never receiving on it) so
 //! every worker can count the live workers, claims shard `k` by declaring the exclusive queue
 //! `<prefix>.claim.<k>` on this connection, and consumes only the shards it has claimed. The
 //! broker refuses a claim another connection holds (RESOURCE_LOCKED) and deletes a dead
@@ -44,8 +44,8 @@ struct Ctx<'a> {
 pub(super) async fn serve(broker: &AmqpBroker, conn: &Connection, handler: &Handler, permits: &Arc<Semaphore>, shutdown: &CancellationToken) -> Result<(), QueueError> {
     let t = broker.topology().clone();
     let control = broker.bounded(conn.create_channel()).await?;
-    let shared = QueueDeclareOptions { durable: false, exclusive: false, auto_delete: false, ..QueueDeclareOptions::default() };
-    broker.bounded(control.queue_declare(t.members().as_str().into(), shared, classic())).await?;
+    let (shared, args) = membership_queue();
+    broker.bounded(control.queue_declare(t.members().as_str().into(), shared, args)).await?;
     let member = broker.bounded(conn.create_channel()).await?;
     // No message is ever published to it: the consumer only makes this process count.
     let opts = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
@@ -164,8 +164,7 @@ async fn free_shards(cx: &Ctx<'_>, owned: &BTreeMap<u16, Owned>) -> Result<Vec<u
 /// the channel): `true` if this connection now holds it, `false` if another one does.
 async fn try_claim(cx: &Ctx<'_>, k: u16) -> Result<bool, QueueError> {
     let ch = cx.broker.bounded(cx.conn.create_channel()).await?;
-    let exclusive = QueueDeclareOptions { durable: false, exclusive: true, auto_delete: false, ..QueueDeclareOptions::default() };
-    match cx.broker.bounded(ch.queue_declare(cx.broker.topology().claim(k).as_str().into(), exclusive, classic())).await {
+    match cx.broker.bounded(ch.queue_declare(cx.broker.topology().claim(k).as_str().into(), claim_queue(), classic())).await {
         Ok(_) => {
             let _ = cx.broker.bounded(ch.close(200, "claimed".into())).await;
             Ok(true)
@@ -230,8 +229,41 @@ fn tag(what: &str) -> String {
 }
 
 /// `x-queue-type: classic`, explicit: exclusive and non-durable queues must be classic.
+/// How the membership queue is declared: durable, so RabbitMQ 4.3+ accepts it — it rejects
+/// non-durable non-exclusive queues by default (deprecated feature `transient_nonexcl_queues`,
+/// rabbitmq-server release-notes/4.3.0.md; rabbitmq.com deprecated-features list: "use durable
+/// queues … Queue TTL can be used for cleanup") — and expiring after a day without workers
+/// (`x-expires`), so a removed deployment leaves nothing behind.
+fn membership_queue() -> (QueueDeclareOptions, FieldTable) {
+    let mut args = classic();
+    args.insert("x-expires".into(), AMQPValue::LongUInt(MEMBERSHIP_EXPIRES_MS));
+    (QueueDeclareOptions { durable: true, exclusive: false, auto_delete: false, ..QueueDeclareOptions::default() }, args)
+}
+
+/// A claim: exclusive to the declaring connection (deleted with it), non-durable.
+fn claim_queue() -> QueueDeclareOptions {
+    QueueDeclareOptions { durable: false, exclusive: true, auto_delete: false, ..QueueDeclareOptions::default() }
+}
+
+/// One day without a consumer or a declare, then the membership queue goes.
+const MEMBERSHIP_EXPIRES_MS: u32 = 24 * 60 * 60 * 1000;
+
 fn classic() -> FieldTable {
     let mut t = FieldTable::default();
     t.insert("x-queue-type".into(), AMQPValue::LongString(LongString::from(b"classic".to_vec())));
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_queue_the_workers_declare_is_durable_or_exclusive_as_rabbitmq_4_3_requires() {
+        let (members, args) = membership_queue();
+        assert!(members.durable && !members.auto_delete, "membership: durable");
+        assert!(matches!(args.inner().get("x-expires"), Some(AMQPValue::LongUInt(ms)) if *ms == MEMBERSHIP_EXPIRES_MS));
+        let claim = claim_queue();
+        assert!(claim.exclusive, "claims: exclusive");
+    }
 }

@@ -85,10 +85,12 @@ impl Topology {
         let n = u64::from_be_bytes([digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]]);
         (n % u64::from(self.shards.max(1))) as u16
     }
-    /// The non-durable classic queue every worker consumes from (and never receives on): its
-    /// consumer count is the number of live workers (`claims` module).
+    /// The durable classic queue every worker consumes from (and never receives on): its
+    /// consumer count is the number of live workers (`claims` module). Named `workers` since
+    /// it became durable: the transient `<prefix>.members` of earlier versions cannot be
+    /// redeclared durable (PRECONDITION_FAILED), and RabbitMQ 4.3 refuses transient ones.
     pub fn members(&self) -> String {
-        format!("{}.members", self.prefix)
+        format!("{}.workers", self.prefix)
     }
     /// The exclusive queue whose declaring connection owns shard `k` (`claims` module).
     pub fn claim(&self, k: u16) -> String {
@@ -184,7 +186,7 @@ mod tests {
     #[test]
     fn membership_and_claim_queues_carry_the_prefix() {
         let t = topo();
-        assert_eq!(t.members(), "lsb.members");
+        assert_eq!(t.members(), "lsb.workers");
         assert_eq!(t.claim(3), "lsb.claim.3");
         assert!(t.queues().iter().all(|q| q.name != t.members() && !q.name.contains(".claim.")), "neither is a durable topology queue");
     }

@@ -24,6 +24,8 @@ use crate::domain::{RepoId, RepoType};
 pub(crate) enum Trigger {
     /// `repo` scope: create / delete.
     Repo { action: &'static str },
+    /// `repo` scope, `move`: renamed or transferred to `to` (sent under the old name).
+    Moved { to: RepoId },
     /// `repo.config`: settings changed (`updatedConfig`).
     RepoConfig { updated: Value },
     /// `repo.content`: refs moved (`ref`, old, new).
@@ -37,7 +39,7 @@ pub(crate) enum Trigger {
 impl Trigger {
     fn domain(&self) -> &'static str {
         match self {
-            Self::Repo { .. } | Self::RepoConfig { .. } | Self::RepoContent { .. } => "repo",
+            Self::Repo { .. } | Self::Moved { .. } | Self::RepoConfig { .. } | Self::RepoContent { .. } => "repo",
             Self::Discussion { .. } | Self::Comment { .. } => "discussion",
         }
     }
@@ -70,6 +72,11 @@ pub(crate) fn fire_deleted(sim: &Arc<Sim>, w: &World, ty: RepoType, id: &RepoId)
 fn build(sim: &Sim, repo: &Repo, trigger: &Trigger, hook_id: &str) -> Option<Value> {
     Some(match trigger {
         Trigger::Repo { action } => payload::envelope(action, "repo", payload::repo(sim, repo, true), hook_id),
+        Trigger::Moved { to } => {
+            let mut v = payload::envelope("move", "repo", payload::repo(sim, repo, true), hook_id);
+            v["movedTo"] = json!({ "name": to.to_string(), "owner": { "id": payload::user_id(to.namespace()) } });
+            v
+        }
         Trigger::RepoConfig { updated } => {
             let mut v = payload::envelope("update", "repo.config", payload::repo(sim, repo, true), hook_id);
             v["updatedConfig"] = updated.clone();

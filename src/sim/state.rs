@@ -166,6 +166,8 @@ pub(crate) struct World {
     pub trigger_cap: Option<u32>,
     /// Added to the simulator's clock (tests and `/_sim/clock` move time forward).
     pub clock_offset: std::time::Duration,
+    /// Old name → new name of moved repos (downloads of the old name redirect).
+    pub moved: BTreeMap<(RepoTypeKey, RepoId), RepoId>,
 }
 
 /// `RepoType` as an ordered map key.

@@ -114,6 +114,12 @@ pub struct Family {
     /// Licence LoRAs on this base usually carry.
     #[serde(default)]
     pub license: Option<String>,
+    /// The base's `license_name` when `license` is `other`.
+    #[serde(default)]
+    pub license_name: Option<String>,
+    /// The base's licence text (absolute URL), when `license` is `other`.
+    #[serde(default)]
+    pub license_link: Option<String>,
 }
 
 fn one() -> u32 {

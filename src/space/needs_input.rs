@@ -22,6 +22,11 @@ pub struct NeedsInput {
 /// The `lora-space.toml` lines that answer a missing item (as a TOML example).
 fn toml_lines(field: MissingField, p: &LoraProfile) -> Vec<String> {
     match field {
+        // A known base of an unsupported family: naming it again would settle nothing.
+        MissingField::UnsupportedBaseFamily if p.family.is_none() => vec![
+            "# only if the card names the wrong base: the supported base it was trained on, e.g.".into(),
+            "# base_model = \"stabilityai/stable-diffusion-xl-base-1.0\"".into(),
+        ],
         MissingField::BaseModel | MissingField::AmbiguousBaseModel | MissingField::UnsupportedBaseFamily => {
             let example = p.base_model.as_ref().map_or("black-forest-labs/FLUX.1-dev", |b| b.value.as_str());
             vec![format!("base_model = {}  # the diffusers repo it was trained on", toml_string(example))]
@@ -88,7 +93,7 @@ pub fn needs_input(p: &LoraProfile) -> NeedsInput {
     body.push("The bot regenerates the Space as soon as the file is committed or the LoRA changes.".to_owned());
     NeedsInput {
         missing,
-        title: format!("lora-space-bot: input needed to build the demo for {}", p.lora),
+        title: format!("Input needed to build the demo for {}", p.lora),
         body_markdown: body.join("\n") + "\n",
     }
 }
@@ -136,5 +141,16 @@ mod tests {
             .unwrap_or_default()
             .to_owned();
         assert!(crate::space::overrides::parse_overrides(&toml).is_ok(), "suggested lines parse: {toml}");
+    }
+
+    #[test]
+    fn an_unsupported_family_is_not_told_to_name_its_own_base_again() {
+        let lora = "latent-consistency/lcm-lora-sdv1-5".parse().expect("id");
+        let files = vec!["pytorch_lora_weights.safetensors".to_owned()];
+        let p = analyze(&AnalyzeInput { lora: &lora, card: "---\nbase_model: runwayml/stable-diffusion-v1-5\n---\n", files: &files, overrides: None });
+        let n = needs_input(&p);
+        assert!(!n.body_markdown.contains("base_model = \"runwayml/stable-diffusion-v1-5\""), "{}", n.body_markdown);
+        assert!(n.body_markdown.contains("loads only into the family it was trained on"), "{}", n.body_markdown);
+        assert!(!n.body_markdown.contains("by analogy"), "{}", n.body_markdown);
     }
 }

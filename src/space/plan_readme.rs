@@ -25,8 +25,14 @@ pub struct ReadmePlan {
     pub color_to: String,
     /// `short_description` (≤ 60 characters).
     pub short_description: String,
-    /// `license`, when the LoRA card's value is a plain licence id.
+    /// `license`, when the LoRA card's value is a plain licence id (else the base family's).
     pub license: Option<String>,
+    /// `license_name`, with `license: other` only.
+    #[serde(default)]
+    pub license_name: Option<String>,
+    /// `license_link` (absolute URL), with `license: other` only.
+    #[serde(default)]
+    pub license_link: Option<String>,
     /// `suggested_hardware`.
     pub hardware: String,
     /// Base family display name.
@@ -92,6 +98,40 @@ fn license_id(profile_license: Option<&str>) -> Option<String> {
     ok.then(|| l.to_ascii_lowercase())
 }
 
+/// A card's `license_link`: an https URL as written, or a file of the LoRA repo made absolute
+/// (the Space has no copy of it). Anything else (quotes, spaces, `..`) is dropped.
+fn license_link(link: Option<&str>, lora: &str) -> Option<String> {
+    let l = link?.trim();
+    let clean = !l.is_empty() && l.len() <= 300 && l.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '\'' | '<' | '>' | '`'));
+    if !clean {
+        return None;
+    }
+    if l.starts_with("https://") {
+        return Some(l.to_owned());
+    }
+    let path = l.trim_start_matches("./");
+    let file = !path.contains("://") && !path.split('/').any(|s| s.is_empty() || s == "..")
+        && path.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/'));
+    file.then(|| format!("https://huggingface.co/{lora}/blob/main/{path}"))
+}
+
+/// `(license, license_name, license_link)`: the card's licence when it names a plain id — with its
+/// own name and link for `other`, or the base's when the card gives neither and the base is
+/// `other` too (a LoRA of FLUX.1-dev is under the dev licence) — else the base family's.
+fn licence(profile: &LoraProfile, f: &Family) -> (Option<String>, Option<String>, Option<String>) {
+    let lora = profile.lora.to_string();
+    let family = || (license_id(f.license.as_deref()), license_id(f.license_name.as_deref()), license_link(f.license_link.as_deref(), &lora));
+    let Some(id) = license_id(profile.license.as_deref()) else { return family() };
+    if id != "other" {
+        return (Some(id), None, None);
+    }
+    let (name, link) = (license_id(profile.license_name.as_deref()), license_link(profile.license_link.as_deref(), &lora));
+    if name.is_none() && link.is_none() && f.license.as_deref() == Some("other") {
+        return family();
+    }
+    (Some(id), name, link)
+}
+
 /// Frontmatter values for one Space.
 pub fn readme_plan(profile: &LoraProfile, f: &Family, task: Task, _base: &str, hardware: &str) -> ReadmePlan {
     let lora = profile.lora.to_string();
@@ -99,13 +139,16 @@ pub fn readme_plan(profile: &LoraProfile, f: &Family, task: Task, _base: &str, h
     let n = ALLOWED_COLORS.len() as u64;
     let from = (h % n) as usize;
     let to = (from + 1 + ((h / n) % (n - 1)) as usize) % ALLOWED_COLORS.len();
+    let (license, license_name, license_link) = licence(profile, f);
     ReadmePlan {
         title: card_title(profile).unwrap_or_else(|| truncate(&humanize(profile.lora.name()), 50)),
         emoji: emoji(task).to_owned(),
         color_from: ALLOWED_COLORS[from].to_owned(),
         color_to: ALLOWED_COLORS[to].to_owned(),
         short_description: truncate(&format!("{} LoRA demo on {}", task, f.name), SHORT_DESCRIPTION_MAX),
-        license: license_id(profile.license.as_deref()).or_else(|| license_id(f.license.as_deref())),
+        license,
+        license_name,
+        license_link,
         hardware: hardware.to_owned(),
         family_name: f.name.clone(),
     }
@@ -142,5 +185,34 @@ mod tests {
     fn hostile_licence_values_are_dropped() {
         assert_eq!(license_id(Some("apache-2.0")).as_deref(), Some("apache-2.0"));
         assert_eq!(license_id(Some("mit\nsdk: docker")), None);
+    }
+
+    fn licence_of(card: &str) -> (Option<String>, Option<String>, Option<String>) {
+        let p = crate::lora::analyze(&crate::lora::AnalyzeInput { lora: &"alice/lora".parse().expect("id"), card, files: &["l.safetensors".into()], overrides: None });
+        let k = crate::space::knowledge::knowledge();
+        let fam = k.family_by_repo(p.base_model.as_ref().map(|b| b.value.as_str()).unwrap_or_default()).expect("family");
+        licence(&p, fam)
+    }
+
+    #[test]
+    fn other_licences_carry_their_name_and_an_absolute_link() {
+        let s = |v: &str| Some(v.to_owned());
+        // ai-toolkit's FLUX.1-dev card: the name, and a link already absolute
+        let ai_toolkit = "---\nbase_model: black-forest-labs/FLUX.1-dev\nlicense: other\nlicense_name: flux-1-dev-non-commercial-license\nlicense_link: https://huggingface.co/black-forest-labs/FLUX.1-dev/blob/main/LICENSE.md\n---\n";
+        assert_eq!(licence_of(ai_toolkit), (s("other"), s("flux-1-dev-non-commercial-license"), s("https://huggingface.co/black-forest-labs/FLUX.1-dev/blob/main/LICENSE.md")));
+        // a file of the LoRA repo: the Space has no copy, so the link points at the LoRA's
+        let own = "---\nbase_model: black-forest-labs/FLUX.1-dev\nlicense: other\nlicense_name: My-Licence\nlicense_link: ./LICENSE.md\n---\n";
+        assert_eq!(licence_of(own), (s("other"), s("my-licence"), s("https://huggingface.co/alice/lora/blob/main/LICENSE.md")));
+        // `other` alone on a FLUX.1-dev LoRA: the base's licence, which binds the LoRA too
+        let bare = "---\nbase_model: black-forest-labs/FLUX.1-dev\nlicense: other\n---\n";
+        assert_eq!(licence_of(bare), licence_of("---\nbase_model: black-forest-labs/FLUX.1-dev\n---\n"));
+        assert_eq!(licence_of(bare).1, s("flux-1-dev-non-commercial-license"));
+        // SD3.5 without a card licence: the base's trio
+        assert_eq!(licence_of("---\nbase_model: stabilityai/stable-diffusion-3.5-large\n---\n").1, s("stabilityai-ai-community"));
+        // a plain id drops name and link; hostile links are dropped, the rest kept
+        assert_eq!(licence_of("---\nbase_model: black-forest-labs/FLUX.1-dev\nlicense: mit\nlicense_name: x\n---\n"), (s("mit"), None, None));
+        let hostile = "---\nbase_model: Qwen/Qwen-Image\nlicense: other\nlicense_name: x\nlicense_link: \"../../x\\nsdk: docker\"\n---\n";
+        assert_eq!(licence_of(hostile), (s("other"), s("x"), None));
+        assert_eq!(license_link(Some("javascript:alert(1)"), "a/b"), None);
     }
 }

@@ -3,8 +3,8 @@
 //! comments and the owner's text survive byte for byte:
 //! - frontmatter keys the app needs ([`BOT_KEYS`]) are set to the generated value;
 //! - every other generated key (title, emoji, colours, licence, short description, …) is
-//!   only added when the owner has not set it (`license` also counts as set when
-//!   `license_name` / `license_link` are there);
+//!   only added when the owner has not set it (the licence keys `license`, `license_name`
+//!   and `license_link` go together: the owner setting any one of them counts for all three);
 //! - of the body, the bot owns one section between [`SECTION_START`] and [`SECTION_END`];
 //!   the owner's text around it is kept, and the section is appended when missing.
 //!
@@ -94,12 +94,15 @@ fn has(entries: &[Entry], key: &str) -> bool {
     entries.iter().any(|e| e.key.as_deref() == Some(key))
 }
 
+const LICENSE_KEYS: &[&str] = &["license", "license_name", "license_link"];
+
 fn owner_has(entries: &[Entry], key: &str) -> bool {
-    has(entries, key) || key == "license" && (has(entries, "license_name") || has(entries, "license_link"))
+    has(entries, key) || LICENSE_KEYS.contains(&key) && LICENSE_KEYS.iter().any(|k| has(entries, k))
 }
 
 fn merge_frontmatter(existing: &[String], generated: &[String], edits: &mut Vec<LineEdit>) -> Vec<String> {
-    let mut merged = entries(existing);
+    let owner = entries(existing);
+    let mut merged = owner.clone();
     let generated = entries(generated);
     for g in generated.iter().filter(|g| g.key.is_some()) {
         let key = g.key.as_deref().unwrap_or_default();
@@ -111,7 +114,7 @@ fn merge_frontmatter(existing: &[String], generated: &[String], edits: &mut Vec<
                 e.lines = value_lines(g).iter().cloned().chain(tail).collect();
             }
             Some(_) => {}
-            None if owner_has(&merged, key) => {}
+            None if owner_has(&owner, key) => {}
             None => merged.push(Entry { key: Some(key.to_owned()), lines: value_lines(g).to_vec() }),
         }
     }
@@ -175,6 +178,16 @@ mod tests {
         assert!(!m.text.contains("emoji: \"🎨\"\ncolorFrom: red") && !m.text.contains("license: \"apache-2.0\""));
         assert!(m.text.ends_with("My own words about this demo.\n\n<!-- lora-space-bot:readme-start (regenerated) -->\nDemo of the LoRA.\n<!-- lora-space-bot:readme-end -->\n"), "{}", m.text);
         assert_eq!(m.edits, vec![LineEdit { before: "sdk_version: 4.44.0".into(), after: "sdk_version: \"6.31.0\"".into() }]);
+    }
+
+    #[test]
+    fn the_licence_keys_go_together_an_owners_licence_gets_no_generated_name_or_link() {
+        let generated = GENERATED.replace("license: \"apache-2.0\"\n", "license: \"other\"\nlicense_name: \"flux-1-dev-non-commercial-license\"\nlicense_link: \"https://x/LICENSE.md\"\n");
+        let owner = "---\ntitle: Mine\nsdk: gradio\nlicense: mit\n---\n\nText.\n";
+        let m = merge_readme(Some(owner), &generated);
+        assert!(m.text.contains("license: mit\n") && !m.text.contains("license_name") && !m.text.contains("license_link"), "{}", m.text);
+        let without = merge_readme(Some("---\ntitle: Mine\nsdk: gradio\n---\n\nText.\n"), &generated);
+        assert!(without.text.contains("license: \"other\"\nlicense_name: \"flux-1-dev-non-commercial-license\"\nlicense_link: \"https://x/LICENSE.md\"\n"), "{}", without.text);
     }
 
     #[test]

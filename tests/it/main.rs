@@ -8,6 +8,7 @@ mod faults;
 mod generator;
 mod helpers;
 mod load;
+mod moves;
 mod operator;
 mod plan;
 mod hub_client;

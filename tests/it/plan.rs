@@ -65,7 +65,21 @@ fn plan_from_dir_matches_expected_json_on_the_core_fields_for_every_shared_fixtu
         let card = std::fs::read_to_string(dir.join("README.md")).expect("card");
         assert_core(&dir.display().to_string(), &got, &want, &card);
         let wrote = out.join("app.py").exists();
-        assert_eq!(wrote, !want["needs_user_input"].as_bool().unwrap_or(false), "{}: files written only when ready", dir.display());
+        let ready = !want["needs_user_input"].as_bool().unwrap_or(false);
+        assert_eq!(wrote, ready, "{}: files written only when ready", dir.display());
+        // What people would read: the approver's PR description, or the owner's discussion.
+        let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();
+        if ready {
+            let body = read("pr-body.md");
+            assert!(body.starts_with(&format!("# [lora-space-bot] Sync with {lora}@0000000")), "{}: {body}", dir.display());
+            let weights = got["weight_name"].as_str().expect("weights");
+            assert!(body.contains(&format!("| weights file |  | {weights} |")), "{}: {body}", dir.display());
+            assert!(!out.join("needs-input.md").exists());
+        } else {
+            let ask = read("needs-input.md");
+            assert!(ask.starts_with("# [lora-space-bot]") && ask.contains(lora), "{}: {ask}", dir.display());
+            assert!(!out.join("pr-body.md").exists());
+        }
     }
 }
 
@@ -79,7 +93,15 @@ async fn plan_reads_the_lora_from_the_simulator_and_diffs_against_the_space_with
     sim.seed_repo(RepoType::Space, &space, BTreeMap::from([("README.md".to_owned(), b"---\nsdk: gradio\n---\n".to_vec())]), false);
     let calls_before = sim.calls().len();
     let endpoint = sim.base_url().to_string();
-    let got = tokio::task::spawn_blocking(move || plan(&["--lora", &lora.to_string(), "--space", "tkato/corgi-demo"], &[("HF_ENDPOINT", &endpoint)])).await.expect("join");
+    let out = tempfile::tempdir().expect("tmp");
+    let out_dir = out.path().to_str().expect("utf8").to_owned();
+    let lora_id = lora.clone();
+    let got = tokio::task::spawn_blocking(move || plan(&["--lora", &lora_id.to_string(), "--space", "tkato/corgi-demo", "--out", &out_dir], &[("HF_ENDPOINT", &endpoint)])).await.expect("join");
+    let head = sim.head(RepoType::Model, &lora, "main").expect("head");
+    let body = std::fs::read_to_string(out.path().join("pr-body.md")).expect("pr-body.md");
+    assert!(body.contains(&format!("lora_sha={}", head.as_str())) && body.contains("Compared with the Space's main"), "{body}");
+    let readme = std::fs::read_to_string(out.path().join("README.md")).expect("README.md");
+    assert!(readme.starts_with("---\nsdk: gradio\n"), "the README is merged into the Space's, key order kept: {readme}");
     assert_core("02 via the simulator", &got, &expected(&dir), &std::fs::read_to_string(dir.join("README.md")).expect("card"));
     assert!(got["space_diff"].as_str().is_some_and(|d| d.contains("app.py: added")), "{}", got["space_diff"]);
     let writes = sim.calls()[calls_before..].iter().filter(|c| c.method != "GET" && c.method != "HEAD").count();

@@ -6,6 +6,7 @@ mod commit;
 mod discussion_actions;
 mod discussions;
 mod listing;
+mod moves;
 mod repos;
 mod resolve;
 mod settings;
@@ -97,6 +98,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route("/api/spaces", get(listing::spaces))
         .route("/api/repos/create", post(repos::create))
         .route("/api/repos/delete", axum::routing::delete(repos::delete))
+        .route("/api/repos/move", post(moves::move_repo))
         .route(repo, get(repos::info))
         .route(&format!("{repo}/revision/{{rev}}"), get(repos::info_at))
         .route(&format!("{repo}/tree/{{rev}}"), get(tree::root))

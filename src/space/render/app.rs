@@ -481,9 +481,23 @@ mod tests {
     }
 
     #[test]
+    fn a_distilled_ltx23_app_turns_every_guidance_off() {
+        let card = "---\nbase_model: diffusers/LTX-2.3-Distilled-Diffusers\npipeline_tag: video-to-video\n---\n";
+        let app = render_app(&test_plan(card, &["lora.safetensors"]));
+        assert!(app.contains("DEFAULT_GUIDANCE = 1.0\n"), "{app}");
+        for kw in ["guidance_scale=DEFAULT_GUIDANCE", "stg_scale=0.0", "audio_guidance_scale=1.0", "audio_stg_scale=0.0",
+            "modality_scale=1.0", "audio_modality_scale=1.0"]
+        {
+            assert!(app.contains(&format!("        {kw},\n")), "{kw} missing: {app}");
+        }
+    }
+
+    #[test]
     fn a_shift_terminal_scheduler_offers_at_least_two_steps() {
         let qwen = render_app(&test_plan("---\nbase_model: Qwen/Qwen-Image\n---\n", &["lora.safetensors"]));
         assert!(qwen.contains("gr.Slider(label=\"Steps\", minimum=2,"), "{qwen}");
+        let ltx2 = render_app(&test_plan("---\nbase_model: Lightricks/LTX-2\npipeline_tag: text-to-video\n---\n", &["lora.safetensors"]));
+        assert!(ltx2.contains("gr.Slider(label=\"Steps\", minimum=2,"), "{ltx2}");
         assert!(render_app(&test_plan(FLUX, &["lora.safetensors"])).contains("gr.Slider(label=\"Steps\", minimum=1,"));
     }
 }

@@ -55,8 +55,10 @@ pub fn render_readme(plan: &SpacePlan, sdk_version: &str, python_version: &str) 
     if plan.task.outputs_video() {
         fm.push("startup_duration_timeout: 1h".to_owned());
     }
-    if let Some(l) = &r.license {
-        fm.push(format!("license: {}", yq(l)));
+    for (key, value) in [("license", &r.license), ("license_name", &r.license_name), ("license_link", &r.license_link)] {
+        if let Some(v) = value {
+            fm.push(format!("{key}: {}", yq(v)));
+        }
     }
     fm.push("---".to_owned());
     let mut body = vec![
