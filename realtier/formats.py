@@ -11,7 +11,9 @@ Each writer produces what the trainer writes, for a family whose diffusers loade
   (src/musubi_tuner/convert_lora.py convert_to_diffusers); ComfyUI loads it (comfy/weight_adapter/
   lora.py `diffusers2_lora`). Qwen-Image, Wan; and LTX-Video, whose trainer (Lightricks/
   LTX-Video-Trainer) saves diffusers keys and converts them for ComfyUI with
-  `scripts/convert_checkpoint.py --to-comfy` (docs/utility-scripts.md);
+  `scripts/convert_checkpoint.py --to-comfy` (docs/utility-scripts.md); LTX-2 from ai-toolkit
+  (extensions_built_in/diffusion_models/ltx2/ltx2.py: diffusion_model. + the original names,
+  which for the attention projections are diffusers' own);
 - `diffusion_model.` + native names + lora_down / lora_up / alpha (`comfy_native`): what ComfyUI's
   own trainer saves (comfy_extras/nodes_train.py TrainLoraNode: `lora_sd[f"{n}.{name}"]` for every
   module `n` of the model, LoraDiff parameters lora_up / lora_down / alpha): Qwen-Image, Wan,

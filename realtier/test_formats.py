@@ -36,10 +36,9 @@ BASES = {
     "wan22-5b": ("Wan-AI/Wan2.2-TI2V-5B-Diffusers", "wan"),
     "ltx-2b": ("Lightricks/LTX-Video-0.9.5", "ltx"),
     "ltx-13b": ("Lightricks/LTX-Video-0.9.7-dev", "ltx"),
+    "ltx-2": ("Lightricks/LTX-2", "ltx"),
 }
-# Not here: `ltx-2` (its tiny pipelines come with the LTX-2 cases), `hunyuan-video` and `sd15`
-# (no supported family).
-UNSUPPORTED = {"hunyuan-video", "sd15", "ltx-2"}
+UNSUPPORTED = {"hunyuan-video", "sd15"}  # no supported family
 
 # Listed formats this test cannot write at tiny sizes (kept visible, with the reason).
 NOT_EXERCISED = {
@@ -146,7 +145,7 @@ def load(pipe, state) -> int | str:
 
 def test_every_supported_architecture_is_checked():
     assert set(SIGNATURES) == set(BASES) | UNSUPPORTED
-    assert all(not SIGNATURES[s]["families"] or s == "ltx-2" for s in UNSUPPORTED)
+    assert all(not SIGNATURES[s]["families"] for s in UNSUPPORTED)
 
 
 CASES = [(sig, fmt) for sig in BASES for fmt in FORMATS if writers(fmt, BASES[sig][1])]

@@ -280,8 +280,8 @@ def test_generated_app_runs_on_the_real_stack_and_its_lora_takes_effect(case, hu
 
 
 FORMAT_CASES = [(case_id, family, fmt) for case_id, family in
-                [("qwen-image-t2i", "qwen"), ("wan21-t2v", "wan"), ("ltx095-t2v", "ltx"), ("flux-dev-t2i", "flux"),
-                 ("sdxl-t2i", "sdxl")]
+                [("qwen-image-t2i", "qwen"), ("wan21-t2v", "wan"), ("ltx095-t2v", "ltx"), ("ltx2-t2v", "ltx"),
+                 ("flux-dev-t2i", "flux"), ("sdxl-t2i", "sdxl")]
                 for fmt in formats.FORMATS[family]]
 
 
