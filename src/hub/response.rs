@@ -37,7 +37,7 @@ pub(crate) fn classify(route: &str, status: StatusCode, headers: &HeaderMap, bod
         message: header(headers, "x-error-message").or_else(|| body_message(body)),
         request_id: Some(request_id(headers, trace_id)),
     };
-    let retry_after = wait_hint(headers);
+    let retry_after = wait_hint(status, headers);
     match status.as_u16() {
         401 => HubError::Unauthorized { ctx },
         403 => HubError::Forbidden { ctx },
@@ -72,11 +72,14 @@ pub(crate) fn body_message(body: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-/// The wait the server asked for: `RateLimit: "api";r=0;t=N` first, else an integer
-/// `Retry-After` (HTTP-date values are ignored, as the Python client does).
-pub(crate) fn wait_hint(headers: &HeaderMap) -> Option<Duration> {
-    let from_ratelimit = header(headers, "ratelimit").and_then(|v| {
-        v.split(';').find_map(|p| p.trim().strip_prefix("t=").and_then(|t| t.trim().parse::<u64>().ok()))
+/// The wait the server asked for: on a 429 whose `RateLimit` header says `r=0`, its `t=`
+/// (seconds to the window's reset); else an integer `Retry-After` (HTTP-date values are
+/// ignored). The Hub sends `RateLimit` on every response, so a 429 with `r>0` (another limit)
+/// or any other status does not take its `t`. source: hub-constraints.md §2 (HH utils/_http.py).
+pub(crate) fn wait_hint(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+    let from_ratelimit = (status == StatusCode::TOO_MANY_REQUESTS).then(|| header(headers, "ratelimit")).flatten().and_then(|v| {
+        let param = |name: &str| v.split(';').find_map(|p| p.trim().strip_prefix(name).and_then(|x| x.trim().parse::<u64>().ok()));
+        (param("r=") == Some(0)).then(|| param("t=")).flatten()
     });
     let from_retry_after = header(headers, "retry-after").and_then(|v| v.trim().parse::<u64>().ok());
     from_ratelimit.or(from_retry_after).map(Duration::from_secs)
@@ -107,10 +110,20 @@ mod tests {
 
     #[test]
     fn ratelimit_reset_wins_over_retry_after_and_dates_are_ignored() {
+        let tmr = StatusCode::TOO_MANY_REQUESTS;
         let h = headers(&[("ratelimit", "\"api\";r=0;t=42"), ("retry-after", "7")]);
-        assert_eq!(wait_hint(&h), Some(Duration::from_secs(42)));
-        assert_eq!(wait_hint(&headers(&[("retry-after", "7")])), Some(Duration::from_secs(7)));
-        assert_eq!(wait_hint(&headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")])), None);
+        assert_eq!(wait_hint(tmr, &h), Some(Duration::from_secs(42)));
+        assert_eq!(wait_hint(tmr, &headers(&[("retry-after", "7")])), Some(Duration::from_secs(7)));
+        assert_eq!(wait_hint(tmr, &headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")])), None);
+    }
+
+    #[test]
+    fn the_ratelimit_reset_counts_only_on_a_429_that_used_up_the_quota() {
+        let left = headers(&[("ratelimit", "\"api\";r=12;t=250")]);
+        assert_eq!(wait_hint(StatusCode::TOO_MANY_REQUESTS, &left), None, "another limit: no reset to wait for");
+        let spent = headers(&[("ratelimit", "\"api\";r=0;t=250")]);
+        assert_eq!(wait_hint(StatusCode::SERVICE_UNAVAILABLE, &spent), None, "a 503 is not the quota");
+        assert_eq!(wait_hint(StatusCode::SERVICE_UNAVAILABLE, &headers(&[("retry-after", "3")])), Some(Duration::from_secs(3)));
     }
 
     #[test]

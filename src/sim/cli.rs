@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{HarnessSettings, Plan, SimConfig, SimError, start};
+use super::{HarnessSettings, Plan, RateLimits, SimConfig, SimError, start};
 
 /// Arguments of the `sim` subcommand.
 #[derive(Debug, Clone, clap::Args)]
@@ -51,6 +51,13 @@ pub struct SimArgs {
     /// Webhook triggers per webhook per 24 h before refusals (the Hub: 1000).
     #[arg(long, default_value_t = 1000)]
     pub webhook_daily_cap: u32,
+    /// Every caller's quota per window instead of the plan's, as `api=N,resolvers=N` (either
+    /// or both; for tests). Default: the Hub's per plan (free 1000 api / 5000 resolvers …).
+    #[arg(long, value_parser = RateLimits::parse_quotas)]
+    pub rate_limits: Option<(Option<u32>, Option<u32>)>,
+    /// Rate-limit window in seconds (the Hub: 300).
+    #[arg(long, default_value_t = 300)]
+    pub rate_window_secs: u64,
 }
 
 fn parse_plan(s: &str) -> Result<(String, Plan), String> {
@@ -96,6 +103,11 @@ pub async fn run(args: SimArgs, shutdown: CancellationToken) -> Result<(), SimEr
         space_hardware: args.space_hardware,
         op_window: std::time::Duration::from_millis(args.op_window_ms),
         webhook_daily_cap: args.webhook_daily_cap,
+        rate_limits: RateLimits {
+            api: args.rate_limits.and_then(|q| q.0),
+            resolvers: args.rate_limits.and_then(|q| q.1),
+            window: std::time::Duration::from_secs(args.rate_window_secs.max(1)),
+        },
         ..SimConfig::default()
     };
     let handle = start(args.listen, config).await?;

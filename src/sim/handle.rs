@@ -260,6 +260,13 @@ impl SimHandle {
         self.sim.world().trigger_cap = Some(cap);
     }
 
+    /// Sets the rate limits (every caller's quota per bucket, the window) and restarts the counts.
+    pub fn set_rate_limits(&self, limits: super::RateLimits) {
+        let mut w = self.sim.world();
+        w.rate_limits = Some(limits);
+        w.rate_counters.clear();
+    }
+
     /// Moves the simulator's clock forward (quota days, trigger windows).
     pub fn advance_clock(&self, by: Duration) {
         self.sim.world().clock_offset += by;

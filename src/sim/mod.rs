@@ -23,6 +23,7 @@ mod handle;
 mod hooks;
 mod ops;
 mod payload;
+mod rate;
 mod record;
 mod routes;
 mod runtime;
@@ -44,6 +45,7 @@ pub use record::{CallRecord, Delivery};
 pub use seed::seed_token;
 pub use spaces_run::HarnessSettings;
 pub use state::BuildOutcome;
+pub use rate::RateLimits;
 pub use terms::Plan;
 
 /// How the simulator starts.
@@ -78,6 +80,9 @@ pub struct SimConfig {
     /// user, or a second commit to the same repo, arriving meanwhile gets the Hub's 409
     /// (hub-constraints.md §6). Zero: operations are instantaneous and never overlap.
     pub op_window: Duration,
+    /// Rate limits per caller and bucket over fixed windows: the Hub's by plan
+    /// (hub-constraints.md §2) unless shrunk for tests.
+    pub rate_limits: RateLimits,
 }
 
 impl Default for SimConfig {
@@ -96,6 +101,7 @@ impl Default for SimConfig {
             space_hardware: Vec::new(),
             webhook_daily_cap: terms::WEBHOOK_DAILY_CAP,
             op_window: Duration::ZERO,
+            rate_limits: RateLimits::default(),
         }
     }
 }

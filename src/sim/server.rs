@@ -20,11 +20,15 @@ use super::handle::SimHandle;
 use super::record::CallRecord;
 use super::shared::Sim;
 use super::state::World;
-use super::{SimConfig, access, routes, seed};
+use super::{SimConfig, access, rate, routes, seed};
 
 /// Cancelling it closes the request's connection without an answer.
 #[derive(Clone)]
 pub(crate) struct ConnKill(CancellationToken);
+
+/// The client's IP (anonymous callers are rate-limited per IP).
+#[derive(Clone, Copy)]
+pub(crate) struct ClientIp(std::net::IpAddr);
 
 pub(crate) async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHandle, SimError> {
     let listener = TcpListener::bind(listen).await?;
@@ -59,10 +63,10 @@ pub(crate) async fn start(listen: SocketAddr, config: SimConfig) -> Result<SimHa
 
 async fn accept_loop(listener: TcpListener, app: axum::Router, stop: CancellationToken) {
     loop {
-        let stream = tokio::select! {
+        let (stream, ip) = tokio::select! {
             () = stop.cancelled() => return,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, peer)) => (stream, peer.ip()),
                 Err(e) => { tracing::warn!(error = %e, "sim accept failed"); continue }
             },
         };
@@ -70,6 +74,7 @@ async fn accept_loop(listener: TcpListener, app: axum::Router, stop: Cancellatio
         let k = ConnKill(kill.clone());
         let svc = app.clone().map_request(move |mut req: Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(k.clone());
+            req.extensions_mut().insert(ClientIp(ip));
             req
         });
         let stop = stop.clone();
@@ -84,25 +89,28 @@ async fn accept_loop(listener: TcpListener, app: axum::Router, stop: Cancellatio
     }
 }
 
-/// Caller, fault, call record and `X-Request-Id` for every request.
+/// Caller, rate limit, fault, call record and `X-Request-Id` for every request.
 pub(crate) async fn observe(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
     let request_id = uuid::Uuid::new_v4().to_string();
-    let (caller, fault, seq) = {
+    let ip = req.extensions().get::<ClientIp>().map(|c| c.0);
+    let (caller, verdict, fault, seq) = {
         let mut w = sim.world();
         let caller = access::caller(&w, req.headers());
-        let fault = faults::take(&mut w.faults, &method, &path);
         let user = caller.as_ref().ok().and_then(|c| c.name().map(str::to_owned));
+        let verdict = count(&sim, &mut w, user.as_deref(), ip, &path);
+        let fault = if verdict.admitted { faults::take(&mut w.faults, &method, &path) } else { None };
         w.call_seq += 1;
         let seq = w.call_seq;
         w.calls.push((seq, CallRecord { method: method.clone(), path: path.clone(), query, status: None, user }));
-        (caller, fault, seq)
+        (caller, verdict, fault, seq)
     };
     sim.bump();
     let mut resp = match (caller, fault) {
         (Err(e), _) => e.into_response(),
+        (Ok(_), _) if !verdict.admitted => ApiError::new(StatusCode::TOO_MANY_REQUESTS, verdict.message()).into_response(),
         (Ok(_), Some(Fault::Drop)) => {
             if let Some(kill) = req.extensions().get::<ConnKill>() {
                 kill.0.cancel();
@@ -127,8 +135,17 @@ pub(crate) async fn observe(State(sim): State<Arc<Sim>>, mut req: Request, next:
             resp
         }
     };
+    let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
-        resp.headers_mut().insert("x-request-id", v);
+        h.insert("x-request-id", v);
+    }
+    if !h.contains_key("ratelimit") {
+        // Every response carries its bucket's headers (hub-constraints.md §2); an injected
+        // 429 keeps its own.
+        if let (Ok(r), Ok(p)) = (HeaderValue::from_str(&verdict.header()), HeaderValue::from_str(&verdict.policy())) {
+            h.insert("ratelimit", r);
+            h.insert("ratelimit-policy", p);
+        }
     }
     let status = resp.status().as_u16();
     if let Some((_, call)) = sim.world().calls.iter_mut().rev().find(|(s, _)| *s == seq) {
@@ -137,6 +154,15 @@ pub(crate) async fn observe(State(sim): State<Arc<Sim>>, mut req: Request, next:
     tracing::debug!(target: "sim", %method, %path, status, "sim call");
     sim.bump();
     resp
+}
+
+/// Counts a Hub call in its bucket for its caller (a user on their plan, else the client IP).
+fn count(sim: &Sim, w: &mut World, user: Option<&str>, ip: Option<std::net::IpAddr>, path: &str) -> rate::Verdict {
+    let limits = w.rate_limits.unwrap_or(sim.config.rate_limits);
+    let bucket = rate::Bucket::of(path);
+    let quota = limits.quota(user.map(|u| w.plan(u)), bucket);
+    let now = sim.now(w);
+    rate::admit(&mut w.rate_counters, &rate::caller_key(user, ip), bucket, quota, limits.window, now)
 }
 
 fn rate_limited(secs: u64) -> Response {

@@ -166,6 +166,10 @@ pub(crate) struct World {
     pub trigger_cap: Option<u32>,
     /// Added to the simulator's clock (tests and `/_sim/clock` move time forward).
     pub clock_offset: std::time::Duration,
+    /// Rate limits set through `/_sim` (else `SimConfig::rate_limits`).
+    pub rate_limits: Option<super::rate::RateLimits>,
+    /// Requests per (caller, bucket) in the current window.
+    pub rate_counters: super::rate::Counters,
     /// Old name → new name of moved repos (downloads of the old name redirect).
     pub moved: BTreeMap<(RepoTypeKey, RepoId), RepoId>,
 }

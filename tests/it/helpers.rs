@@ -256,9 +256,20 @@ pub async fn spawn_worker_with(
     shutdown: &CancellationToken,
     policy: lora_space_bot::worker::WorkerPolicy,
 ) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
+    spawn_worker_metered(sim, broker, shutdown, policy, lora_space_bot::metrics::Metrics::new()).await
+}
+
+/// Like [`spawn_worker_with`], counting into `metrics` (Hub calls, jobs, retries, dead letters).
+pub async fn spawn_worker_metered(
+    sim: &lora_space_bot::sim::SimHandle,
+    broker: lora_space_bot::queue::Broker,
+    shutdown: &CancellationToken,
+    policy: lora_space_bot::worker::WorkerPolicy,
+    metrics: Arc<lora_space_bot::metrics::Metrics>,
+) -> tokio::sync::mpsc::UnboundedReceiver<(lora_space_bot::domain::Job, lora_space_bot::queue::Outcome)> {
     use futures::FutureExt;
     let ctx = Arc::new(
-        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), policy, lora_space_bot::metrics::Metrics::new())
+        lora_space_bot::worker::WorkerContext::build(hub_client(sim, BOT_TOKEN), lora_space_bot::space::GeneratorSettings::default(), policy, metrics)
             .await
             .expect("worker context"),
     );

@@ -13,6 +13,7 @@ mod operator;
 mod plan;
 mod hub_client;
 mod processes;
+mod rate_limits;
 mod receiver;
 mod scaleout;
 mod sim;

@@ -4,6 +4,7 @@ mod deliveries;
 mod hardware;
 mod harness_terms;
 mod plans;
+mod rate_limits;
 mod terms;
 mod http;
 mod listing;

@@ -7,6 +7,8 @@
 //! - `POST /_sim/faults` `{"method"?,"path","times"?, one of "status" | "latency_ms" |
 //!   "latency_after_ms" | "rate_limited_secs" | "drop":true}`; `DELETE /_sim/faults`.
 //! - `GET /_sim/triggers`; `POST /_sim/triggers/cap` `{"cap"}`.
+//! - `POST /_sim/rate-limits` `{"api"?,"resolvers"?,"window_secs"?}`: every caller's quota per
+//!   bucket and the window (absent: the Hub's); restarts the counts.
 //! - `GET /_sim/calls`: the call log (`method`, `path`, `query`, `status`, `user`).
 //! - `POST /_sim/clock` `{"advance_secs"}`: moves the clock (quota days, trigger windows).
 //! - `POST /_sim/zero-gpu/charge` `{"space","duration","size","authorization"}`: what the
@@ -42,6 +44,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route("/_sim/faults", post(add_fault).delete(clear_faults))
         .route("/_sim/triggers", get(triggers))
         .route("/_sim/triggers/cap", post(trigger_cap))
+        .route("/_sim/rate-limits", post(rate_limits))
         .route("/_sim/calls", get(calls))
         .route("/_sim/clock", post(clock))
         .route("/_sim/zero-gpu/charge", post(charge))
@@ -148,6 +151,21 @@ struct CapBody {
 
 async fn trigger_cap(State(sim): Ctx, Json(b): Json<CapBody>) -> Response {
     sim.world().trigger_cap = Some(b.cap);
+    Json(json!({ "ok": true })).into_response()
+}
+
+#[derive(Deserialize)]
+struct RateBody {
+    api: Option<u32>,
+    resolvers: Option<u32>,
+    window_secs: Option<u64>,
+}
+
+async fn rate_limits(State(sim): Ctx, Json(b): Json<RateBody>) -> Response {
+    let window = b.window_secs.map_or(crate::sim::rate::WINDOW, |s| Duration::from_secs(s.max(1)));
+    let mut w = sim.world();
+    w.rate_limits = Some(crate::sim::RateLimits { api: b.api, resolvers: b.resolvers, window });
+    w.rate_counters.clear();
     Json(json!({ "ok": true })).into_response()
 }
 
