@@ -2,16 +2,18 @@
 //! "Base: …", repo links) → the snippet's `from_pretrained` repo → filename hints → tags.
 //! Every source is also checked against the chosen one: sources naming another generation
 //! make the base ambiguous.
+//!
+//! The clues come from `base_clues` (YAML, snippet, filenames, tags) and `base_prose` (prose and
+//! title); this module chooses among them and names the conflicts.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
+use super::base_clues::{file_clues, snippet_clues, tag_clues, yaml_clues};
+use super::base_prose::prose_clues;
 use super::card::Frontmatter;
 use super::profile::{Source, Sourced};
-use super::base_variant::{specific_variant, table_twin, title_clue, title_groups};
-use super::snippet;
+use super::base_variant::{specific_variant, table_twin, title_groups};
 use crate::space::knowledge::{Family, Knowledge, normalise};
+
+pub use super::base_prose::strip_code;
 
 /// What the card says about the base model.
 #[derive(Debug, Clone)]
@@ -145,189 +147,10 @@ fn compatible(chosen: &Clue<'_>, other: &Clue<'_>) -> bool {
     }
 }
 
-fn repo_clue<'k>(k: &'k Knowledge, repo: &str, source: Source, detail: String) -> Clue<'k> {
-    let (family, hint) = match k.family_by_repo(repo) {
-        Some(f) => (Some(f), None),
-        None => {
-            let name = repo.rsplit('/').next().unwrap_or(repo);
-            let f = k.family_by_hint(name);
-            (f, f.map(|_| normalise(name)))
-        }
-    };
-    Clue { source, detail, repo: Some(repo.to_owned()), family, hint, title: false }
-}
-
-pub(super) fn hint_clue<'k>(k: &'k Knowledge, text: &str, source: Source, detail: String) -> Option<Clue<'k>> {
-    let family = k.family_by_hint(text)?;
-    let norm = normalise(text);
-    let hint = family.hints.iter().map(|h| normalise(h)).filter(|h| norm.contains(h.as_str())).max_by_key(String::len);
-    Some(Clue { source, detail, repo: None, family: Some(family), hint, title: false })
-}
-
-/// Only well-formed Hub repo ids may become a base model (they reach code and Markdown).
-fn is_repo_id(s: &str) -> bool {
-    s.parse::<crate::domain::ids::RepoId>().is_ok()
-}
-
-fn yaml_clues<'k>(k: &'k Knowledge, front: &Frontmatter) -> Vec<Clue<'k>> {
-    front
-        .base_model
-        .iter()
-        .filter(|r| is_repo_id(r) && !names_a_lora(r))
-        .map(|r| repo_clue(k, r, Source::Yaml, format!("base_model: {r}")))
-        .collect()
-}
-
-static LORA_REPO_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(?:^|[-_.])lora(?:s)?(?:[-_.]|$)").unwrap_or_else(|_| unreachable!()));
-
-/// A `base_model` that names a LoRA repo (`ali-vilab/In-Context-LoRA`) is not a base model: it
-/// cannot be loaded as one, so it says nothing about the base.
-fn names_a_lora(repo: &str) -> bool {
-    repo.rsplit('/').next().is_some_and(|name| LORA_REPO_NAME.is_match(name))
-}
-
-static BASE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:base model|base|trained (?:[A-Za-z0-9_]+ )*?on|training was done (?:using|with)|fine-?tuned? (?:on|from)|built on)\b\s*\**\s*[:\-]?\s*(.{3,120})")
-        .unwrap_or_else(|_| unreachable!())
-});
-/// "SDXL LoRA for …", "Wan 2.1 I2V 14B 480p effect LoRA", "a LoRA for LTX-Video 0.9.5".
-static LORA_PHRASE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)((?:[A-Za-z0-9_.\-/]+\s+){1,6})LoRA\b|\bLoRA\s+(?:weights\s+)?(?:for|on)\s+\**\[?([A-Za-z0-9_.\-/ ]{3,60})")
-        .unwrap_or_else(|_| unreachable!())
-});
-static HF_LINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"huggingface\.co/([A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*)").unwrap_or_else(|_| unreachable!())
-});
-
-/// Base clues in the prose, and a clue the title alone gives (see [`title_clue`]).
-fn prose_clues<'k>(k: &'k Knowledge, body: &str, lora: &str) -> (Vec<Clue<'k>>, Option<Clue<'k>>, Option<String>) {
-    let mut out = Vec::new();
-    let mut title = None;
-    let mut title_text = None;
-    let mut seen_title = false;
-    let prose = strip_code(body);
-    // Licence lines link the base's licence file, not the base the LoRA was trained on.
-    for line in prose.lines().filter(|l| !l.to_ascii_lowercase().contains("licen")) {
-        for caps in HF_LINK.captures_iter(line) {
-            if caps
-                .get(0)
-                .is_some_and(|m| line[m.end()..].starts_with("/blob/") || line[m.end()..].starts_with("/resolve/"))
-            {
-                continue;
-            }
-            let repo = caps.get(1).map_or("", |m| m.as_str());
-            if k.family_by_repo(repo).is_some() && !repo.eq_ignore_ascii_case(lora) {
-                out.push(repo_clue(k, repo, Source::CardProse, line.trim().to_owned()));
-            }
-        }
-        let base_frag = BASE_LINE.captures(line).and_then(|c| c.get(1)).map(|m| m.as_str().to_owned());
-        let lora_frags = LORA_PHRASE
-            .captures_iter(line)
-            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned()));
-        let before = out.len();
-        for frag in base_frag.into_iter().chain(lora_frags) {
-            let frag = frag.replace(lora, " ");
-            if let Some(clue) = hint_clue(k, &frag, Source::CardProse, line.trim().to_owned()) {
-                out.push(clue);
-                break;
-            }
-        }
-        // The title ("# ltxv (13b 0.9.7)") names the model the LoRA is for, with or without "LoRA".
-        if let Some(heading) = line.strip_prefix("# ").filter(|_| !seen_title) {
-            seen_title = true;
-            title_text = Some(heading.trim().to_owned());
-            match out.get_mut(before) {
-                Some(clue) => clue.title = true,
-                None => title = title_clue(k, &heading.replace(lora, " "), line.trim()),
-            }
-        }
-    }
-    (out, title, title_text)
-}
-
-/// The body without fenced code blocks and HTML comments.
-pub fn strip_code(body: &str) -> String {
-    let body = strip_html_comments(body);
-    let mut out = String::new();
-    let mut fence: Option<char> = None;
-    for line in body.lines() {
-        let t = line.trim_start();
-        let opener = t.chars().next().filter(|c| (*c == '`' || *c == '~') && t.starts_with(&c.to_string().repeat(3)));
-        match (fence, opener) {
-            (None, Some(c)) => fence = Some(c),
-            (Some(f), Some(c)) if f == c => fence = None,
-            (None, _) => {
-                out.push_str(line);
-                out.push('\n');
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-fn strip_html_comments(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("<!--") {
-        out.push_str(&rest[..start]);
-        match rest[start..].find("-->") {
-            Some(end) => rest = &rest[start + end + 3..],
-            None => return out,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn snippet_clues<'k>(k: &'k Knowledge, code: &str, lora: &str) -> Vec<Clue<'k>> {
-    snippet::from_pretrained_repos(code)
-        .into_iter()
-        .filter(|r| !r.eq_ignore_ascii_case(lora))
-        .filter(|r| k.family_by_repo(r).is_some() || k.family_by_hint(r).is_some())
-        .take(1)
-        .map(|r| repo_clue(k, &r, Source::CardSnippet, format!("from_pretrained(\"{r}\")")))
-        .collect()
-}
-
-fn file_clues<'k>(k: &'k Knowledge, files: &[String]) -> Vec<Clue<'k>> {
-    files
-        .iter()
-        .filter(|f| f.ends_with(".safetensors"))
-        .filter_map(|f| hint_clue(k, f.rsplit('/').next().unwrap_or(f), Source::FileList, format!("filename {f}")))
-        .take(1)
-        .collect()
-}
-
-fn tag_clues<'k>(k: &'k Knowledge, tags: &[String]) -> Vec<Clue<'k>> {
-    let mut out: Vec<Clue<'k>> = Vec::new();
-    for tag in tags {
-        let base_tag = tag.strip_prefix("base_model:").map(|r| r.rsplit(':').next().unwrap_or(r));
-        if let Some(repo) = base_tag.filter(|r| is_repo_id(r)) {
-            out.push(repo_clue(k, repo, Source::Yaml, format!("tag {tag}")));
-        } else if let Some(clue) = hint_clue(k, tag, Source::Yaml, format!("tag {tag}")) {
-            out.push(clue);
-        }
-    }
-    // The most specific tag wins (`flux-kontext` over `flux`).
-    out.sort_by_key(|c| std::cmp::Reverse(c.hint.as_ref().map_or(usize::MAX, String::len)));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_base_model_that_names_a_lora_repo_is_not_a_base() {
-        // personal1802/nyalia.safetensors: base_model ali-vilab/In-Context-LoRA
-        assert!(names_a_lora("ali-vilab/In-Context-LoRA"));
-        assert!(names_a_lora("ostris/wan22_i2v_14b_orbit_shot_lora"));
-        assert!(!names_a_lora("black-forest-labs/FLUX.1-dev"));
-        assert!(!names_a_lora("someone/explorer-model"));
-    }
-    use crate::lora::card;
+    use crate::lora::{card, snippet};
     use crate::space::knowledge::knowledge;
 
     fn base_of(text: &str, files: &[&str]) -> (Option<String>, Option<String>, usize) {

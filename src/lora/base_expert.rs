@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::base::{Clue, hint_clue, strip_code};
+use super::base::{Clue, strip_code};
+use super::base_clues::hint_clue;
 use super::profile::Source;
 use crate::space::knowledge::Knowledge;
 

@@ -7,7 +7,9 @@
 
 pub mod analyze;
 pub mod base;
+mod base_clues;
 mod base_expert;
+mod base_prose;
 mod base_variant;
 pub mod card;
 pub mod custom;

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 /// must still be missing (see `pending_subcommands_are_still_missing_from_the_cli`).
 const PENDING_SUBCOMMANDS: &[&str] = &[];
 
-/// Variables the config layer reads by name (src/config.rs, src/cli.rs); any other must be
+/// Variables the config layer reads by name (src/config/, src/cli.rs); any other must be
 /// `LSB__SECTION__KEY` for a key documented in config/default.toml.
 const WELL_KNOWN_ENV: &[&str] = &["HF_TOKEN", "HF_TOKEN_PATH", "HF_ENDPOINT", "WEBHOOK_SECRET", "AMQP_URL", "LSB_SIGNING_KEY", "LSB_CONFIG"];
 
