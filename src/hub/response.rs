@@ -73,13 +73,14 @@ pub(crate) fn body_message(body: &str) -> Option<String> {
 }
 
 /// The wait the server asked for: on a 429 whose `RateLimit` header says `r=0`, its `t=`
-/// (seconds to the window's reset); else an integer `Retry-After` (HTTP-date values are
+/// (seconds to the window's reset) plus one second, as huggingface_hub waits (a reset given in
+/// whole seconds may be rounded down, and a call one instant early is refused again); else an integer `Retry-After` (HTTP-date values are
 /// ignored). The Hub sends `RateLimit` on every response, so a 429 with `r>0` (another limit)
 /// or any other status does not take its `t`. source: hub-constraints.md §2 (HH utils/_http.py).
 pub(crate) fn wait_hint(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
     let from_ratelimit = (status == StatusCode::TOO_MANY_REQUESTS).then(|| header(headers, "ratelimit")).flatten().and_then(|v| {
         let param = |name: &str| v.split(';').find_map(|p| p.trim().strip_prefix(name).and_then(|x| x.trim().parse::<u64>().ok()));
-        (param("r=") == Some(0)).then(|| param("t=")).flatten()
+        (param("r=") == Some(0)).then(|| param("t=")).flatten().map(|t| t + 1)
     });
     let from_retry_after = header(headers, "retry-after").and_then(|v| v.trim().parse::<u64>().ok());
     from_ratelimit.or(from_retry_after).map(Duration::from_secs)
@@ -112,7 +113,7 @@ mod tests {
     fn ratelimit_reset_wins_over_retry_after_and_dates_are_ignored() {
         let tmr = StatusCode::TOO_MANY_REQUESTS;
         let h = headers(&[("ratelimit", "\"api\";r=0;t=42"), ("retry-after", "7")]);
-        assert_eq!(wait_hint(tmr, &h), Some(Duration::from_secs(42)));
+        assert_eq!(wait_hint(tmr, &h), Some(Duration::from_secs(43)), "t=42, plus the second huggingface_hub adds");
         assert_eq!(wait_hint(tmr, &headers(&[("retry-after", "7")])), Some(Duration::from_secs(7)));
         assert_eq!(wait_hint(tmr, &headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")])), None);
     }
