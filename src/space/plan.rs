@@ -1,50 +1,25 @@
 //! The plan stage: a [`LoraProfile`] (+ the base model's card) → a [`SpacePlan`], the complete
 //! description of the Space to render: verified pipeline class, prompt handling, the few
 //! controls this LoRA needs, examples, video timing, GPU duration and README metadata.
+//!
+//! This module holds the plan and assembles it; its parts are planned by `plan_prompt` (prompt
+//! handling), `plan_size` (resolution and aspect presets), `plan_video` (video timing),
+//! [`super::plan_examples`] and [`super::plan_readme`].
 
 use serde::{Deserialize, Serialize};
 
-use super::knowledge::{ClassShape, Family, knowledge};
+use super::knowledge::{ClassShape, knowledge};
 use super::plan_examples::{ExampleRow, example_rows};
+use super::plan_prompt::prompt_plan;
 use super::plan_readme::{ReadmePlan, readme_plan};
+use super::plan_size::{aspect_presets, snap};
+use super::plan_video::video_plan;
 use super::{trigger_join, verify};
-use crate::lora::profile::{GuidanceParam, LoraProfile, PromptTemplate, Resolution, Sourced, Task};
+use crate::lora::profile::{GuidanceParam, LoraProfile, Resolution, Sourced, Task};
 
-/// How the user's text becomes the pipeline prompt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
-pub enum PromptPlan {
-    /// A free prompt; the trigger (if any) is prepended unless already present.
-    Free {
-        /// The trigger to prepend.
-        trigger: Option<String>,
-    },
-    /// A fixed template; the user fills one placeholder.
-    Template {
-        /// The template.
-        template: PromptTemplate,
-    },
-    /// A fixed instruction (edit LoRAs); the user may append extra direction.
-    FixedInstruction {
-        /// The instruction.
-        instruction: String,
-    },
-}
-
-/// Video timing.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct VideoPlan {
-    /// Export frames per second.
-    pub fps: u32,
-    /// Default frame count (valid `step*k+1`).
-    pub num_frames: u32,
-    /// Frames must be `frame_step*k + 1`.
-    pub frame_step: u32,
-    /// Default clip length in seconds (one decimal).
-    pub default_seconds: f64,
-    /// Longest clip offered.
-    pub max_seconds: f64,
-}
+pub use super::plan_prompt::PromptPlan;
+pub use super::plan_size::aspect_label;
+pub use super::plan_video::VideoPlan;
 
 /// Everything the renderer needs; no card text is interpreted after this point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -263,23 +238,6 @@ pub fn plan(profile: &LoraProfile, base_card: Option<&str>, hardware: &str) -> R
     })
 }
 
-fn prompt_plan(profile: &LoraProfile, task: Task) -> PromptPlan {
-    if let Some(t) = &profile.prompt_template {
-        return PromptPlan::Template { template: t.value.clone() };
-    }
-    let trigger = match profile.triggers() {
-        [] => None,
-        [one] => Some(one.clone()),
-        many => Some(trigger_join::join_triggers(many, &profile.examples.value)),
-    };
-    match trigger {
-        Some(t) if task.needs_image() && t.split_whitespace().count() >= 3 => {
-            PromptPlan::FixedInstruction { instruction: t }
-        }
-        other => PromptPlan::Free { trigger: other },
-    }
-}
-
 fn one() -> u32 {
     1
 }
@@ -295,81 +253,4 @@ fn yes() -> bool {
 
 fn space() -> String {
     " ".to_owned()
-}
-
-fn snap(r: Resolution, multiple: u32) -> Resolution {
-    let m = multiple.max(1);
-    let down = |v: u32| (v / m).max(1) * m;
-    Resolution { width: down(r.width), height: down(r.height) }
-}
-
-/// The nearest common aspect label of a size (`16:9`).
-pub fn aspect_label(r: Resolution) -> String {
-    const RATIOS: &[(u32, u32)] =
-        &[(1, 1), (16, 9), (9, 16), (4, 3), (3, 4), (3, 2), (2, 3), (21, 9), (9, 21), (5, 4), (4, 5)];
-    let ratio = (f64::from(r.width) / f64::from(r.height.max(1))).ln();
-    let (a, b) = RATIOS
-        .iter()
-        .min_by(|x, y| {
-            let dx = (ratio - (f64::from(x.0) / f64::from(x.1)).ln()).abs();
-            let dy = (ratio - (f64::from(y.0) / f64::from(y.1)).ln()).abs();
-            dx.total_cmp(&dy)
-        })
-        .copied()
-        .unwrap_or((1, 1));
-    format!("{a}:{b} ({}×{})", r.width, r.height)
-}
-
-fn aspect_presets(default: Resolution, alternatives: &[Resolution], f: &Family) -> Vec<(String, Resolution)> {
-    let mut sizes = vec![default];
-    let presets = f.aspect_presets.iter().map(|[w, h]| Resolution { width: *w, height: *h });
-    for r in alternatives.iter().map(|r| snap(*r, f.multiple)).chain(presets) {
-        if !sizes.contains(&r) {
-            sizes.push(r);
-        }
-    }
-    sizes.into_iter().map(|r| (aspect_label(r), r)).collect()
-}
-
-fn video_plan(profile: &LoraProfile, f: &Family) -> VideoPlan {
-    let fps = profile.fps.as_ref().map(|v| v.value).or(f.fps).unwrap_or(24).max(1);
-    let step = f.frame_step.unwrap_or(8).max(1);
-    let frames = profile.num_frames.as_ref().map(|v| v.value).or(f.num_frames).unwrap_or(8 * step + 1);
-    let valid = ((frames.saturating_sub(1)) / step) * step + 1;
-    let default_seconds = (f64::from(valid) / f64::from(fps) * 10.0).ceil() / 10.0;
-    let max_seconds = f64::from(f.max_seconds.unwrap_or(5)).max(default_seconds);
-    VideoPlan { fps, num_frames: valid, frame_step: step, default_seconds, max_seconds }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aspect_labels_name_the_nearest_common_ratio() {
-        assert_eq!(aspect_label(Resolution { width: 1664, height: 928 }), "16:9 (1664×928)");
-        assert_eq!(aspect_label(Resolution { width: 1024, height: 1024 }), "1:1 (1024×1024)");
-    }
-
-    #[test]
-    fn resolutions_snap_down_to_the_family_multiple() {
-        assert_eq!(snap(Resolution { width: 1000, height: 577 }, 16), Resolution { width: 992, height: 576 });
-    }
-
-    #[test]
-    fn video_default_seconds_reproduce_the_frame_count() {
-        let k = knowledge();
-        let f = k.family("wan21-i2v-480p").expect("family");
-        let v = video_plan(
-            &crate::lora::analyze(&crate::lora::AnalyzeInput {
-                lora: &"a/b".parse().expect("id"),
-                card: "",
-                files: &[],
-                overrides: None,
-            }),
-            f,
-        );
-        let frames = (((v.default_seconds * f64::from(v.fps)) as u32 - 1) / v.frame_step) * v.frame_step + 1;
-        assert_eq!((v.num_frames, frames), (81, 81));
-    }
 }
