@@ -77,8 +77,9 @@ async fn a_429_asking_for_longer_than_the_budget_is_returned_with_its_wait() {
     let sim = spawn_sim().await;
     sim.inject(FaultRule::new(None, "/api/whoami-v2", Fault::RateLimited { retry_after_secs: 600 }));
     let err = client(&sim, Some(sim.token())).whoami().await.expect_err("429");
-    assert!(matches!(err, HubError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(600)), "{err}");
-    assert_eq!(err.retry_after(), Some(Duration::from_secs(600)));
+    // `RateLimit: …;r=0;t=600` names the reset; the wait is one second past it (huggingface_hub's).
+    assert!(matches!(err, HubError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(601)), "{err}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(601)));
     assert_eq!(sim.calls().len(), 1);
 }
 
