@@ -236,6 +236,24 @@ def check_lora_report(rep: dict, expected_modules: int, low_noise_modules: int =
     assert rep["scale_kwarg"] and rep["diff_scale"] > 1e-4, "the LoRA scale does not change the pixels"
 
 
+def run_format_case(space: Path, hub: Path, modules: int, label: str, t0: float, check=lambda rep: None) -> dict:
+    """Starts a generated app whose LoRA file is in a trainer's key format and checks its report
+    (plus `check`); on failure prints the app's log tail. Timed under `label`."""
+    app = App(space, hub)
+    try:
+        rep = app.wait_ready()
+        check_lora_report(rep, modules)
+        check(rep)
+        print(f"{label}: {rep['lora_modules']}")
+        return rep
+    except BaseException:
+        print(app.tail(60))
+        raise
+    finally:
+        app.stop()
+        TIMINGS.append((label, time.time() - t0))
+
+
 # Known failures, kept visible (strict: a case that starts passing fails the run). Empty now:
 # LTX 0.9.5 T2V failed at one step (shift_terminal NaN schedule); apps offer >= 2 steps there.
 KNOWN_FAILURES: dict[str, str] = {}
@@ -295,15 +313,5 @@ def test_a_lora_in_a_trainer_key_format_loads_in_the_generated_app(case_id, fami
     assert formats.wrapped_modules(converted) == modules
     assert not any(k.startswith(("transformer.", "unet.")) for k in converted)
     space = generate_space(tmp_path, case, lora_repo(hub, f"{case_id}-{fmt}", {"lora.safetensors": converted}))
-    app = App(space, hub)
-    try:
-        rep = app.wait_ready()
-        check_lora_report(rep, modules)
-        print(f"{case_id} {fmt}: {rep['lora_modules']}")
-    except BaseException:
-        print(app.tail(60))
-        raise
-    finally:
-        app.stop()
-        TIMINGS.append((f"{case_id}-{fmt}", time.time() - t0))
+    run_format_case(space, hub, modules, f"{case_id}-{fmt}", t0)
 

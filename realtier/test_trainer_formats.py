@@ -9,7 +9,7 @@ import time
 import cases as C
 import formats
 import tiny
-from test_real import TIMINGS, App, base_pipe, check_lora_report, generate_space, lora_repo
+from test_real import TIMINGS, base_pipe, generate_space, lora_repo, run_format_case
 
 
 def test_a_kohya_flux_lora_on_single_blocks_loads_at_flux1_widths(tmp_path_factory, tmp_path, monkeypatch):
@@ -27,17 +27,7 @@ def test_a_kohya_flux_lora_on_single_blocks_loads_at_flux1_widths(tmp_path_facto
     converted = formats.kohya_flux_single(state, "flux")
     assert modules == 5 and formats.wrapped_modules(converted) == modules
     space = generate_space(tmp_path, case, lora_repo(hub, "flux-dev-kohya-single", {"lora.safetensors": converted}))
-    app = App(space, hub)
-    try:
-        rep = app.wait_ready()
-        check_lora_report(rep, modules)
-        print(f"flux-dev-t2i kohya single blocks: {rep['lora_modules']}")
-    except BaseException:
-        print(app.tail(60))
-        raise
-    finally:
-        app.stop()
-        TIMINGS.append(("flux-dev-t2i-kohya-single-blocks", time.time() - t0))
+    run_format_case(space, hub, modules, "flux-dev-t2i-kohya-single-blocks", t0)
 
 
 def test_a_kohya_sdxl_lora_with_both_text_encoders_loads_them_too(hub, tmp_path):
@@ -52,15 +42,7 @@ def test_a_kohya_sdxl_lora_with_both_text_encoders_loads_them_too(hub, tmp_path)
     te_modules = formats.wrapped_modules(te)
     assert te_modules == 2 * 6 * pipe.text_encoder.config.num_hidden_layers
     space = generate_space(tmp_path, case, lora_repo(hub, "sdxl-kohya-te", {"lora.safetensors": converted}))
-    app = App(space, hub)
-    try:
-        rep = app.wait_ready()
-        check_lora_report(rep, unet_modules + te_modules)
+    def both_text_encoders(rep: dict) -> None:
         assert rep["lora_modules"].get("text_encoder") and rep["lora_modules"].get("text_encoder_2"), rep["lora_modules"]
-        print(f"sdxl-t2i kohya with text encoders: {rep['lora_modules']}")
-    except BaseException:
-        print(app.tail(60))
-        raise
-    finally:
-        app.stop()
-        TIMINGS.append(("sdxl-t2i-kohya-text-encoders", time.time() - t0))
+
+    run_format_case(space, hub, unet_modules + te_modules, "sdxl-t2i-kohya-text-encoders", t0, both_text_encoders)
