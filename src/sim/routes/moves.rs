@@ -23,6 +23,7 @@ use crate::sim::access::{self, Caller};
 use crate::sim::error::ApiError;
 use crate::sim::hooks::{self, Trigger};
 use crate::sim::shared::Sim;
+use crate::sim::state::World;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,8 +56,11 @@ pub(crate) async fn move_repo(State(sim): State<Arc<Sim>>, Extension(caller): Ex
     Ok((StatusCode::OK, "OK").into_response())
 }
 
-/// Where a download of a moved repo's old name goes now (`None`: not moved).
-pub(crate) fn moved_to(sim: &Sim, ty: RepoType, id: &RepoId) -> Option<RepoId> {
-    let w = sim.world();
+/// Where a download of a moved repo's old name goes now (`None`: the name is in use, or was
+/// never moved, or its repo is gone).
+pub(crate) fn moved_to(w: &World, ty: RepoType, id: &RepoId) -> Option<RepoId> {
+    if w.repo(ty, id).is_some() {
+        return None;
+    }
     w.moved.get(&(ty.into(), id.clone())).filter(|to| w.repo(ty, to).is_some()).cloned()
 }

@@ -42,16 +42,16 @@ pub(crate) async fn dataset(sim: Ctx, caller: Extension<Caller>, headers: Header
 
 fn serve(State(sim): Ctx, Extension(caller): Extension<Caller>, ty: RepoType, p: ResolvePath, req: &HeaderMap) -> Result<Response, ApiError> {
     let id = RepoId::from_parts(&p.ns, &p.name).map_err(|_| ApiError::repo_not_found())?;
-    if sim.world().repo(ty, &id).is_none()
-        && let Some(to) = super::moves::moved_to(&sim, ty, &id) {
-            let prefix = match ty { RepoType::Model => "", RepoType::Space => "spaces/", RepoType::Dataset => "datasets/" };
-            let enc = |s: &str| s.split('/').map(super::tree::enc).collect::<Vec<_>>().join("/");
-            let location = format!("/{prefix}{to}/resolve/{}/{}", enc(&p.rev), enc(&p.path));
-            let mut r = Response::new(Body::empty());
-            *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-            r.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|e| ApiError::bad_request(e.to_string()))?);
-            return Ok(r);
-        }
+    let moved = super::moves::moved_to(&sim.world(), ty, &id);
+    if let Some(to) = moved {
+        let prefix = match ty { RepoType::Model => "", RepoType::Space => "spaces/", RepoType::Dataset => "datasets/" };
+        let enc = |s: &str| s.split('/').map(super::tree::enc).collect::<Vec<_>>().join("/");
+        let location = format!("/{prefix}{to}/resolve/{}/{}", enc(&p.rev), enc(&p.path));
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+        r.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|e| ApiError::bad_request(e.to_string()))?);
+        return Ok(r);
+    }
     let w = sim.world();
     let repo = access::downloadable(&w, &caller, ty, &id)?;
     let commit = git::resolve(repo, &p.rev).ok_or_else(|| ApiError::revision_not_found(&p.rev))?;
